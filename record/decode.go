@@ -1,0 +1,263 @@
+package record
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits bound what the decoder accepts. The zero value means DefaultLimits.
+type Limits struct {
+	MaxRecordBytes int // whole record as received
+	MaxTextBytes   int // the text field
+	MaxImplicit    int // implicit-label carriers
+}
+
+// DefaultLimits are safe defaults: Kafka's default message size, a long article of text.
+var DefaultLimits = Limits{
+	MaxRecordBytes: 1 << 20,
+	MaxTextBytes:   256 << 10,
+	MaxImplicit:    64,
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxRecordBytes <= 0 {
+		l.MaxRecordBytes = DefaultLimits.MaxRecordBytes
+	}
+	if l.MaxTextBytes <= 0 {
+		l.MaxTextBytes = DefaultLimits.MaxTextBytes
+	}
+	if l.MaxImplicit <= 0 {
+		l.MaxImplicit = DefaultLimits.MaxImplicit
+	}
+	return l
+}
+
+// Reasons a record is rejected: a small closed set, usable as a metric label.
+const (
+	ReasonOversize     = "oversize"
+	ReasonInvalidUTF8  = "invalid_utf8"
+	ReasonInvalidJSON  = "invalid_json"
+	ReasonWrongType    = "wrong_type"
+	ReasonMissingField = "missing_field"
+	ReasonInvalidValue = "invalid_value"
+)
+
+// Reasons lists every rejection reason, for metrics created at zero.
+var Reasons = []string{ReasonOversize, ReasonInvalidUTF8, ReasonInvalidJSON, ReasonWrongType, ReasonMissingField, ReasonInvalidValue}
+
+// ErrRejected is wrapped by every *DecodeError: errors.Is(err, ErrRejected) tells a bad
+// record (send it to the dead-letter output and go on) from a failure of the pipeline.
+var ErrRejected = errors.New("record: rejected")
+
+// DecodeError says why a record was rejected and where.
+type DecodeError struct {
+	Reason string // one of the Reason constants
+	Field  string // dotted JSON path of the field at fault, "" for the whole record
+	Offset int64  // byte offset in the input where the problem was seen, -1 if unknown
+	Detail string // what is wrong, for people
+}
+
+func (e *DecodeError) Error() string {
+	var b strings.Builder
+	b.WriteString("record: ")
+	b.WriteString(e.Reason)
+	if e.Field != "" {
+		b.WriteString(": field ")
+		b.WriteString(e.Field)
+	}
+	if e.Offset >= 0 {
+		fmt.Fprintf(&b, " (byte %d)", e.Offset)
+	}
+	if e.Detail != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Detail)
+	}
+	return b.String()
+}
+
+// Unwrap makes errors.Is(err, ErrRejected) true.
+func (e *DecodeError) Unwrap() error { return ErrRejected }
+
+func reject(reason, field string, off int64, format string, a ...any) *DecodeError {
+	return &DecodeError{Reason: reason, Field: field, Offset: off, Detail: fmt.Sprintf(format, a...)}
+}
+
+// Decode parses one JSON record from data into r, which it overwrites, and validates it.
+// It does not retain data. A rejected record yields a *DecodeError.
+func Decode(data []byte, lim Limits, r *Record) error {
+	lim = lim.withDefaults()
+	if len(data) > lim.MaxRecordBytes {
+		return reject(ReasonOversize, "", -1, "record is %d bytes, limit %d", len(data), lim.MaxRecordBytes)
+	}
+	if !utf8.Valid(data) {
+		off := invalidUTF8Offset(data)
+		return reject(ReasonInvalidUTF8, fieldAt(data, off), int64(off), "invalid UTF-8")
+	}
+	*r = Record{}
+	if err := json.Unmarshal(data, r); err != nil {
+		return jsonError(data, err)
+	}
+	return r.validate(lim)
+}
+
+func invalidUTF8Offset(b []byte) int {
+	for i := 0; i < len(b); {
+		c, size := utf8.DecodeRune(b[i:])
+		if c == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+func jsonError(data []byte, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	var pe *time.ParseError
+	switch {
+	case errors.As(err, &se):
+		return reject(ReasonInvalidJSON, "", se.Offset, "%v", se)
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			return reject(ReasonInvalidJSON, "", te.Offset, "a record must be a JSON object, got %s", te.Value)
+		}
+		return reject(ReasonWrongType, field, te.Offset, "got JSON %s, want %s", te.Value, jsonKind(te.Type.String()))
+	case errors.As(err, &pe):
+		return reject(ReasonInvalidValue, badTimeField(data), -1, "not an RFC 3339 time: %q", pe.Value)
+	case strings.Contains(err.Error(), "base64"):
+		return reject(ReasonInvalidValue, "media.data", -1, "not base64: %v", err)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return reject(ReasonInvalidJSON, "", int64(len(data)), "truncated JSON")
+	}
+	return reject(ReasonInvalidJSON, "", -1, "%v", err)
+}
+
+// jsonKind turns a Go type into the JSON kind a producer should send.
+func jsonKind(goType string) string {
+	switch {
+	case goType == "string":
+		return "string"
+	case goType == "bool" || goType == "*bool":
+		return "boolean"
+	case strings.Contains(goType, "int") || strings.Contains(goType, "float"):
+		return "number"
+	case strings.HasPrefix(goType, "[]") && goType != "[]uint8":
+		return "array"
+	case goType == "[]uint8":
+		return "base64 string"
+	case goType == "time.Time":
+		return "RFC 3339 string"
+	}
+	return "object"
+}
+
+// badTimeField finds which time field failed to parse. It runs only on the error path.
+func badTimeField(data []byte) string {
+	var probe struct {
+		Time         json.RawMessage `json:"time"`
+		Export       *struct{ L json.RawMessage `json:"log_retention_until"` } `json:"export"`
+		ProviderInfo *struct{ P json.RawMessage `json:"placed_on_market"` }    `json:"provider_info"`
+	}
+	_ = json.Unmarshal(data, &probe)
+	bad := func(m json.RawMessage) bool {
+		var t time.Time
+		return len(m) > 0 && t.UnmarshalJSON(m) != nil
+	}
+	switch {
+	case bad(probe.Time):
+		return "time"
+	case probe.Export != nil && bad(probe.Export.L):
+		return "export.log_retention_until"
+	case probe.ProviderInfo != nil && bad(probe.ProviderInfo.P):
+		return "provider_info.placed_on_market"
+	}
+	return ""
+}
+
+type pathFrame struct {
+	object  bool
+	key     string
+	wantKey bool
+	index   int
+}
+
+// afterValue moves the innermost container past one complete value.
+func afterValue(stack []pathFrame) {
+	if len(stack) == 0 {
+		return
+	}
+	f := &stack[len(stack)-1]
+	if f.object {
+		f.wantKey = true
+	} else {
+		f.index++
+	}
+}
+
+func joinPath(stack []pathFrame) string {
+	var b strings.Builder
+	for _, f := range stack {
+		seg := f.key
+		if !f.object {
+			seg = fmt.Sprint(f.index)
+		}
+		if seg == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(seg)
+	}
+	return b.String()
+}
+
+// fieldAt returns the dotted path of the JSON value or key that contains byte offset off
+// (array elements are numbered from 0). It runs only on the error path.
+func fieldAt(data []byte, off int) string {
+	if off < 0 {
+		return ""
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var stack []pathFrame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return joinPath(stack)
+		}
+		end := int(dec.InputOffset())
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{':
+				stack = append(stack, pathFrame{object: true, wantKey: true})
+			case '[':
+				stack = append(stack, pathFrame{})
+			default:
+				stack = stack[:len(stack)-1]
+				afterValue(stack)
+			}
+			continue
+		}
+		top := len(stack) - 1
+		if top >= 0 && stack[top].object && stack[top].wantKey {
+			stack[top].key, _ = tok.(string)
+			stack[top].wantKey = false
+			if end > off {
+				return joinPath(stack)
+			}
+			continue
+		}
+		if end > off {
+			return joinPath(stack)
+		}
+		afterValue(stack)
+	}
+}
