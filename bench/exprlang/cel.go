@@ -72,7 +72,7 @@ type CELActivation struct {
 
 // NewCELActivation boxes e's fields once.
 func NewCELActivation(e *Env) *CELActivation {
-	return &CELActivation{record: &e.Record, findings: e.Findings}
+	return &CELActivation{record: e.Record, findings: e.Findings}
 }
 
 // ResolveName implements interpreter.Activation.

@@ -8,7 +8,7 @@ type Condition struct {
 	Expr string
 }
 
-// Conditions are the benchmarked conditions (a–d of the brief; e is c on a clean record).
+// Conditions are the benchmarked conditions (a–d of the brief, d twice; e is c on a clean record).
 var Conditions = []Condition{
 	{
 		Name: "a_cn_unlabelled_visual",
@@ -29,5 +29,11 @@ var Conditions = []Condition{
 		Name: "d_after_2026_08_02",
 		CEL:  `record.time > timestamp("2026-08-02T00:00:00Z")`,
 		Expr: `record.time > date("2026-08-02T00:00:00Z")`,
+	},
+	{
+		// d again, with expr's constant-folded Timestamp helper instead of date().
+		Name: "d_after_2026_08_02_folded",
+		CEL:  `record.time > timestamp("2026-08-02T00:00:00Z")`,
+		Expr: `record.time > Timestamp("2026-08-02T00:00:00Z")`,
 	},
 }

@@ -7,13 +7,19 @@
 // far as the benchmarked conditions need. docs/benchmarks/exprlang.md holds the results.
 package exprlang
 
-import "time"
+import (
+	"time"
+)
 
 // Env is the environment a rule condition sees: the record and the detector findings.
 // The expr tags name the fields for both languages (CEL reads them through
 // ext.ParseStructTag("expr")), as record.Record already carries expr tags.
+//
+// Record is a pointer on purpose: with a value field, expr copies the whole Record into an
+// interface on every `record.x` access (an early run measured 576 B and 3 allocs/op for
+// condition a, one Record copy per field read).
 type Env struct {
-	Record   Record    `expr:"record"`
+	Record   *Record   `expr:"record"`
 	Findings []Finding `expr:"findings"`
 }
 
@@ -74,6 +80,11 @@ func (e Env) HasCategory(category string) bool {
 	return false
 }
 
+// Timestamp parses an RFC 3339 time. CompileExpr registers it with expr.ConstExpr, so a
+// call with a literal argument is folded at compile time; expr's builtin date() is not,
+// and re-parses its argument on every evaluation.
+func (*Env) Timestamp(s string) (time.Time, error) { return time.Parse(time.RFC3339, s) }
+
 // AsMap converts the environment to nested map[string]any, the shape a schema-less
 // engine would evaluate (for the map-environment variants of the benchmark).
 func (e *Env) AsMap() map[string]any {
@@ -85,7 +96,7 @@ func (e *Env) AsMap() map[string]any {
 	for i, f := range e.Findings {
 		findings[i] = map[string]any{"detector": f.Detector, "category": f.Category, "severity": f.Severity}
 	}
-	r := e.Record
+	r := *e.Record
 	var declared any
 	if r.DeclaredAI != nil {
 		declared = *r.DeclaredAI

@@ -15,16 +15,18 @@ import (
 // pointer receiver), so compiling with Env{} and running with &env calls the wrong method
 // (TestExprMethodSetMismatch shows it).
 func CompileExpr(src string) (*vm.Program, error) {
-	return expr.Compile(src, expr.Env(&Env{}), expr.AsBool())
+	return expr.Compile(src, expr.Env(&Env{}), expr.AsBool(), expr.ConstExpr("Timestamp"))
 }
 
 // CompileExprMap compiles one condition against a map environment shaped like Env.AsMap:
-// nested values are `any`, so field names below record are not checked.
+// nested values are `any`, so field names below record are not checked. Timestamp exists
+// only at compile time, for folding literal calls; the run-time map need not carry it.
 func CompileExprMap(src string) (*vm.Program, error) {
 	return expr.Compile(src, expr.Env(map[string]any{
-		"record":   map[string]any{},
-		"findings": []any{},
-	}), expr.AsBool())
+		"record":    map[string]any{},
+		"findings":  []any{},
+		"Timestamp": (*Env)(nil).Timestamp,
+	}), expr.AsBool(), expr.ConstExpr("Timestamp"))
 }
 
 // RunExpr runs a compiled condition on env (an Env, *Env or the map from Env.AsMap).

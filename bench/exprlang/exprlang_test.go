@@ -16,7 +16,7 @@ func ptr[T any](v T) *T { return &v }
 // the whole list.
 func hotRecord() *Env {
 	return &Env{
-		Record: Record{
+		Record: &Record{
 			ID: "r-hot", Time: time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC),
 			Jurisdiction: "CN", Modality: "image", Role: "platform", Text: "caption",
 			DeclaredAI: ptr(false),
@@ -34,7 +34,7 @@ func hotRecord() *Env {
 // cleanRecord is the common case: labelled, no signals, no findings.
 func cleanRecord() *Env {
 	return &Env{
-		Record: Record{
+		Record: &Record{
 			ID: "r-clean", Time: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
 			Jurisdiction: "CN", Modality: "video", Role: "provider",
 			Labels:  Labels{Implicit: []ImplicitLabel{{Carrier: "XMP", Raw: `{"AIGC":{"Label":"1"}}`}}},
@@ -50,35 +50,35 @@ var testRecords = []struct {
 	env  func() *Env
 	want []bool
 }{
-	{"hot", hotRecord, []bool{true, true, true, true}},
-	{"clean", cleanRecord, []bool{false, false, false, false}},
+	{"hot", hotRecord, []bool{true, true, true, true, true}},
+	{"clean", cleanRecord, []bool{false, false, false, false, false}},
 	{"eu_text_low_severity", func() *Env {
 		return &Env{
-			Record: Record{
+			Record: &Record{
 				ID: "r-eu", Time: time.Date(2026, 8, 2, 0, 0, 0, 0, time.UTC), // equal is not after
 				Jurisdiction: "EU", Modality: "image",
 				Signals: Signals{DeepfakeScore: 0.8, Intimate: false},
 			},
 			Findings: []Finding{{Detector: "lexicon", Category: "violent_extremism", Severity: 2}},
 		}
-	}, []bool{false, false, false, false}},
+	}, []bool{false, false, false, false, false}},
 	{"cn_text_boundary_score", func() *Env {
 		return &Env{
-			Record: Record{
+			Record: &Record{
 				ID: "r-cn-text", Time: time.Date(2026, 8, 2, 0, 0, 1, 0, time.UTC),
 				Jurisdiction: "CN", Modality: "text",
 				Signals: Signals{DeepfakeScore: 0.8, Intimate: true},
 			},
 			Findings: []Finding{{Detector: "lexicon", Category: "violent_extremism", Severity: 3}},
 		}
-	}, []bool{false, true, true, true}},
+	}, []bool{false, true, true, true, true}},
 	{"cn_video_labelled_other_category", func() *Env {
 		e := hotRecord()
 		e.Record.Modality = "video"
 		e.Findings = []Finding{{Detector: "x", Category: "self_harm", Severity: 5}}
 		e.Record.Signals.DeepfakeScore = 0.79
 		return e
-	}, []bool{true, false, false, true}},
+	}, []bool{true, false, false, true, true}},
 }
 
 func TestLanguagesAgree(t *testing.T) {
