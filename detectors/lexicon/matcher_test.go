@@ -1,0 +1,164 @@
+package lexicon
+
+import (
+	"cmp"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// bruteForce finds every occurrence of every pattern by trying each position.
+func bruteForce(text string, patterns []string) []Match {
+	var ms []Match
+	for id, p := range patterns {
+		for i := 0; i+len(p) <= len(text); i++ {
+			if text[i:i+len(p)] == p {
+				ms = append(ms, Match{Start: i, End: i + len(p), ID: int32(id)})
+			}
+		}
+	}
+	return ms
+}
+
+func sortMatches(ms []Match) []Match {
+	ms = slices.Clone(ms)
+	slices.SortFunc(ms, func(a, b Match) int {
+		if c := cmp.Compare(a.Start, b.Start); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.End, b.End); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return ms
+}
+
+// bruteLeftmostLongest is the reference for LeftmostLongest: at each position, the
+// longest pattern starting there (lowest ID on ties), then continue after it.
+func bruteLeftmostLongest(text string, patterns []string) []Match {
+	var ms []Match
+	for i := 0; i < len(text); {
+		best := -1
+		for id, p := range patterns {
+			if strings.HasPrefix(text[i:], p) && (best < 0 || len(p) > len(patterns[best])) {
+				best = id
+			}
+		}
+		if best < 0 {
+			i++
+			continue
+		}
+		ms = append(ms, Match{Start: i, End: i + len(patterns[best]), ID: int32(best)})
+		i += len(patterns[best])
+	}
+	return ms
+}
+
+func checkMatcher(t *testing.T, text string, patterns []string) {
+	t.Helper()
+	m, err := NewMatcher(patterns)
+	if err != nil {
+		t.Fatalf("NewMatcher(%q): %v", patterns, err)
+	}
+	got := sortMatches(m.FindAll(text, Overlapping, nil))
+	want := sortMatches(bruteForce(text, patterns))
+	if !slices.Equal(got, want) {
+		t.Fatalf("overlapping: text %q patterns %q:\n got %v\nwant %v", text, patterns, got, want)
+	}
+	gotLL := m.FindAll(text, LeftmostLongest, nil)
+	wantLL := bruteLeftmostLongest(text, patterns)
+	if !slices.Equal(gotLL, wantLL) {
+		t.Fatalf("leftmost-longest: text %q patterns %q:\n got %v\nwant %v", text, patterns, gotLL, wantLL)
+	}
+	if c := m.Contains(text); c != (len(want) > 0) {
+		t.Fatalf("Contains(%q) = %v, want %v", text, c, len(want) > 0)
+	}
+}
+
+func TestMatcherTable(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		text     string
+		patterns []string
+	}{
+		{"classic", "ushers", []string{"he", "she", "his", "hers"}},
+		{"chinese", "中华人民共和国成立了", []string{"中华", "人民", "中华人民共和国", "共和", "和国", "成立"}},
+		{"nested", "aaaa", []string{"a", "aa", "aaa"}},
+		{"duplicates", "abab", []string{"ab", "ab", "b"}},
+		{"no match", "hello world", []string{"xyz", "敏感"}},
+		{"invalid utf8", "a\xffb\xe4\xb8c中", []string{"b", "中", "\ufffd"}},
+		{"astral", "x😀y😀", []string{"😀y", "😀"}},
+		{"mixed", "敏感词 bad word", []string{"敏感", "感词", "bad", "d w"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			checkMatcher(t, tc.text, tc.patterns)
+		})
+	}
+}
+
+func TestMatcherRejectsEmpty(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{"", "a\xff"} {
+		if _, err := NewMatcher([]string{"ok", p}); err == nil {
+			t.Errorf("NewMatcher accepted %q", p)
+		}
+	}
+}
+
+var fuzzAlphabet = []string{"a", "b", "c", "中", "国", "人", "😀", " ", "\xff", "é"}
+
+func randString(r *rand.Rand, maxRunes int) string {
+	var sb strings.Builder
+	n := r.IntN(maxRunes + 1)
+	for range n {
+		sb.WriteString(fuzzAlphabet[r.IntN(len(fuzzAlphabet))])
+	}
+	return sb.String()
+}
+
+func randPatterns(r *rand.Rand) []string {
+	var ps []string
+	for range 1 + r.IntN(12) {
+		p := randString(r, 4)
+		if p == "" || !utf8.ValidString(p) {
+			continue
+		}
+		ps = append(ps, p)
+	}
+	if len(ps) == 0 {
+		ps = []string{"a"}
+	}
+	return ps
+}
+
+func TestMatcherRandom(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 3000 {
+		checkMatcher(t, randString(r, 40), randPatterns(r))
+	}
+}
+
+func FuzzMatcher(f *testing.F) {
+	f.Add("ushers", "he\nshe\nhis\nhers")
+	f.Add("中华人民共和国", "中华\n人民共和国\n共和")
+	f.Add("a\xffb", "b\nab")
+	f.Fuzz(func(t *testing.T, text, lex string) {
+		var ps []string
+		for _, p := range strings.Split(lex, "\n") {
+			if p != "" && utf8.ValidString(p) && len(ps) < 64 {
+				ps = append(ps, p)
+			}
+		}
+		if len(ps) == 0 {
+			return
+		}
+		checkMatcher(t, text, ps)
+	})
+}
