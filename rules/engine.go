@@ -1,0 +1,323 @@
+package rules
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/bits"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/aigcwatch/aigcwatch/detectors"
+	"github.com/aigcwatch/aigcwatch/record"
+)
+
+// Options configure an Engine.
+type Options struct {
+	// DefaultJurisdiction selects the packs for records that carry no jurisdiction, or a
+	// jurisdiction that no pack names. Empty means only "*" packs apply to them.
+	DefaultJurisdiction string
+}
+
+// Engine is a compiled, immutable set of packs. It is safe for concurrent use.
+type Engine struct {
+	rules   []*compiled // every rule, in pack order then rule order
+	sets    map[string]*ruleSet
+	def     *ruleSet // for records whose jurisdiction no pack names
+	info    Ruleset
+	options Options
+}
+
+// Ruleset identifies the packs an engine was built from; every verdict carries it so a
+// decision can be reproduced offline.
+type Ruleset struct {
+	Packs    []PackRef `json:"packs"`
+	Checksum string    `json:"checksum"` // sha256 over the packs' checksums, in order
+}
+
+// PackRef names one pack and its version.
+type PackRef struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+type compiled struct {
+	*Rule
+	program *vm.Program
+	trig    trigger
+	guard   guard
+}
+
+// ruleSet is the rules that apply to one jurisdiction, indexed by what triggers them.
+type ruleSet struct {
+	rules  []*compiled
+	always []uint64            // bitset of rules evaluated for every record
+	byCat  map[string][]uint64 // category → bitset of rules that need it
+	byDet  map[string][]uint64 // detector → bitset of rules that need it
+}
+
+// Compile checks every rule's condition against the record and findings types and builds
+// the engine. Problems in any pack reject the whole set, with every problem listed.
+func Compile(packs []*Pack, opt Options) (*Engine, error) {
+	e := &Engine{sets: map[string]*ruleSet{}, options: opt}
+	var problems []Problem
+	ids := map[string]string{}
+	h := sha256.New()
+	juris := map[string]bool{}
+	for _, p := range packs {
+		e.info.Packs = append(e.info.Packs, PackRef{Name: p.Name, Version: p.Version})
+		h.Write(p.checksum[:])
+		for _, j := range p.Jurisdictions {
+			if j != "*" {
+				juris[strings.ToUpper(j)] = true
+			}
+		}
+		for i := range p.Rules {
+			s := &p.Rules[i]
+			if other, dup := ids[s.ID]; dup && s.ID != "" {
+				problems = append(problems, Problem{File: p.File, Rule: s.ID, Msg: "rule id also defined in " + other})
+			}
+			ids[s.ID] = p.File
+			r, err := s.compileMeta(p.Name)
+			if err != nil {
+				for _, m := range splitErrors(err) {
+					problems = append(problems, Problem{File: p.File, Rule: s.ID, Msg: m})
+				}
+				continue
+			}
+			c, err := compileCondition(r)
+			if err != nil {
+				problems = append(problems, Problem{File: p.File, Rule: s.ID, Msg: err.Error()})
+				continue
+			}
+			e.rules = append(e.rules, c)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &LoadError{Problems: problems}
+	}
+	e.info.Checksum = hex.EncodeToString(h.Sum(nil))
+	packOf := func(c *compiled) *Pack {
+		for _, p := range packs {
+			if p.Name == c.Pack {
+				return p
+			}
+		}
+		return nil
+	}
+	build := func(j string) *ruleSet {
+		var sel []*compiled
+		for _, c := range e.rules {
+			if p := packOf(c); p != nil && p.appliesTo(j) {
+				sel = append(sel, c)
+			}
+		}
+		return newRuleSet(sel)
+	}
+	for j := range juris {
+		e.sets[j] = build(j)
+	}
+	def := strings.ToUpper(opt.DefaultJurisdiction)
+	if s, ok := e.sets[def]; ok {
+		e.def = s
+	} else {
+		e.def = build("")
+	}
+	return e, nil
+}
+
+func (p *Pack) appliesTo(j string) bool {
+	for _, pj := range p.Jurisdictions {
+		// A pack for a country applies to its subdivisions: US applies to US-CA.
+		if pj == "*" || (j != "" && (strings.EqualFold(pj, j) || strings.HasPrefix(j, strings.ToUpper(pj)+"-"))) {
+			return true
+		}
+	}
+	return false
+}
+
+func newRuleSet(sel []*compiled) *ruleSet {
+	words := (len(sel) + 63) / 64
+	s := &ruleSet{rules: sel, always: make([]uint64, words), byCat: map[string][]uint64{}, byDet: map[string][]uint64{}}
+	mark := func(m map[string][]uint64, key string, i int) {
+		b := m[key]
+		if b == nil {
+			b = make([]uint64, words)
+			m[key] = b
+		}
+		b[i/64] |= 1 << (i % 64)
+	}
+	for i, c := range sel {
+		if c.trig.always() {
+			s.always[i/64] |= 1 << (i % 64)
+			continue
+		}
+		for _, cat := range c.trig.cats {
+			mark(s.byCat, cat, i)
+		}
+		for _, d := range c.trig.dets {
+			mark(s.byDet, d, i)
+		}
+	}
+	return s
+}
+
+// Info returns the packs the engine was built from.
+func (e *Engine) Info() *Ruleset { return &e.info }
+
+// Rules returns every compiled rule, in pack order.
+func (e *Engine) Rules() []*Rule {
+	out := make([]*Rule, len(e.rules))
+	for i, c := range e.rules {
+		out[i] = c.Rule
+	}
+	return out
+}
+
+// Jurisdictions lists the jurisdictions that packs name.
+func (e *Engine) Jurisdictions() []string {
+	out := make([]string, 0, len(e.sets))
+	for j := range e.sets {
+		out = append(out, j)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Scratch is per-goroutine evaluation state (the expression VM and buffers). It is not
+// safe for concurrent use; give each worker its own. The zero value is ready to use.
+type Scratch struct {
+	vm   vm.VM
+	env  Env
+	bits []uint64
+	// Now returns the time used for records without a time. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Evaluate fills v with the verdict for r given the detectors' result. It keeps v's
+// slices' capacity; v.Findings aliases res.Findings.
+func (e *Engine) Evaluate(s *Scratch, r *record.Record, res *detectors.Result, v *Verdict) {
+	set := e.setFor(r.Jurisdiction)
+	v.reset()
+	v.ID = r.ID
+	v.Jurisdiction = r.Jurisdiction
+	if v.Jurisdiction == "" {
+		v.Jurisdiction = strings.ToUpper(e.options.DefaultJurisdiction)
+	}
+	v.Findings = res.Findings
+	v.Problems = append(v.Problems, res.Problems...)
+	v.Ruleset = &e.info
+
+	// Candidate rules: the always-set plus those triggered by a finding's category or detector.
+	s.bits = append(s.bits[:0], set.always...)
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		if b, ok := set.byCat[f.Category]; ok {
+			or(s.bits, b)
+		}
+		if b, ok := set.byDet[f.Detector]; ok {
+			or(s.bits, b)
+		}
+	}
+	at := r.Time
+	if at.IsZero() {
+		if s.Now != nil {
+			at = s.Now()
+		} else {
+			at = time.Now()
+		}
+	}
+	s.env = Env{Record: r, Findings: res.Findings, Label: &res.Label, Now: at}
+	for w, word := range s.bits {
+		for word != 0 {
+			i := w*64 + bits.TrailingZeros64(word)
+			word &= word - 1
+			c := set.rules[i]
+			if !c.guard.admits(r) || !c.appliesAt(at) {
+				continue
+			}
+			out, err := s.vm.Run(c.program, &s.env)
+			if err != nil {
+				v.Problems = append(v.Problems, detectors.Problem{Detector: "rules", Field: c.ID, Reason: "rule_error"})
+				continue
+			}
+			if fired, _ := out.(bool); fired {
+				v.fire(c.Rule)
+			}
+		}
+	}
+	s.env = Env{} // do not retain the record
+}
+
+// euMembers are the EU member states: EU packs apply to records from each of them.
+var euMembers = map[string]bool{
+	"AT": true, "BE": true, "BG": true, "HR": true, "CY": true, "CZ": true, "DK": true, "EE": true, "FI": true,
+	"FR": true, "DE": true, "GR": true, "EL": true, "HU": true, "IE": true, "IT": true, "LV": true, "LT": true,
+	"LU": true, "MT": true, "NL": true, "PL": true, "PT": true, "RO": true, "SK": true, "SI": true, "ES": true, "SE": true,
+}
+
+// setFor finds the rules for a jurisdiction: its own set, else its country's (US-CA →
+// US), else the EU's for a member state, else the default.
+func (e *Engine) setFor(j string) *ruleSet {
+	if j == "" {
+		return e.def
+	}
+	if rs, ok := e.sets[j]; ok {
+		return rs
+	}
+	country, _, _ := strings.Cut(j, "-")
+	if rs, ok := e.sets[country]; ok {
+		return rs
+	}
+	if euMembers[country] {
+		if rs, ok := e.sets["EU"]; ok {
+			return rs
+		}
+	}
+	return e.def
+}
+
+func or(dst, src []uint64) {
+	for i := range dst {
+		dst[i] |= src[i]
+	}
+}
+
+// Holder holds the current engine and swaps it atomically on reload.
+type Holder struct{ p atomicEngine }
+
+// ErrNoEngine is returned by Holder.Load before any engine was stored.
+var ErrNoEngine = errors.New("rules: no engine loaded")
+
+// Load returns the current engine.
+func (h *Holder) Load() *Engine { return h.p.Load() }
+
+// Store makes e the current engine.
+func (h *Holder) Store(e *Engine) { h.p.Store(e) }
+
+// Reload builds a new engine with build and swaps it in on success. On failure the
+// current engine keeps running and the error is returned.
+func (h *Holder) Reload(build func() (*Engine, error)) error {
+	e, err := build()
+	if err != nil {
+		return fmt.Errorf("rules: reload failed, keeping the running rules: %w", err)
+	}
+	h.p.Store(e)
+	return nil
+}
+
+// runProgram evaluates one compiled condition with a fresh VM (tests and tools; the hot
+// path reuses a Scratch).
+func runProgram(c *compiled, env *Env) (bool, error) {
+	var m vm.VM
+	out, err := m.Run(c.program, env)
+	if err != nil {
+		return false, err
+	}
+	b, _ := out.(bool)
+	return b, nil
+}

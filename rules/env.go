@@ -1,0 +1,152 @@
+package rules
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
+
+	"github.com/aigcwatch/aigcwatch/detectors"
+	"github.com/aigcwatch/aigcwatch/record"
+)
+
+// Env is what a rule's condition sees:
+//
+//	record    the content record (snake_case fields, as in JSON)
+//	findings  every finding of every detector
+//	label     the label detector's facts (see detectors.LabelFacts)
+//	now       the record's time, or the processing time when it has none
+//
+// and these functions:
+//
+//	has(category)            a finding of that category exists
+//	countOf(category)        how many findings of that category
+//	atLeast(category, sev)   a finding of that category with severity ≥ sev ("low", … "critical")
+//	detected(detector)       the detector reported any finding
+//	date("2026-08-02")       a time, for comparisons with now or record.time
+//
+// Pointers in the record may be nil: use ?. (record.c2pa?.present) or compare with nil.
+type Env struct {
+	Record   *record.Record        `expr:"record"`
+	Findings []detectors.Finding   `expr:"findings"`
+	Label    *detectors.LabelFacts `expr:"label"`
+	Now      time.Time             `expr:"now"`
+}
+
+// The env-aware helpers are rewritten at compile time from has(x) to _has($env, x), so
+// they reach the current record's findings without reflection on methods.
+var envFuncs = map[string]string{"has": "_has", "countOf": "_count", "atLeast": "_atLeast", "detected": "_detected"}
+
+var funcOptions = []expr.Option{
+	expr.Function("_has", func(p ...any) (any, error) {
+		return p[0].(*Env).count(p[1].(string), detectors.Info) > 0, nil
+	}, new(func(*Env, string) bool)),
+	expr.Function("_count", func(p ...any) (any, error) {
+		return p[0].(*Env).count(p[1].(string), detectors.Info), nil
+	}, new(func(*Env, string) int)),
+	expr.Function("_atLeast", func(p ...any) (any, error) {
+		sev, err := detectors.ParseSeverity(p[2].(string))
+		if err != nil {
+			return nil, err
+		}
+		return p[0].(*Env).count(p[1].(string), sev) > 0, nil
+	}, new(func(*Env, string, string) bool)),
+	expr.Function("_detected", func(p ...any) (any, error) {
+		e, d := p[0].(*Env), p[1].(string)
+		for i := range e.Findings {
+			if e.Findings[i].Detector == d {
+				return true, nil
+			}
+		}
+		return false, nil
+	}, new(func(*Env, string) bool)),
+}
+
+func (e *Env) count(cat string, min detectors.Severity) int {
+	n := 0
+	for i := range e.Findings {
+		if e.Findings[i].Category == cat && e.Findings[i].Severity >= min {
+			n++
+		}
+	}
+	return n
+}
+
+type envPatch struct{}
+
+func (envPatch) Visit(n *ast.Node) {
+	c, ok := (*n).(*ast.CallNode)
+	if !ok {
+		return
+	}
+	id, ok := c.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return
+	}
+	if name, ok := envFuncs[id.Value]; ok {
+		id.Value = name
+		c.Arguments = append([]ast.Node{&ast.IdentifierNode{Value: "$env"}}, c.Arguments...)
+	}
+}
+
+func compileCondition(r *Rule) (*compiled, error) {
+	tree, err := parser.Parse(r.When)
+	if err != nil {
+		return nil, fmt.Errorf("when: %v", oneLine(err))
+	}
+	if err := checkHelperArgs(tree.Node); err != nil {
+		return nil, fmt.Errorf("when: %v", err)
+	}
+	opts := append([]expr.Option{expr.Env(&Env{}), expr.AsBool(), expr.Patch(envPatch{})}, funcOptions...)
+	prog, err := expr.Compile(r.When, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("when: %v", oneLine(err))
+	}
+	return &compiled{Rule: r, program: prog, trig: needs(tree.Node), guard: guardOf(tree.Node)}, nil
+}
+
+// checkHelperArgs requires constant arguments for has/count/atLeast/detected, so rules
+// can be indexed by category and a misspelt severity is caught at load time.
+func checkHelperArgs(n ast.Node) error {
+	var err error
+	ast.Find(n, func(n ast.Node) bool {
+		c, ok := n.(*ast.CallNode)
+		if !ok || err != nil {
+			return false
+		}
+		id, ok := c.Callee.(*ast.IdentifierNode)
+		if !ok {
+			return false
+		}
+		if _, ok := envFuncs[id.Value]; !ok {
+			return false
+		}
+		for i, a := range c.Arguments {
+			s, ok := a.(*ast.StringNode)
+			if !ok {
+				err = fmt.Errorf("%s: argument %d must be a string literal", id.Value, i+1)
+				return true
+			}
+			if id.Value == "atLeast" && i == 1 {
+				if _, perr := detectors.ParseSeverity(s.Value); perr != nil {
+					err = fmt.Errorf("atLeast: %v", trimPkg(perr))
+					return true
+				}
+			}
+		}
+		return false
+	})
+	return err
+}
+
+func oneLine(err error) string {
+	s := err.Error()
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}

@@ -1,0 +1,345 @@
+package rules
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/aigcwatch/aigcwatch/defaults"
+	"github.com/aigcwatch/aigcwatch/detectors"
+	"github.com/aigcwatch/aigcwatch/record"
+)
+
+func embedded(t testing.TB) (*Engine, []*Pack) {
+	t.Helper()
+	packs, err := LoadFS(defaults.Packs(), ".")
+	if err != nil {
+		t.Fatalf("embedded packs: %v", err)
+	}
+	e, err := Compile(packs, Options{DefaultJurisdiction: "CN"})
+	if err != nil {
+		t.Fatalf("compile embedded packs: %v", err)
+	}
+	return e, packs
+}
+
+// TestEmbeddedExamples runs every embedded pack's example cases (rules only; the
+// pipeline's tests run them again with the real detectors).
+func TestEmbeddedExamples(t *testing.T) {
+	e, packs := embedded(t)
+	results := RunExamples(context.Background(), e, packs, nil, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	if len(results) < 10 {
+		t.Fatalf("only %d examples in the embedded packs", len(results))
+	}
+	for _, r := range results {
+		if len(r.Failures) > 0 {
+			t.Errorf("%s: %s: %s", r.File, r.Name, strings.Join(r.Failures, "; "))
+		}
+	}
+}
+
+func TestExampleFailureIsReported(t *testing.T) {
+	e, packs := embedded(t)
+	bad := &Pack{Name: "t", File: "t.yaml", Examples: []Example{{
+		Name:   "wrong expectation",
+		Record: map[string]any{"id": "x", "jurisdiction": "CN", "modality": "text"},
+		Findings: []FindingSpec{{Category: "fraud"}},
+		Expect: Expectation{Decision: "allow", Rules: []string{}},
+	}}}
+	_ = packs
+	res := RunExamples(context.Background(), e, []*Pack{bad}, nil, time.Now())
+	if len(res) != 1 || len(res[0].Failures) != 2 {
+		t.Fatalf("want 2 failures (decision and rules), got %+v", res)
+	}
+}
+
+const goodPack = `
+pack: t
+version: "1"
+jurisdictions: [CN]
+rules:
+  - id: T-1
+    title: t
+    layer: content
+    severity: high
+    decision: block
+    basis: b
+    authority: a
+    when: has("x")
+`
+
+func TestBadPackListsEveryProblem(t *testing.T) {
+	fsys := fstest.MapFS{
+		"a.yaml": {Data: []byte(`
+pack: a
+version: "1"
+jurisdictions: [CN]
+rules:
+  - id: A-1
+    title: misspelt field
+    layer: content
+    severity: high
+    decision: block
+    basis: b
+    authority: a
+    when: record.jurisdicton == "CN"
+  - id: A-2
+    title: bad enums
+    layer: contnet
+    severity: huge
+    decision: ban
+    tier: extreme
+    basis: b
+    authority: a
+    when: "true"
+  - id: A-3
+    title: not bool
+    layer: content
+    severity: low
+    decision: allow
+    basis: b
+    authority: a
+    when: record.text
+  - id: A-4
+    title: dynamic category
+    layer: content
+    severity: low
+    decision: review
+    basis: b
+    authority: a
+    when: has(record.text)
+  - id: A-5
+    layer: content
+    severity: low
+    decision: allow
+    label_notice: is_ai
+    when: "true"
+`)},
+		"b.yaml": {Data: []byte("pack: b\nversion: 1\njurisdictions: [CN]\nunknown_key: 1\nrules: []\n")},
+		"c.yaml": {Data: []byte(goodPack)},
+		"d.yaml": {Data: []byte(strings.Replace(goodPack, "pack: t", "pack: d", 1))},
+	}
+	packs, err := LoadFS(fsys, ".")
+	var le *LoadError
+	if !errors.As(err, &le) {
+		// Problems in metadata are found at load; conditions at compile.
+		_, err = Compile(packs, Options{})
+		if !errors.As(err, &le) {
+			t.Fatalf("want *LoadError, got %v", err)
+		}
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		`b.yaml: yaml: line 4: field unknown_key not found`,
+		`a.yaml: rule "A-2": layer: unknown layer "contnet"`,
+		`a.yaml: rule "A-2": severity: unknown severity "huge"`,
+		`a.yaml: rule "A-2": decision: unknown decision "ban"`,
+		`a.yaml: rule "A-2": tier: unknown tier "extreme"`,
+		`a.yaml: rule "A-5": title is required`,
+		`a.yaml: rule "A-5": basis (the legal basis) is required`,
+		`a.yaml: rule "A-5": label_notice is set but decision is allow`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error does not contain %q:\n%s", want, msg)
+		}
+	}
+	// Compile errors: fix the metadata problems and check conditions are reported too.
+	delete(fsys, "b.yaml")
+	fsys["a.yaml"] = &fstest.MapFile{Data: []byte(strings.NewReplacer("contnet", "content", "huge", "high", "ban", "block", "extreme", "high",
+		"    layer: content\n    severity: low\n    decision: allow\n    label_notice: is_ai\n", "    title: x\n    basis: b\n    authority: a\n    layer: content\n    severity: low\n    decision: allow\n").Replace(string(fsys["a.yaml"].Data)))}
+	packs, err = LoadFS(fsys, ".")
+	if err != nil {
+		t.Fatalf("metadata should now be clean: %v", err)
+	}
+	_, err = Compile(packs, Options{})
+	if !errors.As(err, &le) {
+		t.Fatalf("want *LoadError from Compile, got %v", err)
+	}
+	msg = err.Error()
+	for _, want := range []string{
+		`a.yaml: rule "A-1": when: type record.Record has no field jurisdicton`,
+		`a.yaml: rule "A-3": when: expected bool`,
+		`a.yaml: rule "A-4": when: has: argument 1 must be a string literal`,
+		`d.yaml: rule "T-1": rule id also defined in c.yaml`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error does not contain %q:\n%s", want, msg)
+		}
+	}
+}
+
+func TestTriggerIndexSkipsUntriggeredRules(t *testing.T) {
+	cases := []struct {
+		when   string
+		always bool
+		cats   []string
+	}{
+		{`has("a")`, false, []string{"a"}},
+		{`has("a") && record.text != ""`, false, []string{"a"}},
+		{`record.text != "" && atLeast("a", "high")`, false, []string{"a"}},
+		{`has("a") || has("b")`, false, []string{"a", "b"}},
+		{`has("a") || record.text != ""`, true, nil},
+		{`!has("a")`, true, nil},
+		{`countOf("a") >= 2`, false, []string{"a"}},
+		{`countOf("a") >= 0`, true, nil},
+		{`record.text != ""`, true, nil},
+	}
+	for _, c := range cases {
+		r := &Rule{ID: "x", When: c.when}
+		comp, err := compileCondition(r)
+		if err != nil {
+			t.Fatalf("%s: %v", c.when, err)
+		}
+		if comp.trig.always() != c.always || strings.Join(comp.trig.cats, ",") != strings.Join(c.cats, ",") {
+			t.Errorf("%s: trigger %+v, want always=%v cats=%v", c.when, comp.trig, c.always, c.cats)
+		}
+	}
+}
+
+func TestGuards(t *testing.T) {
+	cases := []struct {
+		when  string
+		rec   record.Record
+		admit bool
+	}{
+		{`record.modality == "image" && true`, record.Record{Modality: "image"}, true},
+		{`record.modality == "image" && true`, record.Record{Modality: "text"}, false},
+		{`record.modality in ["image", "video"] && record.role == "provider"`, record.Record{Modality: "video", Role: "platform"}, false},
+		{`record.modality in ["image", "video"] && record.role == "provider"`, record.Record{Modality: "video", Role: "provider"}, true},
+		{`record.modality == "image" || record.text != ""`, record.Record{Modality: "text"}, true},
+		{`record.modality == "image" || record.modality == "audio"`, record.Record{Modality: "audio"}, true},
+		{`record.modality == "image" && record.modality == "audio"`, record.Record{Modality: "audio"}, false},
+	}
+	for _, c := range cases {
+		comp, err := compileCondition(&Rule{ID: "x", When: c.when})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := comp.guard.admits(&c.rec); got != c.admit {
+			t.Errorf("%s on %+v: admits=%v, want %v", c.when, c.rec, got, c.admit)
+		}
+	}
+}
+
+// TestIndexAgreesWithFullEvaluation: evaluating only the indexed candidates gives the
+// same fired rules as evaluating every rule, on records with and without findings.
+func TestIndexAgreesWithFullEvaluation(t *testing.T) {
+	e, _ := embedded(t)
+	cats := []string{"", "fraud", "csam", "hate", "gambling", "weapons", "drugs", "self_harm", "violent_extremism"}
+	mods := []string{"", "text", "image", "video", "audio"}
+	roles := []string{"", "provider", "platform"}
+	jurs := []string{"", "CN", "EU", "DE", "US", "US-CA", "UK", "BR"}
+	var s Scratch
+	s.Now = func() time.Time { return time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC) }
+	yes := true
+	n := 0
+	for _, c := range cats {
+		for _, m := range mods {
+			for _, ro := range roles {
+				for _, j := range jurs {
+					r := &record.Record{ID: "x", Jurisdiction: j, Modality: m, Role: ro, DeclaredAI: &yes}
+					r.Signals.Intimate, r.Signals.DepictsRealPerson = &yes, &yes
+					res := &detectors.Result{}
+					if c != "" {
+						res.Findings = []detectors.Finding{{Detector: "lexicon", Category: c}}
+					}
+					var v Verdict
+					e.Evaluate(&s, r, res, &v)
+					want := fullEvaluate(t, e, r, res, s.Now())
+					if got := strings.Join(v.RuleIDs(), ","); got != want {
+						t.Errorf("%+v %s: indexed %q, full %q", r, c, got, want)
+					}
+					n++
+				}
+			}
+		}
+	}
+	t.Logf("%d combinations agree", n)
+}
+
+func fullEvaluate(t *testing.T, e *Engine, r *record.Record, res *detectors.Result, now time.Time) string {
+	set := e.setFor(r.Jurisdiction)
+	env := &Env{Record: r, Findings: res.Findings, Label: &res.Label, Now: now}
+	var ids []string
+	for _, c := range set.rules {
+		if !c.appliesAt(now) {
+			continue
+		}
+		out, err := runProgram(c, env)
+		if err != nil {
+			t.Fatalf("%s: %v", c.ID, err)
+		}
+		if out {
+			ids = append(ids, c.ID)
+		}
+	}
+	return strings.Join(ids, ",")
+}
+
+func TestHolderKeepsOldEngineOnFailedReload(t *testing.T) {
+	e, _ := embedded(t)
+	var h Holder
+	h.Store(e)
+	err := h.Reload(func() (*Engine, error) {
+		packs, err := LoadFS(fstest.MapFS{"x.yaml": {Data: []byte("pack: [")}}, ".")
+		if err != nil {
+			return nil, err
+		}
+		return Compile(packs, Options{})
+	})
+	if err == nil || h.Load() != e {
+		t.Fatalf("failed reload: err=%v, engine swapped=%v", err, h.Load() != e)
+	}
+	err = h.Reload(func() (*Engine, error) {
+		packs, err := LoadFS(fstest.MapFS{"c.yaml": {Data: []byte(goodPack)}}, ".")
+		if err != nil {
+			return nil, err
+		}
+		return Compile(packs, Options{})
+	})
+	if err != nil || h.Load() == e || len(h.Load().Rules()) != 1 {
+		t.Fatalf("good reload: err=%v, rules=%d", err, len(h.Load().Rules()))
+	}
+}
+
+func TestVerdictCombination(t *testing.T) {
+	e, _ := embedded(t)
+	var s Scratch
+	r := &record.Record{ID: "v", Jurisdiction: "CN", Modality: "text"}
+	res := &detectors.Result{Findings: []detectors.Finding{{Category: "fraud"}, {Category: "gambling"}, {Category: "self_harm"}}}
+	var v Verdict
+	e.Evaluate(&s, r, res, &v)
+	if v.Decision != Block || v.Tier != High || strings.Join(v.RuleIDs(), ",") != "CN-CONTENT-04,CN-CONTENT-05,CN-CONTENT-06" {
+		t.Fatalf("got %s %s %v", v.Decision, v.Tier, v.RuleIDs())
+	}
+	if got := len(v.Reportable()); got != 2 {
+		t.Errorf("reportable %d, want 2", got)
+	}
+	if v.Ruleset == nil || len(v.Ruleset.Checksum) != 64 {
+		t.Errorf("ruleset missing: %+v", v.Ruleset)
+	}
+}
+
+func FuzzParsePack(f *testing.F) {
+	f.Add([]byte(goodPack))
+	f.Add([]byte("pack: x\nrules:\n  - id: 1\n    when: 'has(\"a\") &&'\n"))
+	f.Add([]byte("examples: [{record: {id: 1}}]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, probs := ParsePack("f.yaml", data)
+		if p == nil && len(probs) == 0 {
+			t.Fatal("no pack and no problem")
+		}
+		if len(probs) > 0 {
+			return
+		}
+		if _, err := Compile([]*Pack{p}, Options{}); err != nil {
+			var le *LoadError
+			if !errors.As(err, &le) || len(le.Problems) == 0 {
+				t.Fatalf("compile error without problems: %v", err)
+			}
+		}
+	})
+}
