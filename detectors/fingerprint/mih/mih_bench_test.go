@@ -1,0 +1,83 @@
+package mih
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"github.com/aigcwatch/aigcwatch/detectors/fingerprint/pdq"
+)
+
+var benchN = flag.Int("mih.n", 1_000_000, "bank size for the mih benchmarks (10000000 for the 10M figures)")
+
+type benchBank struct {
+	ix      *Index
+	queries []pdq.Hash
+}
+
+var benchBanks = map[string]*benchBank{}
+
+// bank builds (once per process) a random or clustered bank of *benchN hashes and
+// queries: half are near-duplicates of bank members (distance 0..31), half random.
+func bank(b *testing.B, kind string) *benchBank {
+	key := fmt.Sprintf("%s/%d", kind, *benchN)
+	if bb, ok := benchBanks[key]; ok {
+		return bb
+	}
+	clear(benchBanks) // one big bank at a time
+	runtime.GC()
+	r := rand.New(rand.NewPCG(42, uint64(len(kind))))
+	var hashes []pdq.Hash
+	if kind == "random" {
+		hashes = make([]pdq.Hash, *benchN)
+		for i := range hashes {
+			hashes[i] = randHash(r)
+		}
+	} else {
+		hashes = clustered(r, *benchN, 50, 24)
+	}
+	qs := make([]pdq.Hash, 4096)
+	for i := range qs {
+		if i%2 == 0 {
+			qs[i] = flip(r, hashes[r.IntN(len(hashes))], r.IntN(32))
+		} else {
+			qs[i] = randHash(r)
+		}
+	}
+	bb := &benchBank{ix: New(hashes), queries: qs}
+	benchBanks[key] = bb
+	return bb
+}
+
+// BenchmarkSearch31 measures one lookup at threshold 31; lookups/s = 1e9 / ns/op.
+func BenchmarkSearch31(b *testing.B) {
+	for _, kind := range []string{"random", "clustered"} {
+		b.Run(fmt.Sprintf("%s/n=%d", kind, *benchN), func(b *testing.B) {
+			bb := bank(b, kind)
+			b.ReportAllocs()
+			b.ResetTimer()
+			found := 0
+			var dst []Match
+			for i := 0; b.Loop(); i++ {
+				dst = bb.ix.Find(bb.queries[i%len(bb.queries)], 31, dst[:0])
+				found += len(dst)
+			}
+			b.ReportMetric(float64(found)/float64(b.N), "matches/op")
+		})
+	}
+}
+
+// BenchmarkBuild measures building the index (the part of loading a bank after parsing).
+func BenchmarkBuild(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	hashes := make([]pdq.Hash, *benchN)
+	for i := range hashes {
+		hashes[i] = randHash(r)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = New(hashes)
+	}
+}
