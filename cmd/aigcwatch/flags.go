@@ -1,0 +1,65 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/aigcwatch/aigcwatch/pipeline"
+)
+
+// listFlag is a repeatable flag that also splits on commas.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
+
+// configFlags registers the flags every judging command shares.
+func configFlags(fs *flag.FlagSet, c *pipeline.Config) {
+	fs.StringVar(&c.Rules, "rules", c.Rules, "rule packs: a directory of *.yaml or one file (default: the embedded CN, EU, US and UK packs)")
+	fs.Var((*listFlag)(&c.Lexicons), "lexicon", "lexicon file, repeatable: TSV lines term<TAB>category<TAB>severity, or a JSON array of terms (default: the embedded lexicon)")
+	fs.StringVar(&c.DefaultJurisdiction, "jurisdiction", c.DefaultJurisdiction, "jurisdiction for records that carry none")
+	fs.IntVar(&c.MaxRecordBytes, "max-record-bytes", c.MaxRecordBytes, "largest record accepted (0: 1 MiB)")
+	fs.IntVar(&c.MaxTextBytes, "max-text-bytes", c.MaxTextBytes, "largest text field accepted (0: 256 KiB)")
+	fs.StringVar(&c.PseudonymKeyFile, "pseudonym-key-file", c.PseudonymKeyFile, "secret key for pseudonymising accounts in incidents (else $AIGCWATCH_PSEUDONYM_KEY)")
+	fs.StringVar(&c.IncidentSource, "incident-source", c.IncidentSource, "CloudEvents source of incidents (default urn:aigcwatch)")
+}
+
+func newFlagSet(name, args string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: aigcwatch %s [flags] %s\n\nFlags:\n", name, args)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseInterspersed parses flags that may come after positional arguments
+// (aigcwatch scan a.jsonl --out v.jsonl).
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

@@ -1,0 +1,72 @@
+// Command aigcwatch is a streaming content-risk monitor for AI-generated content.
+//
+//	aigcwatch scan [FILE...]      judge JSONL records from files or stdin
+//	aigcwatch rules lint|test     check rule packs, run their example cases
+//	aigcwatch hash FILE...        PDQ perceptual hashes of images
+//	aigcwatch version
+//
+// main only parses the command line and wires signals; the work is in package pipeline.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFailed = 1 // the command itself failed
+	exitUsage  = 2
+	exitGate   = 3 // --fail-on threshold reached
+)
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"scan", "judge JSONL content records from files (or stdin) and write verdicts", runScan},
+		{"rules", "lint rule packs or run their example cases (rules lint|test [DIR])", runRules},
+		{"hash", "print PDQ perceptual hashes of image files: pdq_hex quality path", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+			return runHash(ctx, args, stdout, stderr)
+		}},
+		{"version", "print the version", runVersion},
+	}
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdin, stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "aigcwatch: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "aigcwatch: content-risk monitor for AI-generated content\n\nUsage: aigcwatch COMMAND [flags] [args]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'aigcwatch COMMAND -h' for a command's flags.")
+}

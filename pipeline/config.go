@@ -1,0 +1,131 @@
+package pipeline
+
+import (
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/aigcwatch/aigcwatch/defaults"
+	"github.com/aigcwatch/aigcwatch/detectors"
+	"github.com/aigcwatch/aigcwatch/incident"
+	"github.com/aigcwatch/aigcwatch/record"
+	"github.com/aigcwatch/aigcwatch/rules"
+)
+
+// Config is what every way in (scan, run, serve) needs to build a Processor.
+type Config struct {
+	Rules               string   `yaml:"rules"`   // directory or file of packs; "" = embedded packs
+	Lexicons            []string `yaml:"lexicon"` // lexicon files; none = embedded default lexicon
+	DefaultJurisdiction string   `yaml:"jurisdiction"`
+	MaxRecordBytes      int      `yaml:"max_record_bytes"`
+	MaxTextBytes        int      `yaml:"max_text_bytes"`
+	IncidentSource      string   `yaml:"incident_source"`
+	PseudonymKeyFile    string   `yaml:"pseudonym_key_file"` // else $AIGCWATCH_PSEUDONYM_KEY, else incident.DevKey
+}
+
+// DefaultConfig is the embedded defaults with China as the default jurisdiction.
+var DefaultConfig = Config{DefaultJurisdiction: "CN"}
+
+// LoadPacks reads the configured packs.
+func (c *Config) LoadPacks() ([]*rules.Pack, error) {
+	if c.Rules == "" {
+		return rules.LoadFS(defaults.Packs(), ".")
+	}
+	return rules.LoadPath(c.Rules)
+}
+
+// LoadEngine reads and compiles the configured packs.
+func (c *Config) LoadEngine() (*rules.Engine, []*rules.Pack, error) {
+	packs, err := c.LoadPacks()
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := rules.Compile(packs, rules.Options{DefaultJurisdiction: c.DefaultJurisdiction})
+	return e, packs, err
+}
+
+// PseudonymKey returns the configured key and whether it is the public development key.
+func (c *Config) PseudonymKey() ([]byte, bool, error) {
+	if c.PseudonymKeyFile != "" {
+		k, err := os.ReadFile(c.PseudonymKeyFile)
+		if err != nil {
+			return nil, false, fmt.Errorf("pseudonym key: %w", err)
+		}
+		if len(k) < 16 {
+			return nil, false, fmt.Errorf("pseudonym key %s: %d bytes, want at least 16", c.PseudonymKeyFile, len(k))
+		}
+		return k, false, nil
+	}
+	if k := os.Getenv("AIGCWATCH_PSEUDONYM_KEY"); k != "" {
+		return []byte(k), false, nil
+	}
+	return incident.DevKey, true, nil
+}
+
+// Build loads rules and detectors and returns a ready Processor.
+func Build(c Config) (*Processor, error) {
+	e, _, err := c.LoadEngine()
+	if err != nil {
+		return nil, err
+	}
+	det, err := c.BuildDetectors()
+	if err != nil {
+		return nil, err
+	}
+	key, _, err := c.PseudonymKey()
+	if err != nil {
+		return nil, err
+	}
+	p := NewProcessor(e, det)
+	p.Limits = record.Limits{MaxRecordBytes: c.MaxRecordBytes, MaxTextBytes: c.MaxTextBytes}
+	p.Incidents = &incident.Builder{Source: c.IncidentSource, Key: key}
+	return p, nil
+}
+
+// BuildDetectors builds the configured detectors, in the order they run.
+func (c *Config) BuildDetectors() (detectors.Detector, error) {
+	var chain detectors.Chain
+	sort.SliceStable(detectorBuilders, func(i, j int) bool { return detectorBuilders[i].order < detectorBuilders[j].order })
+	for _, b := range detectorBuilders {
+		d, err := b.build(c)
+		if err != nil {
+			return nil, err
+		}
+		if d != nil {
+			chain = append(chain, d)
+		}
+	}
+	return chain, nil
+}
+
+// detectorBuilders build each detector from the config; a nil detector is skipped.
+// Each detector registers itself from its own file (detector_*.go) so detectors can be
+// added without touching this one; order fixes the order they run in.
+var detectorBuilders []detectorBuilder
+
+type detectorBuilder struct {
+	order int
+	name  string
+	build func(*Config) (detectors.Detector, error)
+}
+
+func registerDetector(order int, name string, build func(*Config) (detectors.Detector, error)) {
+	detectorBuilders = append(detectorBuilders, detectorBuilder{order, name, build})
+}
+
+// readLexicons returns the configured lexicon files' contents by name, or the embedded one.
+func (c *Config) readLexicons() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	if len(c.Lexicons) == 0 {
+		out[defaults.LexiconName] = defaults.Lexicon()
+		return out, nil
+	}
+	for _, p := range c.Lexicons {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("lexicon: %w", err)
+		}
+		out[p] = b
+	}
+	return out, nil
+}

@@ -1,0 +1,131 @@
+// Package pipeline is the embeddable runtime of aigcwatch: it turns raw records into
+// verdicts, incidents and dead letters, the same way for every way in (file scan,
+// Kafka, HTTP). A Processor holds the current detectors and rule engine (swapped
+// atomically on reload); each goroutine judges records with its own Worker.
+//
+// Transports live in subpackages or in the command; this package knows nothing of
+// files, topics or sockets.
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/aigcwatch/aigcwatch/detectors"
+	"github.com/aigcwatch/aigcwatch/incident"
+	"github.com/aigcwatch/aigcwatch/record"
+	"github.com/aigcwatch/aigcwatch/rules"
+)
+
+// Processor judges records. It is safe for concurrent use; each goroutine needs its
+// own Worker (NewWorker).
+type Processor struct {
+	Limits    record.Limits
+	Incidents *incident.Builder
+	Now       func() time.Time
+
+	engine   rules.Holder
+	detector atomic.Pointer[detectors.Detector]
+}
+
+// NewProcessor returns a processor running det (may be nil: no detectors) and e.
+func NewProcessor(e *rules.Engine, det detectors.Detector) *Processor {
+	p := &Processor{Incidents: &incident.Builder{}}
+	p.engine.Store(e)
+	p.SetDetector(det)
+	return p
+}
+
+// Engine returns the current rule engine.
+func (p *Processor) Engine() *rules.Engine { return p.engine.Load() }
+
+// SetEngine swaps the rule engine; records being judged finish with the old one.
+func (p *Processor) SetEngine(e *rules.Engine) { p.engine.Store(e) }
+
+// SetDetector swaps the detectors.
+func (p *Processor) SetDetector(d detectors.Detector) {
+	if d == nil {
+		d = detectors.Chain(nil)
+	}
+	p.detector.Store(&d)
+}
+
+// Judgement is the outcome for one raw record. Exactly one of Verdict and Reject is set.
+// VerdictJSON and Incidents are freshly allocated and may be retained; Verdict and
+// Record belong to the Worker and are valid only until its next call.
+type Judgement struct {
+	Record      *record.Record
+	Verdict     *rules.Verdict
+	VerdictJSON []byte
+	Incidents   []incident.Event
+	Reject      *record.DecodeError
+}
+
+// Worker holds the per-goroutine state for judging records. Not safe for concurrent use.
+type Worker struct {
+	p       *Processor
+	rec     record.Record
+	res     detectors.Result
+	scratch rules.Scratch
+	verdict rules.Verdict
+}
+
+// NewWorker returns a worker bound to p.
+func (p *Processor) NewWorker() *Worker {
+	w := &Worker{p: p}
+	w.scratch.Now = p.now
+	return w
+}
+
+func (p *Processor) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+// Judge decodes raw and judges it. A malformed record is not an error: it comes back
+// as Judgement.Reject, for the dead-letter output. An error means the pipeline failed
+// (an incident could not be encoded) and the record must not be acknowledged.
+func (w *Worker) Judge(ctx context.Context, raw []byte) (Judgement, error) {
+	start := time.Now()
+	p := w.p
+	if err := record.Decode(raw, p.Limits, &w.rec); err != nil {
+		var de *record.DecodeError
+		if errors.As(err, &de) {
+			return Judgement{Reject: de}, nil
+		}
+		return Judgement{}, err
+	}
+	return w.judge(ctx, &w.rec, start)
+}
+
+// JudgeRecord judges an already decoded record (the HTTP API decodes itself). r must
+// stay unchanged until the next call.
+func (w *Worker) JudgeRecord(ctx context.Context, r *record.Record) (Judgement, error) {
+	return w.judge(ctx, r, time.Now())
+}
+
+func (w *Worker) judge(ctx context.Context, r *record.Record, start time.Time) (Judgement, error) {
+	p := w.p
+	w.res.Reset()
+	det := *p.detector.Load()
+	if err := det.Detect(ctx, r, &w.res); err != nil && ctx.Err() != nil {
+		return Judgement{}, ctx.Err()
+	}
+	p.engine.Load().Evaluate(&w.scratch, r, &w.res, &w.verdict)
+	evs, err := p.Incidents.Build(r, &w.verdict)
+	if err != nil {
+		return Judgement{}, err
+	}
+	w.verdict.LatencyUS = time.Since(start).Microseconds()
+	js, err := json.Marshal(&w.verdict)
+	if err != nil {
+		return Judgement{}, fmt.Errorf("pipeline: encode verdict: %w", err)
+	}
+	return Judgement{Record: r, Verdict: &w.verdict, VerdictJSON: js, Incidents: evs}, nil
+}
