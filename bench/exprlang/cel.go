@@ -5,6 +5,8 @@ import (
 	"reflect"
 
 	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common"
+	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/ext"
@@ -14,7 +16,9 @@ import (
 // NewCELEnv returns a CEL environment over the Go structs (ext.NativeTypes, no protobuf
 // messages), with field names taken from the expr tags, and the variables record and
 // findings. It also declares hasCategory(findings, category): a CEL function sees only its
-// arguments, never the activation, so the list must be passed in explicitly.
+// arguments, never the activation, so the list must be passed in explicitly. The
+// one-argument form hasCategory(category) is a parse-time macro that rewrites the call to
+// hasCategory(findings, category): the only CEL way to give a helper the environment.
 func NewCELEnv() (*cel.Env, error) {
 	findingList := cel.ListType(cel.ObjectType("exprlang.Finding"))
 	return cel.NewEnv(
@@ -24,6 +28,10 @@ func NewCELEnv() (*cel.Env, error) {
 		cel.Function("hasCategory",
 			cel.Overload("hasCategory_list_string", []*cel.Type{findingList, cel.StringType}, cel.BoolType,
 				cel.BinaryBinding(celHasCategory))),
+		cel.Macros(cel.GlobalMacro("hasCategory", 1,
+			func(eh cel.MacroExprFactory, _ ast.Expr, args []ast.Expr) (ast.Expr, *common.Error) {
+				return eh.NewCall("hasCategory", eh.NewIdent("findings"), args[0]), nil
+			})),
 	)
 }
 

@@ -233,15 +233,24 @@ func TestHelperSeesEnvironment(t *testing.T) {
 			t.Errorf("%s: expr=%v cel=%v, want %v", tc.env.Record.ID, gotExpr, gotCEL, tc.want)
 		}
 	}
-	// A CEL call without the list does not compile: there is no implicit environment.
-	if _, err := CompileCEL(celEnv, `hasCategory("violent_extremism")`); err == nil {
-		t.Error("cel: hasCategory without findings compiled")
-	} else {
-		t.Logf("cel: %v", err)
+	// The one-argument form is the parse-time macro that inserts findings.
+	celMacroProg, err := CompileCEL(celEnv, `hasCategory("violent_extremism") && record.jurisdiction == "CN"`)
+	if err != nil {
+		t.Fatalf("cel macro: %v", err)
+	}
+	for _, tc := range []struct {
+		env  *Env
+		want bool
+	}{{hotRecord(), true}, {cleanRecord(), false}} {
+		got, err := EvalCEL(celMacroProg, NewCELActivation(tc.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("%s: cel macro=%v, want %v", tc.env.Record.ID, got, tc.want)
+		}
 	}
 }
-
-var _ interpreter.Activation = (*CELActivation)(nil)
 
 // TestExprMethodSetMismatch pins the expr pitfall found while writing this benchmark: a
 // program compiled with Env{} and run with *Env calls the method with the same index in
@@ -262,3 +271,5 @@ func TestExprMethodSetMismatch(t *testing.T) {
 		t.Errorf("run with Env after compiling with Env{} = %v, %v; want true, nil", got, err)
 	}
 }
+
+var _ interpreter.Activation = (*CELActivation)(nil)
