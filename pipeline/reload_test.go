@@ -1,0 +1,120 @@
+package pipeline
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const reloadPack = `pack: t
+version: "%s"
+jurisdictions: [CN]
+rules:
+  - id: T-1
+    title: t
+    layer: content
+    severity: high
+    decision: %s
+    basis: b
+    authority: a
+    when: has("fraud")
+`
+
+func writePack(t *testing.T, dir, version, decision string) {
+	t.Helper()
+	s := strings.Replace(strings.Replace(reloadPack, "%s", version, 1), "%s", decision, 1)
+	tmp := filepath.Join(dir, ".tmp")
+	if err := os.WriteFile(tmp, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "t.yaml")); err != nil { // atomic, as editors and config managers do
+		t.Fatal(err)
+	}
+}
+
+func judgeFraud(t *testing.T, p *Processor) string {
+	t.Helper()
+	j, err := p.NewWorker().Judge(context.Background(), []byte(`{"id":"x","jurisdiction":"CN","text":"SCAM"}`))
+	if err != nil || j.Verdict == nil {
+		t.Fatalf("judge: %v %+v", err, j.Reject)
+	}
+	return j.Verdict.Decision.String()
+}
+
+func TestReloadSwapsOnSuccessKeepsOnFailure(t *testing.T) {
+	dir := t.TempDir()
+	writePack(t, dir, "1", "review")
+	cfg := Config{Rules: dir}
+	p, err := Build(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SetDetector(fakeLexicon)
+	r := &Reloader{P: p, Cfg: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	r.Cfg.Lexicons = nil
+	if got := judgeFraud(t, p); got != "review" {
+		t.Fatalf("before reload: %s", got)
+	}
+	writePack(t, dir, "2", "bloc") // invalid decision
+	if err := r.Reload(); err == nil || !strings.Contains(err.Error(), `unknown decision "bloc"`) {
+		t.Fatalf("bad pack reload: %v", err)
+	}
+	p.SetDetector(fakeLexicon)
+	if got := judgeFraud(t, p); got != "review" {
+		t.Fatalf("after failed reload the old rules must run: %s", got)
+	}
+	writePack(t, dir, "3", "block")
+	if err := r.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	p.SetDetector(fakeLexicon)
+	if got := judgeFraud(t, p); got != "block" {
+		t.Fatalf("after good reload: %s", got)
+	}
+}
+
+func TestWatchReloadsOnFileChange(t *testing.T) {
+	dir := t.TempDir()
+	writePack(t, dir, "1", "review")
+	cfg := Config{Rules: dir}
+	p, err := Build(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reloaded := make(chan string, 10)
+	r := &Reloader{P: p, Cfg: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		OnReload: func(ok bool, sum string) {
+			if ok {
+				reloaded <- sum
+			}
+		}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- r.Watch(ctx, 20*time.Millisecond) }()
+	before := p.Engine().Info().Checksum
+	// The watcher may not be registered yet: keep touching the file until it reacts.
+	deadline := time.After(10 * time.Second)
+	for i := 2; ; i++ {
+		writePack(t, dir, itoa(i), "block")
+		select {
+		case sum := <-reloaded:
+			if sum == before || p.Engine().Info().Checksum != sum {
+				t.Fatalf("reload did not swap the engine")
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			return
+		case <-time.After(200 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("no reload after the pack changed")
+		}
+	}
+}
