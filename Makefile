@@ -1,0 +1,74 @@
+# aigcwatch — see README.md. `make run` scans the sample stream; `make test` runs everything.
+GO       ?= go
+BIN      := bin/aigcwatch
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+PKGS     := ./...
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+FUZZTIME ?= 20s
+BENCHCOUNT ?= 6
+
+.PHONY: all build run test test-short test-integration bench fuzz lint fmt tidy-check deps kafka-up kafka-down clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/aigcwatch
+
+## run: build, then judge the embedded sample stream and print the summary.
+run: build
+	@mkdir -p bin/out
+	$(BIN) scan examples/stream.jsonl --out bin/out/verdicts.jsonl --incidents bin/out/incidents.jsonl --dlq bin/out/dlq.jsonl
+	@echo
+	@echo "verdicts:  bin/out/verdicts.jsonl ($$(wc -l < bin/out/verdicts.jsonl) lines)"
+	@echo "incidents: bin/out/incidents.jsonl ($$(wc -l < bin/out/incidents.jsonl) CloudEvents)"
+	@echo "rejected:  bin/out/dlq.jsonl ($$(wc -l < bin/out/dlq.jsonl) lines)"
+
+## test: vet, then every test with the race detector, including the integration tests
+## against a real Kafka broker (installed and started by scripts/kafka.sh).
+test: deps kafka-up
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 40m $(PKGS)
+
+## test-short: unit tests only, no broker (integration tests skip with a message).
+test-short:
+	$(GO) test -short -race -count=1 $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) $(PKGS) | tee bin/bench.txt
+	$(GO) run $(BENCHSTAT) bin/bench.txt
+
+## fuzz: run each fuzz target for FUZZTIME.
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; done
+
+lint: tidy-check
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: run make fmt"; exit 1; }
+	$(GO) vet $(PKGS)
+	$(GO) run $(STATICCHECK) $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+tidy-check:
+	@cp go.mod /tmp/aigcwatch.go.mod.bak; cp go.sum /tmp/aigcwatch.go.sum.bak; \
+	$(GO) mod tidy; ok=1; git diff --quiet go.mod go.sum || ok=0; \
+	cp /tmp/aigcwatch.go.mod.bak go.mod; cp /tmp/aigcwatch.go.sum.bak go.sum; \
+	test $$ok = 1 || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+
+## deps: system packages the tests use (kcat, prometheus), installed when missing.
+deps:
+	scripts/deps.sh
+
+kafka-up:
+	scripts/kafka.sh up
+
+kafka-down:
+	scripts/kafka.sh down
+
+clean:
+	rm -rf bin

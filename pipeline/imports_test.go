@@ -1,0 +1,68 @@
+package pipeline
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestImportDirection holds the one-way import order written in docs/ARCHITECTURE.md:
+// record ← detectors ← rules ← incident ← pipeline ← cmd. A package may import only
+// packages of its own rank or lower; record imports only the standard library.
+func TestImportDirection(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list; skipped in -short")
+	}
+	const mod = "github.com/aigcwatch/aigcwatch"
+	rank := func(pkg string) int {
+		p := strings.TrimPrefix(pkg, mod+"/")
+		switch {
+		case p == "record":
+			return 0
+		case p == "defaults":
+			return 0
+		case p == "detectors" || strings.HasPrefix(p, "detectors/"):
+			return 1
+		case p == "rules":
+			return 2
+		case p == "incident":
+			return 3
+		case p == "pipeline" || strings.HasPrefix(p, "pipeline/"):
+			return 4
+		case strings.HasPrefix(p, "internal/"):
+			return 4
+		case strings.HasPrefix(p, "cmd/") || strings.HasPrefix(p, "examples"):
+			return 5
+		}
+		return -1
+	}
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, mod+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	checked := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		pkg, imports := f[0], f[1:]
+		r := rank(pkg)
+		if r < 0 {
+			t.Errorf("package %s has no place in the import order: add it to docs/ARCHITECTURE.md and this test", pkg)
+			continue
+		}
+		for _, imp := range imports {
+			if !strings.HasPrefix(imp, mod) {
+				if strings.TrimPrefix(pkg, mod+"/") == "record" && strings.Contains(strings.Split(imp, "/")[0], ".") {
+					t.Errorf("record must import only the standard library, imports %s", imp)
+				}
+				continue
+			}
+			checked++
+			if ri := rank(imp); ri > r {
+				t.Errorf("%s (rank %d) imports %s (rank %d): imports must point down the order", pkg, r, imp, ri)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no internal imports seen: go list output not parsed")
+	}
+}
