@@ -1,0 +1,733 @@
+package fingerprint
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/aigcwatch/aigcwatch/detectors"
+	"github.com/aigcwatch/aigcwatch/detectors/fingerprint/mih"
+	"github.com/aigcwatch/aigcwatch/detectors/fingerprint/pdq"
+)
+
+// Meaning is what a match against a bank means. Several banks may share a meaning
+// (two regulators' deepfake lists, say).
+type Meaning uint8
+
+// Bank meanings.
+const (
+	// KnownDeepfake: known synthetic or manipulated depictions of a real person, taken down
+	// before. A match is a finding of category "hash.known_deepfake".
+	KnownDeepfake Meaning = iota + 1
+	// KnownIllegal: content already judged illegal (CSAM, terrorist content, NCII). A
+	// match is a finding of category "hash.known_illegal".
+	KnownIllegal
+	// ProtectedOriginal: authentic originals registered by their owners (a public
+	// figure's photos, a news agency's pictures). A match is not bad in itself: rules
+	// combine "hash.protected_original" with AI evidence and missing disclosure.
+	ProtectedOriginal
+	// Allow: known benign content (famous photos, memes) that matches other banks by
+	// accident. A match is reported as "hash.allow" and suppresses the other banks'
+	// findings on the same input, as Meta's HMA allow-lists do.
+	Allow
+)
+
+var meaningNames = [...]string{"", "known_deepfake", "known_illegal", "protected_original", "allow"}
+
+// String returns the lower-case name, used in categories as "hash.<name>".
+func (m Meaning) String() string {
+	if int(m) < len(meaningNames) && m != 0 {
+		return meaningNames[m]
+	}
+	return fmt.Sprintf("meaning(%d)", uint8(m))
+}
+
+// ParseMeaning parses a meaning name.
+func ParseMeaning(s string) (Meaning, error) {
+	for i, n := range meaningNames {
+		if i > 0 && s == n {
+			return Meaning(i), nil
+		}
+	}
+	return 0, fmt.Errorf("fingerprint: unknown bank meaning %q (want known_deepfake, known_illegal, protected_original or allow)", s)
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (m Meaning) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (m *Meaning) UnmarshalText(b []byte) error {
+	v, err := ParseMeaning(string(b))
+	if err == nil {
+		*m = v
+	}
+	return err
+}
+
+// Defaults.
+const (
+	DefaultPDQThreshold     = 31 // Meta's recommended PDQ match distance
+	DefaultSimHashThreshold = 3  // of 64 bits; see docs/fingerprints.md for the measurement
+	DefaultMinQuality       = 50 // PDQ hashes of lower quality are ignored, as HMA does
+	DefaultMinShingles      = 8  // texts with fewer SimHash shingles are not near-matched
+	DefaultMaxMatches       = 8  // findings per input and kind, closest first
+)
+
+// BankConfig configures one bank. Thresholds are pointers so that 0 (exact only) differs
+// from unset (the default).
+type BankConfig struct {
+	Name             string              `yaml:"name"`
+	Meaning          Meaning             `yaml:"meaning"`
+	PDQThreshold     *int                `yaml:"pdq_threshold"`     // default DefaultPDQThreshold
+	SimHashThreshold *int                `yaml:"simhash_threshold"` // default DefaultSimHashThreshold
+	Severity         *detectors.Severity `yaml:"severity"`          // default by meaning
+}
+
+// Config configures bank loading and matching.
+type Config struct {
+	Banks       []BankConfig `yaml:"banks"`
+	MinQuality  int          `yaml:"min_quality"`  // default DefaultMinQuality
+	MinShingles int          `yaml:"min_shingles"` // default DefaultMinShingles
+	MaxMatches  int          `yaml:"max_matches"`  // default DefaultMaxMatches
+	Limits      pdq.Limits   `yaml:"-"`            // image decoding bounds for media.data
+}
+
+// DefaultConfig has one bank per meaning, named after it.
+func DefaultConfig() Config {
+	return Config{Banks: []BankConfig{
+		{Name: "known_deepfake", Meaning: KnownDeepfake},
+		{Name: "known_illegal", Meaning: KnownIllegal},
+		{Name: "protected_original", Meaning: ProtectedOriginal},
+		{Name: "allow", Meaning: Allow},
+	}}
+}
+
+func defaultSeverity(m Meaning) detectors.Severity {
+	switch m {
+	case KnownIllegal:
+		return detectors.Critical
+	case KnownDeepfake:
+		return detectors.High
+	default:
+		return detectors.Info
+	}
+}
+
+// bank is a resolved BankConfig.
+type bank struct {
+	name     string
+	meaning  Meaning
+	pdqMax   int
+	simMax   int
+	severity detectors.Severity
+	category string // "hash.<meaning>"
+}
+
+func (c Config) resolve() (Config, []bank, error) {
+	if c.MinQuality == 0 {
+		c.MinQuality = DefaultMinQuality
+	}
+	if c.MinShingles == 0 {
+		c.MinShingles = DefaultMinShingles
+	}
+	if c.MaxMatches <= 0 {
+		c.MaxMatches = DefaultMaxMatches
+	}
+	if len(c.Banks) == 0 {
+		return c, nil, errors.New("fingerprint: config: no banks")
+	}
+	if len(c.Banks) > 255 {
+		return c, nil, errors.New("fingerprint: config: more than 255 banks")
+	}
+	var errs []error
+	seen := map[string]bool{}
+	banks := make([]bank, 0, len(c.Banks))
+	for i, bc := range c.Banks {
+		b := bank{name: bc.Name, meaning: bc.Meaning, pdqMax: DefaultPDQThreshold, simMax: DefaultSimHashThreshold}
+		if bc.Name == "" || strings.ContainsAny(bc.Name, "\t\n\r ") {
+			errs = append(errs, fmt.Errorf("fingerprint: config: banks[%d]: bad name %q", i, bc.Name))
+		}
+		if seen[bc.Name] {
+			errs = append(errs, fmt.Errorf("fingerprint: config: banks[%d]: duplicate name %q", i, bc.Name))
+		}
+		seen[bc.Name] = true
+		if bc.Meaning < KnownDeepfake || bc.Meaning > Allow {
+			errs = append(errs, fmt.Errorf("fingerprint: config: bank %q: missing or unknown meaning", bc.Name))
+		}
+		if bc.PDQThreshold != nil {
+			b.pdqMax = *bc.PDQThreshold
+			if b.pdqMax < 0 || b.pdqMax > 64 {
+				errs = append(errs, fmt.Errorf("fingerprint: config: bank %q: pdq_threshold %d out of 0..64", bc.Name, b.pdqMax))
+			}
+		}
+		if bc.SimHashThreshold != nil {
+			b.simMax = *bc.SimHashThreshold
+			if b.simMax < 0 || b.simMax > 16 {
+				errs = append(errs, fmt.Errorf("fingerprint: config: bank %q: simhash_threshold %d out of 0..16", bc.Name, b.simMax))
+			}
+		}
+		b.severity = defaultSeverity(bc.Meaning)
+		if bc.Severity != nil {
+			b.severity = *bc.Severity
+		}
+		b.category = "hash." + bc.Meaning.String()
+		banks = append(banks, b)
+	}
+	return c, banks, errors.Join(errs...)
+}
+
+// Kind is the kind of fingerprint of a bank entry.
+type Kind uint8
+
+// Entry kinds and their prefixes in bank files.
+const (
+	KindPDQ     Kind = iota + 1 // "pdq:" + 64 hex digits, or 64 bare hex digits
+	KindSHA256                  // "sha256:" + 64 hex digits of the media bytes' digest
+	KindText                    // "text:" + 16 hex digits of TextKey (xxhash64 of normalised text)
+	KindSimHash                 // "simhash:" + 16 hex digits of SimHash
+)
+
+// Entry is one bank entry.
+type Entry struct {
+	Kind     Kind
+	PDQ      pdq.Hash // KindPDQ
+	Key      uint64   // KindSHA256 (MediaKey), KindText (TextKey), KindSimHash
+	Bank     string
+	Label    string // the entry's name in findings (Evidence.Entry); required
+	Category string // the bank owner's category, e.g. "ncii"; free text, may be empty
+	Source   string // who contributed it; may be empty
+}
+
+// ParseError is one malformed bank line. Its message is "file:line: what is wrong".
+type ParseError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+// maxParseErrors bounds the errors kept per load.
+const maxParseErrors = 50
+
+// store holds entry metadata compactly: one uint16 group (bank, category, source) and
+// the end offset of the label in a shared arena, 6 bytes per entry plus the label.
+type store struct {
+	group    []uint16
+	labelEnd []uint32
+	labels   []byte
+}
+
+type group struct {
+	bank             uint8
+	category, source string
+}
+
+func (s *store) label(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = s.labelEnd[i-1]
+	}
+	b := s.labels[start:s.labelEnd[i]]
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b)) // the arena is never written after Build
+}
+
+// Builder accumulates entries and builds a Set. It is not safe for concurrent use.
+type Builder struct {
+	cfg    Config
+	banks  []bank
+	byName map[string]uint8
+	groups []group
+	gIndex map[group]uint16
+
+	pdqHashes []pdq.Hash
+	pdqMeta   store
+	text      map[uint64]uint32 // key -> index+1 in textMeta; chains in textNext
+	textNext  []uint32
+	textMeta  store
+	media     map[uint64]uint32
+	mediaNext []uint32
+	mediaMeta store
+	simKeys   []uint64
+	simMeta   store
+
+	errs []error
+}
+
+// NewBuilder validates cfg and returns an empty Builder.
+func NewBuilder(cfg Config) (*Builder, error) {
+	cfg, banks, err := cfg.resolve()
+	if err != nil {
+		return nil, err
+	}
+	b := &Builder{cfg: cfg, banks: banks, byName: map[string]uint8{}, gIndex: map[group]uint16{},
+		text: map[uint64]uint32{}, media: map[uint64]uint32{}}
+	for i, bk := range banks {
+		b.byName[bk.name] = uint8(i)
+	}
+	return b, nil
+}
+
+// Add adds one entry. It returns an error if the bank is unknown, the label is empty or
+// the kind is invalid.
+func (b *Builder) Add(e Entry) error {
+	bi, ok := b.byName[e.Bank]
+	if !ok {
+		return fmt.Errorf("unknown bank %q", e.Bank)
+	}
+	if e.Label == "" {
+		return errors.New("empty label")
+	}
+	g := group{bank: bi, category: e.Category, source: e.Source}
+	gi, ok := b.gIndex[g]
+	if !ok {
+		if len(b.groups) >= 1<<16 {
+			return errors.New("more than 65536 distinct (bank, category, source) combinations")
+		}
+		gi = uint16(len(b.groups))
+		b.groups = append(b.groups, g)
+		b.gIndex[g] = gi
+	}
+	put := func(s *store) {
+		s.group = append(s.group, gi)
+		s.labels = append(s.labels, e.Label...)
+		s.labelEnd = append(s.labelEnd, uint32(len(s.labels)))
+	}
+	switch e.Kind {
+	case KindPDQ:
+		b.pdqHashes = append(b.pdqHashes, e.PDQ)
+		put(&b.pdqMeta)
+	case KindText:
+		b.textNext = append(b.textNext, b.text[e.Key])
+		put(&b.textMeta)
+		b.text[e.Key] = uint32(len(b.textNext))
+	case KindSHA256:
+		b.mediaNext = append(b.mediaNext, b.media[e.Key])
+		put(&b.mediaMeta)
+		b.media[e.Key] = uint32(len(b.mediaNext))
+	case KindSimHash:
+		b.simKeys = append(b.simKeys, e.Key)
+		put(&b.simMeta)
+	default:
+		return fmt.Errorf("unknown entry kind %d", e.Kind)
+	}
+	if len(b.pdqMeta.labels) > 1<<32-1 || len(b.textMeta.labels) > 1<<32-1 {
+		return errors.New("label arena over 4 GiB")
+	}
+	return nil
+}
+
+// ParseHash parses the hash column of a bank line.
+func ParseHash(s string) (Kind, pdq.Hash, uint64, error) {
+	kind, v, ok := strings.Cut(s, ":")
+	if !ok {
+		kind, v = "pdq", s
+	}
+	switch kind {
+	case "pdq":
+		h, err := pdq.ParseHex(v)
+		if err != nil {
+			return 0, pdq.Hash{}, 0, err
+		}
+		return KindPDQ, h, 0, nil
+	case "sha256":
+		k, err := MediaKey(v)
+		if err != nil {
+			return 0, pdq.Hash{}, 0, fmt.Errorf("sha256: want 64 hex digits, got %q", truncate(v))
+		}
+		return KindSHA256, pdq.Hash{}, k, nil
+	case "text", "simhash":
+		if len(v) != 16 {
+			return 0, pdq.Hash{}, 0, fmt.Errorf("%s: want 16 hex digits, got %q", kind, truncate(v))
+		}
+		k, err := strconv.ParseUint(v, 16, 64)
+		if err != nil {
+			return 0, pdq.Hash{}, 0, fmt.Errorf("%s: want 16 hex digits, got %q", kind, truncate(v))
+		}
+		if kind == "text" {
+			return KindText, pdq.Hash{}, k, nil
+		}
+		return KindSimHash, pdq.Hash{}, k, nil
+	}
+	return 0, pdq.Hash{}, 0, fmt.Errorf("unknown hash kind %q (want pdq:, sha256:, text: or simhash:)", truncate(kind))
+}
+
+func truncate(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "..."
+	}
+	return s
+}
+
+// ReadFrom parses a bank file (format in docs/fingerprints.md): UTF-8 lines of five
+// tab-separated fields "hash bank label category source"; blank lines and lines
+// starting with '#' are skipped. Malformed lines are recorded as *ParseError
+// ("file:line: what is wrong") and returned by Build; good lines are still added so that
+// all problems are reported at once. It returns only read errors.
+func (b *Builder) ReadFrom(name string, r io.Reader) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := sc.Bytes()
+		text = bytes.TrimSuffix(text, []byte("\r"))
+		if len(text) == 0 || text[0] == '#' {
+			continue
+		}
+		if err := b.addLine(text); err != nil {
+			b.fail(&ParseError{File: name, Line: line, Msg: err.Error()})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("fingerprint: %s:%d: %w", name, line+1, err)
+	}
+	return nil
+}
+
+func (b *Builder) fail(err error) {
+	if len(b.errs) < maxParseErrors {
+		b.errs = append(b.errs, err)
+	} else if len(b.errs) == maxParseErrors {
+		b.errs = append(b.errs, errors.New("fingerprint: too many errors, stopped reporting"))
+	}
+}
+
+func (b *Builder) addLine(line []byte) error {
+	var f [5][]byte
+	n := 0
+	for n < 5 {
+		i := bytes.IndexByte(line, '\t')
+		if i < 0 {
+			f[n] = line
+			n++
+			line = nil
+			break
+		}
+		f[n] = line[:i]
+		line = line[i+1:]
+		n++
+	}
+	if n != 5 || line != nil {
+		cnt := n
+		if line != nil {
+			cnt = 5 + bytes.Count(line, []byte("\t")) + 1
+		}
+		return fmt.Errorf("want 5 tab-separated fields (hash, bank, label, category, source), got %d", cnt)
+	}
+	for i := range f {
+		if !utf8.Valid(f[i]) {
+			return fmt.Errorf("field %d is not valid UTF-8", i+1)
+		}
+	}
+	kind, h, key, err := ParseHash(string(f[0]))
+	if err != nil {
+		return err
+	}
+	return b.Add(Entry{Kind: kind, PDQ: h, Key: key, Bank: string(f[1]), Label: string(f[2]),
+		Category: string(f[3]), Source: string(f[4])})
+}
+
+// Build returns the Set, or every recorded parse error joined (and no Set).
+func (b *Builder) Build() (*Set, error) {
+	if len(b.errs) > 0 {
+		return nil, errors.Join(b.errs...)
+	}
+	s := &Set{
+		cfg: b.cfg, banks: b.banks, groups: b.groups,
+		pdqHashes: b.pdqHashes, pdqMeta: b.pdqMeta,
+		text: b.text, textNext: b.textNext, textMeta: b.textMeta,
+		media: b.media, mediaNext: b.mediaNext, mediaMeta: b.mediaMeta,
+		simMeta: b.simMeta,
+	}
+	for _, bk := range b.banks {
+		s.pdqMax = max(s.pdqMax, bk.pdqMax)
+		s.simMax = max(s.simMax, bk.simMax)
+	}
+	if len(b.pdqHashes) >= bruteForceBelow {
+		s.pdqIndex = mih.New(b.pdqHashes)
+	}
+	s.sim = newSimIndex(b.simKeys)
+	*b = Builder{} // the Set owns the slices now
+	return s, nil
+}
+
+// bruteForceBelow: smaller PDQ banks are scanned; the index's 4 MB of bucket offsets
+// do not pay off.
+const bruteForceBelow = 4096
+
+// Set is an immutable, loaded set of banks. It is safe for concurrent use.
+type Set struct {
+	cfg    Config
+	banks  []bank
+	groups []group
+	pdqMax int
+	simMax int
+
+	pdqHashes []pdq.Hash
+	pdqIndex  *mih.Index // nil below bruteForceBelow
+	pdqMeta   store
+	text      map[uint64]uint32
+	textNext  []uint32
+	textMeta  store
+	media     map[uint64]uint32
+	mediaNext []uint32
+	mediaMeta store
+	sim       *simIndex
+	simMeta   store
+
+	extra *Set // live additions (Matcher.Add), searched after this Set; nil when none
+}
+
+// Stats counts entries by kind.
+type Stats struct{ PDQ, SHA256, Text, SimHash int }
+
+// Stats returns the number of entries of each kind.
+func (s *Set) Stats() Stats {
+	return Stats{PDQ: len(s.pdqHashes), SHA256: len(s.mediaNext), Text: len(s.textNext), SimHash: len(s.sim.keys)}
+}
+
+// Match is one bank entry matched by an input.
+type Match struct {
+	Bank     string
+	Meaning  Meaning
+	Severity detectors.Severity
+	Category string // "hash.<meaning>"
+	Label    string
+	EntryCat string // the entry's own category column
+	Source   string
+	Distance int // 0 for exact matches
+}
+
+func (s *Set) match(st *store, i, dist int) Match {
+	g := s.groups[st.group[i]]
+	bk := &s.banks[g.bank]
+	return Match{Bank: bk.name, Meaning: bk.meaning, Severity: bk.severity, Category: bk.category,
+		Label: st.label(i), EntryCat: g.category, Source: g.source, Distance: dist}
+}
+
+// MatchPDQ calls fn for each PDQ entry within its bank's threshold of h, until fn
+// returns false.
+func (s *Set) MatchPDQ(h pdq.Hash, fn func(Match) bool) {
+	visit := func(id, d int) bool {
+		g := s.groups[s.pdqMeta.group[id]]
+		if d > s.banks[g.bank].pdqMax {
+			return true
+		}
+		return fn(s.match(&s.pdqMeta, id, d))
+	}
+	stopped := false
+	if s.pdqIndex != nil {
+		s.pdqIndex.Search(h, s.pdqMax, func(id, d int) bool {
+			stopped = !visit(id, d)
+			return !stopped
+		})
+	} else {
+		for id := range s.pdqHashes {
+			if d := h.Distance(s.pdqHashes[id]); d <= s.pdqMax && !visit(id, d) {
+				return
+			}
+		}
+	}
+	if s.extra != nil && !stopped {
+		s.extra.MatchPDQ(h, fn)
+	}
+}
+
+// MatchTextKey calls fn for each exact text entry with key k (see TextKey).
+func (s *Set) MatchTextKey(k uint64, fn func(Match) bool) {
+	for i := s.text[k]; i != 0; i = s.textNext[i-1] {
+		if !fn(s.match(&s.textMeta, int(i-1), 0)) {
+			return
+		}
+	}
+	if s.extra != nil {
+		s.extra.MatchTextKey(k, fn)
+	}
+}
+
+// MatchMediaKey calls fn for each sha256 entry with key k (see MediaKey).
+func (s *Set) MatchMediaKey(k uint64, fn func(Match) bool) {
+	for i := s.media[k]; i != 0; i = s.mediaNext[i-1] {
+		if !fn(s.match(&s.mediaMeta, int(i-1), 0)) {
+			return
+		}
+	}
+	if s.extra != nil {
+		s.extra.MatchMediaKey(k, fn)
+	}
+}
+
+// MatchSimHash calls fn for each SimHash entry within its bank's threshold of h.
+func (s *Set) MatchSimHash(h uint64, fn func(Match) bool) {
+	stop := false
+	s.sim.search(h, s.simMax, func(id, d int) {
+		if stop {
+			return
+		}
+		g := s.groups[s.simMeta.group[id]]
+		if d <= s.banks[g.bank].simMax && !fn(s.match(&s.simMeta, id, d)) {
+			stop = true
+		}
+	})
+	if s.extra != nil && !stop {
+		s.extra.MatchSimHash(h, fn)
+	}
+}
+
+// LoadFiles reads and parses bank files into a new Set. Any malformed line fails the
+// whole load, with every problem reported as "file:line: what is wrong".
+func LoadFiles(cfg Config, paths ...string) (*Set, error) {
+	b, err := NewBuilder(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("fingerprint: %w", err)
+		}
+		err = b.ReadFrom(p, bufio.NewReaderSize(f, 1<<20))
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return b.Build()
+}
+
+// Matcher holds the current Set and swaps it atomically on reload; lookups never see a
+// half-loaded Set, and a failed reload keeps the previous one. Safe for concurrent use.
+type Matcher struct {
+	cur atomic.Pointer[Set]
+
+	mu       sync.Mutex // serialises reloads and additions
+	checksum [32]byte
+	added    []Entry // live additions, re-applied after each reload
+}
+
+// MaxLiveAdditions bounds the entries Matcher.Add keeps in memory between reloads; they
+// are searched by brute force (PDQ) or small indexes, so fold them into bank files.
+const MaxLiveAdditions = 100_000
+
+// ErrTooManyAdditions is returned by Matcher.Add when MaxLiveAdditions would be
+// exceeded; the caller should write the additions to a bank file and reload.
+var ErrTooManyAdditions = errors.New("fingerprint: too many live additions; add them to a bank file and reload")
+
+// Add adds entries to the current Set without reloading (live additions, e.g. from a
+// Kafka topic). The entries are validated against the current Set's banks; on error
+// nothing is added. They are kept and re-applied after each successful Reload.
+func (m *Matcher) Add(entries ...Entry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur := m.cur.Load()
+	if cur == nil {
+		return errors.New("fingerprint: no bank set loaded")
+	}
+	if len(m.added)+len(entries) > MaxLiveAdditions {
+		return ErrTooManyAdditions
+	}
+	all := append(slices.Clip(m.added), entries...)
+	next, err := withAdditions(cur, all)
+	if err != nil {
+		return err
+	}
+	m.added = all
+	m.cur.Store(next)
+	return nil
+}
+
+// withAdditions returns a shallow copy of base (without its overlay) whose overlay holds
+// entries.
+func withAdditions(base *Set, entries []Entry) (*Set, error) {
+	next := *base
+	next.extra = nil
+	if len(entries) == 0 {
+		return &next, nil
+	}
+	b, err := NewBuilder(base.cfg)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range entries {
+		if err := b.Add(e); err != nil {
+			return nil, fmt.Errorf("fingerprint: live addition %d (%q): %w", i, e.Label, err)
+		}
+	}
+	extra, err := b.Build()
+	if err != nil {
+		return nil, err
+	}
+	next.extra = extra
+	return &next, nil
+}
+
+// NewMatcher returns a Matcher serving s (which may be nil: nothing matches).
+func NewMatcher(s *Set) *Matcher {
+	m := &Matcher{}
+	m.cur.Store(s)
+	return m
+}
+
+// Set returns the current Set (nil if none was loaded).
+func (m *Matcher) Set() *Set { return m.cur.Load() }
+
+// Swap installs s.
+func (m *Matcher) Swap(s *Set) { m.cur.Store(s) }
+
+// Reload reads the bank files; if their contents and the config are unchanged since the
+// last successful reload it does nothing and returns false. Otherwise it parses and
+// builds a new Set and swaps it in, returning true. On any error the current Set is kept.
+func (m *Matcher) Reload(cfg Config, paths ...string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rc, banks, err := cfg.resolve()
+	if err != nil {
+		return false, err
+	}
+	sum := sha256.New()
+	fmt.Fprintf(sum, "%v %d %d %d %v\n", banks, rc.MinQuality, rc.MinShingles, rc.MaxMatches, rc.Limits)
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return false, fmt.Errorf("fingerprint: %w", err)
+		}
+		fmt.Fprintf(sum, "%s\n", p)
+		_, err = io.Copy(sum, f)
+		f.Close()
+		if err != nil {
+			return false, fmt.Errorf("fingerprint: %s: %w", p, err)
+		}
+	}
+	var c [32]byte
+	sum.Sum(c[:0])
+	if c == m.checksum && m.cur.Load() != nil {
+		return false, nil
+	}
+	s, err := LoadFiles(cfg, paths...)
+	if err != nil {
+		return false, err
+	}
+	if len(m.added) > 0 {
+		if s, err = withAdditions(s, m.added); err != nil {
+			return false, err
+		}
+	}
+	m.cur.Store(s)
+	m.checksum = c
+	return true, nil
+}
