@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"unicode/utf8"
 	"unsafe"
@@ -33,15 +34,23 @@ type Match struct {
 // UTF-8; the caller should drop or fix that pattern.
 var ErrEmptyPattern = errors.New("lexicon: empty or invalid UTF-8 pattern")
 
-// node is one state of the automaton, laid out as a double-array cell: the child of
-// state s on alphabet code c is t = nodes[s].base+c when nodes[t].check == s.
-// Keeping the four fields together means one cache line per transition.
+// node is one state of the automaton. States are numbered in breadth-first order;
+// state 0 is the root.
 type node struct {
-	base  int32
-	check int32 // parent state; -1 for a free cell and for the root
-	fail  int32 // Aho-Corasick failure link
-	out   int32 // head of this state's output chain in Matcher.outs; -1 when none
+	fail int32  // Aho-Corasick failure link
+	out  int32  // head of this state's output chain in Matcher.outs; -1 when none
+	mask uint32 // one bit per child code (codeBit): a clear bit proves there is no child
 }
+
+// edge is a slot of the open-addressing transition table: the child of state
+// parent on alphabet code code. An empty slot has parent -1.
+type edge struct {
+	parent int32
+	code   uint32
+	child  int32
+}
+
+func codeBit(c uint32) uint32 { return 1 << ((c * 0x9E3779B1) >> 27) }
 
 // output is a link in an output chain: a pattern ending here, then the next.
 type output struct {
@@ -56,13 +65,18 @@ type astralCode struct {
 
 // Matcher finds occurrences of a fixed set of patterns in texts. It is an
 // Aho-Corasick automaton over an alphabet of the runes that occur in the patterns,
-// stored as a double array of integers (no pointers for the garbage collector to
-// scan). Runes absent from every pattern reset the automaton at no cost.
+// stored in flat arrays of integers (no pointers for the garbage collector to scan):
+// a dense table for the root's transitions, an open-addressing hash table for the
+// others, and per state a failure link, an output link and a 32-bit summary of its
+// children's codes that rejects most missing transitions without a memory access.
+// Runes absent from every pattern reset the automaton at no cost.
 //
 // A Matcher is immutable once built and safe for concurrent use by any number of
 // goroutines. Scanning allocates nothing when dst has room.
 type Matcher struct {
 	nodes    []node
+	edges    []edge
+	shift    uint // 64 - log2(len(edges))
 	outs     []output
 	rootNext []int32  // dense root transitions by code; 0 = stay at the root
 	bmp      []uint32 // rune -> code for runes below 0x10000; 0 = not in the alphabet
@@ -70,11 +84,23 @@ type Matcher struct {
 	patLen   []int32 // pattern length in bytes
 	nStates  int
 	alphabet int
+
+	// dfa, when the automaton is small, is the full transition table: row s (at
+	// offset s*stride) holds the next state's row offset for every code, negated
+	// (^offset) when that state has outputs. It removes failure-link chasing.
+	dfa    []int32
+	stride int32
 }
+
+// maxDFAEntries bounds the full transition table (4 bytes each) built for small
+// automata such as a few thousand English terms.
+const maxDFAEntries = 1 << 22
 
 // NewMatcher builds a Matcher for patterns; pattern i is reported with ID i. Equal
 // patterns are allowed and each is reported. Patterns must be non-empty valid UTF-8.
-func NewMatcher(patterns []string) (*Matcher, error) {
+func NewMatcher(patterns []string) (*Matcher, error) { return newMatcher(patterns, true) }
+
+func newMatcher(patterns []string, allowDFA bool) (*Matcher, error) {
 	if len(patterns) > 1<<30 {
 		return nil, fmt.Errorf("lexicon: too many patterns (%d)", len(patterns))
 	}
@@ -136,176 +162,206 @@ func NewMatcher(patterns []string) (*Matcher, error) {
 	}
 	slices.SortStableFunc(order, func(a, b int32) int { return slices.Compare(key(a), key(b)) })
 
-	b := builder{m: m}
-	b.grow(1 + m.alphabet + 1)
-	m.nodes[0] = node{check: -1, fail: 0, out: -1}
-	b.used(0)
-
-	// Breadth-first construction straight from the sorted keys: each queue item is a
-	// state and the range of sorted keys that pass through it.
+	// Breadth-first construction straight from the sorted keys: state i is the i-th
+	// item of the queue, which records the range of sorted keys passing through it.
 	type item struct {
-		state, l, r, depth, parent int32
-		code                       uint32
+		l, r, depth, parent int32
+		code                uint32
 	}
-	queue := []item{{state: 0, l: 0, r: int32(len(order)), depth: 0, parent: -1}}
-	var codes []uint32
-	var starts, own []int32
+	queue := []item{{l: 0, r: int32(len(order)), depth: 0, parent: -1}}
+	var children []edge
+	var own []int32
 	for qi := 0; qi < len(queue); qi++ {
 		it := queue[qi]
-		s := it.state
-		// Failure link (parents are processed before children).
-		if it.parent > 0 {
-			f := m.nodes[it.parent].fail
-			for {
-				if t := m.step(f, it.code); t >= 0 {
-					m.nodes[s].fail = t
-					break
-				}
-				if f == 0 {
-					m.nodes[s].fail = 0
-					break
-				}
-				f = m.nodes[f].fail
-			}
-		} else {
-			m.nodes[s].fail = 0
-		}
-		// Outputs: patterns ending here, chained to the failure state's outputs.
 		l := it.l
-		out := int32(-1)
-		if s != 0 {
-			out = m.nodes[m.nodes[s].fail].out
-		}
-		own = own[:0]
+		var n node
+		n.out = -1
 		for l < it.r && int32(len(key(order[l]))) == it.depth {
 			own = append(own, order[l])
 			l++
 		}
-		for j := len(own) - 1; j >= 0; j-- {
-			m.outs = append(m.outs, output{pat: own[j], next: out})
-			out = int32(len(m.outs) - 1)
+		if len(own) > 0 {
+			for j := len(own) - 1; j >= 0; j-- {
+				m.outs = append(m.outs, output{pat: own[j], next: n.out})
+				n.out = int32(len(m.outs) - 1)
+			}
+			own = own[:0]
 		}
-		m.nodes[s].out = out
-		// Children.
-		codes, starts = codes[:0], starts[:0]
 		for j := l; j < it.r; j++ {
 			c := key(order[j])[it.depth]
-			if len(codes) == 0 || codes[len(codes)-1] != c {
-				codes = append(codes, c)
-				starts = append(starts, j)
+			if j == l || c != key(order[j-1])[it.depth] {
+				children = append(children, edge{parent: int32(qi), code: c, child: int32(len(queue))})
+				queue = append(queue, item{l: j, r: j + 1, depth: it.depth + 1, parent: int32(qi), code: c})
+				n.mask |= codeBit(c)
+			} else {
+				queue[len(queue)-1].r = j + 1
 			}
 		}
-		if len(codes) == 0 {
-			continue
-		}
-		base := b.findBase(codes)
-		m.nodes[s].base = base
-		for k, c := range codes {
-			t := base + int32(c)
-			m.nodes[t] = node{check: s, out: -1}
-			b.used(t)
-			end := it.r
-			if k+1 < len(starts) {
-				end = starts[k+1]
-			}
-			queue = append(queue, item{state: t, l: starts[k], r: end, depth: it.depth + 1, parent: s, code: c})
-		}
+		m.nodes = append(m.nodes, n)
 	}
 	m.nStates = len(queue)
-	queue = nil
-	// Pad so that base+code is always in range for any state, then trim capacity.
-	need := int(b.maxBase) + m.alphabet + 1
-	if need > len(m.nodes) {
-		b.grow(need)
+	// Transition table at load factor <= 1/2.
+	size := 8
+	for size < 2*len(children) {
+		size *= 2
+	}
+	m.shift = uint(64 - bits.TrailingZeros(uint(size)))
+	m.edges = make([]edge, size)
+	for i := range m.edges {
+		m.edges[i].parent = -1
+	}
+	m.rootNext = make([]int32, m.alphabet+1)
+	for _, e := range children {
+		if e.parent == 0 {
+			m.rootNext[e.code] = e.child
+			continue
+		}
+		h := m.hash(e.parent, e.code)
+		for m.edges[h].parent >= 0 {
+			h = (h + 1) & uint(size-1)
+		}
+		m.edges[h] = e
+	}
+	children = nil
+	// Failure links and output chains, in breadth-first order so that a state's
+	// failure target (always shallower) is complete before the state.
+	for s := 1; s < len(queue); s++ {
+		it := queue[s]
+		f := int32(0)
+		if it.parent > 0 {
+			for f = m.nodes[it.parent].fail; ; f = m.nodes[f].fail {
+				if t := m.step(f, it.code); t > 0 {
+					f = t
+					break
+				}
+				if f == 0 {
+					break
+				}
+			}
+		}
+		m.nodes[s].fail = f
+		fo := m.nodes[f].out
+		if o := m.nodes[s].out; o < 0 {
+			m.nodes[s].out = fo
+		} else {
+			for m.outs[o].next >= 0 {
+				o = m.outs[o].next
+			}
+			m.outs[o].next = fo
+		}
 	}
 	m.nodes = slices.Clip(m.nodes)
 	m.outs = slices.Clip(m.outs)
-	m.rootNext = make([]int32, m.alphabet+1)
-	for c := 1; c <= m.alphabet; c++ {
-		if t := m.step(0, uint32(c)); t > 0 {
-			m.rootNext[c] = t
-		}
+	if stride := m.alphabet + 1; allowDFA && m.nStates*stride <= maxDFAEntries {
+		m.buildDFA(stride)
 	}
 	return m, nil
 }
 
-type builder struct {
-	m            *Matcher
-	usedBits     []uint64
-	nextCheckPos int32
-	maxBase      int32
+func (m *Matcher) buildDFA(stride int) {
+	m.stride = int32(stride)
+	m.dfa = make([]int32, m.nStates*stride)
+	for s := 0; s < m.nStates; s++ {
+		row := m.dfa[s*stride : (s+1)*stride]
+		fail := m.nodes[s].fail
+		for c := 1; c < stride; c++ {
+			t := m.step(int32(s), uint32(c))
+			if t == 0 && s != 0 {
+				// Shallower rows are complete (breadth-first order); keep the
+				// encoded value as it is.
+				row[c] = m.dfa[int(fail)*stride+c]
+				continue
+			}
+			v := t * int32(stride)
+			if m.nodes[t].out >= 0 {
+				v = ^v
+			}
+			row[c] = v
+		}
+	}
 }
 
-func (b *builder) grow(n int) {
-	for len(b.m.nodes) < n {
-		b.m.nodes = append(b.m.nodes, node{check: -1, out: -1})
-	}
-	for len(b.usedBits)*64 < len(b.m.nodes) {
-		b.usedBits = append(b.usedBits, 0)
-	}
-}
-
-func (b *builder) used(i int32)        { b.usedBits[i>>6] |= 1 << (uint(i) & 63) }
-func (b *builder) isUsed(i int32) bool { return b.usedBits[i>>6]&(1<<(uint(i)&63)) != 0 }
-func (b *builder) ensure(i int32)      { b.grow(int(i) + 1) }
-
-// findBase finds base >= 1 such that every base+c is a free cell (darts-style scan
-// with a moving lower bound so that dense regions are not rescanned).
-func (b *builder) findBase(codes []uint32) int32 {
-	c0 := int32(codes[0])
-	pos := max(c0+1, b.nextCheckPos) - 1
-	nonzero := int32(0)
-	first := true
-	for {
-		pos++
-		b.ensure(pos)
-		if b.isUsed(pos) {
-			nonzero++
+// scanDFA is scan for automata with a full transition table.
+func (m *Matcher) scanDFA(text string, dst []Match, stopAtFirst bool) []Match {
+	dfa := m.dfa
+	bmp := m.bmp[:0x10000]
+	stride := m.stride
+	s := int32(0)
+	n := len(text)
+	for i := 0; i < n; {
+		b := text[i]
+		var c uint32
+		if b < utf8.RuneSelf {
+			c = bmp[b]
+			i++
+		} else {
+			var r rune
+			r, i = decodeAt(text, i)
+			if r >= 0 && r < 0x10000 {
+				c = bmp[r]
+			} else if r >= 0 {
+				c = m.code(r)
+			}
+		}
+		v := dfa[uint(s)+uint(c)]
+		if v >= 0 {
+			s = v
 			continue
 		}
-		if first {
-			b.nextCheckPos = pos
-			first = false
-		}
-		base := pos - c0
-		if base < 1 {
-			continue
-		}
-		ok := true
-		for _, c := range codes[1:] {
-			t := base + int32(c)
-			b.ensure(t)
-			if b.isUsed(t) {
-				ok = false
-				break
+		s = ^v
+		for o := m.nodes[s/stride].out; o >= 0; o = m.outs[o].next {
+			p := m.outs[o].pat
+			dst = append(dst, Match{Start: i - int(m.patLen[p]), End: i, ID: p})
+			if stopAtFirst {
+				return dst
 			}
-		}
-		if ok {
-			// Skip ahead when the scanned region is almost full.
-			if span := pos - b.nextCheckPos + 1; span > 0 && float64(nonzero)/float64(span) >= 0.95 {
-				b.nextCheckPos = pos
-			}
-			if base > b.maxBase {
-				b.maxBase = base
-			}
-			return base
 		}
 	}
+	return dst
 }
 
-// step returns the child of s on code c, or -1.
+// decodeAt decodes the rune at text[i] (not ASCII) and returns it with the offset
+// past it; an invalid byte yields -1 and a width of one.
+func decodeAt(text string, i int) (rune, int) {
+	b := text[i]
+	if b >= 0xE0 && b < 0xF0 && i+2 < len(text) {
+		b1, b2 := text[i+1], text[i+2]
+		if b1&0xC0 == 0x80 && b2&0xC0 == 0x80 {
+			r := rune(b&0x0F)<<12 | rune(b1&0x3F)<<6 | rune(b2&0x3F)
+			if r >= 0x800 && (r < 0xD800 || r > 0xDFFF) {
+				return r, i + 3
+			}
+		}
+	}
+	r, w := utf8.DecodeRuneInString(text[i:])
+	if r == utf8.RuneError && w == 1 {
+		r = -1
+	}
+	return r, i + w
+}
+
+func (m *Matcher) hash(parent int32, code uint32) uint {
+	return uint((uint64(uint32(parent))<<32 | uint64(code)) * 0x9E3779B97F4A7C15 >> m.shift)
+}
+
+// step returns the child of s on code c, or 0 when there is none.
 func (m *Matcher) step(s int32, c uint32) int32 {
-	t := int64(m.nodes[s].base) + int64(c)
-	if m.nodes[s].base == 0 && s != 0 {
-		return -1 // leaf
+	if s == 0 {
+		return m.rootNext[c]
 	}
-	if t < 0 || t >= int64(len(m.nodes)) {
-		return -1
+	if m.nodes[s].mask&codeBit(c) == 0 {
+		return 0
 	}
-	if m.nodes[t].check == s {
-		return int32(t)
+	mask := uint(len(m.edges) - 1)
+	for h := m.hash(s, c); ; h = (h + 1) & mask {
+		e := &m.edges[h]
+		if e.parent == s && e.code == c {
+			return e.child
+		}
+		if e.parent < 0 {
+			return 0
+		}
 	}
-	return -1
 }
 
 func (m *Matcher) code(r rune) uint32 {
@@ -330,7 +386,8 @@ func (m *Matcher) States() int { return m.nStates }
 
 // SizeBytes returns the memory held by the automaton's arrays.
 func (m *Matcher) SizeBytes() int {
-	return len(m.nodes)*int(unsafe.Sizeof(node{})) + len(m.outs)*8 + len(m.rootNext)*4 +
+	return len(m.nodes)*int(unsafe.Sizeof(node{})) + len(m.edges)*int(unsafe.Sizeof(edge{})) + len(m.dfa)*4 +
+		len(m.outs)*8 + len(m.rootNext)*4 +
 		len(m.bmp)*4 + len(m.astral)*8 + len(m.patLen)*4
 }
 
@@ -360,7 +417,12 @@ func (m *Matcher) Contains(text string) bool {
 func (m *Matcher) scan(text string, dst []Match) []Match { return m.scanLimit(text, dst, false) }
 
 func (m *Matcher) scanLimit(text string, dst []Match, stopAtFirst bool) []Match {
+	if m.dfa != nil {
+		return m.scanDFA(text, dst, stopAtFirst)
+	}
 	nodes := m.nodes
+	edges := m.edges
+	emask := uint(len(edges) - 1)
 	outs := m.outs
 	bmp := m.bmp[:0x10000]
 	rootNext := m.rootNext
@@ -402,15 +464,24 @@ func (m *Matcher) scanLimit(text string, dst []Match, stopAtFirst bool) []Match 
 			s = 0
 			continue
 		}
+		bit := codeBit(c)
+	transition:
 		for {
 			if s == 0 {
 				s = rootNext[c]
 				break
 			}
-			t := uint(nodes[s].base) + uint(c)
-			if t < uint(len(nodes)) && nodes[t].check == s {
-				s = int32(t)
-				break
+			if nodes[s].mask&bit != 0 {
+				for h := m.hash(s, c); ; h = (h + 1) & emask {
+					e := &edges[h]
+					if e.parent == s && e.code == c {
+						s = e.child
+						break transition
+					}
+					if e.parent < 0 {
+						break
+					}
+				}
 			}
 			s = nodes[s].fail
 		}

@@ -59,10 +59,20 @@ func bruteLeftmostLongest(text string, patterns []string) []Match {
 
 func checkMatcher(t *testing.T, text string, patterns []string) {
 	t.Helper()
-	m, err := NewMatcher(patterns)
-	if err != nil {
-		t.Fatalf("NewMatcher(%q): %v", patterns, err)
+	for _, dfa := range []bool{true, false} {
+		m, err := newMatcher(patterns, dfa)
+		if err != nil {
+			t.Fatalf("NewMatcher(%q): %v", patterns, err)
+		}
+		if (m.dfa != nil) != dfa {
+			t.Fatalf("dfa = %v, want %v", m.dfa != nil, dfa)
+		}
+		checkMatcherWith(t, m, text, patterns)
 	}
+}
+
+func checkMatcherWith(t *testing.T, m *Matcher, text string, patterns []string) {
+	t.Helper()
 	got := sortMatches(m.FindAll(text, Overlapping, nil))
 	want := sortMatches(bruteForce(text, patterns))
 	if !slices.Equal(got, want) {

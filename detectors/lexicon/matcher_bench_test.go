@@ -1,0 +1,124 @@
+package lexicon
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	cfac "github.com/cloudflare/ahocorasick"
+	coac "github.com/coregx/ahocorasick"
+)
+
+// engine is one matcher under comparison, reduced to "count occurrences".
+type engine struct {
+	name  string
+	build func(terms []string) (scan func(text []byte) int, err error)
+}
+
+func engines() []engine {
+	return []engine{
+		{"aigcwatch", func(terms []string) (func([]byte) int, error) {
+			m, err := NewMatcher(terms)
+			if err != nil {
+				return nil, err
+			}
+			buf := make([]Match, 0, 1024)
+			return func(text []byte) int {
+				buf = m.FindAllBytes(text, Overlapping, buf[:0])
+				return len(buf)
+			}, nil
+		}},
+		{"coregx", func(terms []string) (func([]byte) int, error) {
+			a, err := coac.NewBuilder().AddStrings(terms).Build()
+			if err != nil {
+				return nil, err
+			}
+			return func(text []byte) int { return len(a.FindAllOverlapping(text)) }, nil
+		}},
+		{"cloudflare", func(terms []string) (func([]byte) int, error) {
+			m := cfac.NewStringMatcher(terms)
+			return func(text []byte) int { return len(m.Match(text)) }, nil
+		}},
+	}
+}
+
+func benchScan(b *testing.B, terms []string, text string, only string) {
+	for _, e := range engines() {
+		if only != "" && e.name != only {
+			continue
+		}
+		b.Run(e.name, func(b *testing.B) {
+			scan, err := e.build(terms)
+			if err != nil {
+				b.Fatal(err)
+			}
+			data := []byte(text)
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			n := 0
+			for b.Loop() {
+				n = scan(data)
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "matches/s")
+		})
+	}
+}
+
+// BenchmarkSparseChinese: 100k jieba terms, none of which occurs in the HC3 texts.
+func BenchmarkSparseChinese(b *testing.B) {
+	zh, _, sparse := benchCorpora(b)
+	benchScan(b, sparse, zh, "")
+}
+
+// BenchmarkDenseChinese: the first 100k jieba terms over the HC3 texts.
+func BenchmarkDenseChinese(b *testing.B) {
+	zh, _, _ := benchCorpora(b)
+	benchScan(b, jiebaTerms(b, 100_000), zh, "")
+}
+
+// BenchmarkEnglish: LDNOOBW English over English prose.
+func BenchmarkEnglish(b *testing.B) {
+	_, en, _ := benchCorpora(b)
+	benchScan(b, ldnoobw(b, "en"), en, "")
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// BenchmarkBuild measures build time (ns/op) and the heap held by the built
+// automaton (MB-held) for 100k and all 349k jieba terms.
+func BenchmarkBuild(b *testing.B) {
+	for _, n := range []int{100_000, 0} {
+		terms := jiebaTerms(b, n)
+		for _, e := range engines() {
+			if e.name == "cloudflare" && n == 0 {
+				continue // > 8 GB RSS, see docs/benchmarks/lexicon.md
+			}
+			b.Run(fmt.Sprintf("terms=%d/%s", len(terms), e.name), func(b *testing.B) {
+				var held uint64
+				var gcPause time.Duration
+				for b.Loop() {
+					before := heapInUse()
+					scan, err := e.build(terms)
+					if err != nil {
+						b.Fatal(err)
+					}
+					held = heapInUse() - before
+					t0 := time.Now()
+					runtime.GC()
+					gcPause = time.Since(t0)
+					runtime.KeepAlive(scan)
+				}
+				b.ReportMetric(float64(held)/1e6, "MB-held")
+				b.ReportMetric(float64(gcPause.Microseconds())/1e3, "ms/GC")
+			})
+		}
+	}
+}
