@@ -6,9 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	fastjson "github.com/segmentio/encoding/json"
 )
 
 // Limits bound what the decoder accepts. The zero value means DefaultLimits.
@@ -100,7 +104,7 @@ func Decode(data []byte, lim Limits, r *Record) error {
 		return reject(ReasonInvalidUTF8, fieldAt(data, off), int64(off), "invalid UTF-8")
 	}
 	*r = Record{}
-	if err := json.Unmarshal(data, r); err != nil {
+	if err := fastjson.Unmarshal(data, r); err != nil {
 		return jsonError(data, err)
 	}
 	return r.validate(lim)
@@ -118,18 +122,22 @@ func invalidUTF8Offset(b []byte) int {
 }
 
 func jsonError(data []byte, err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
+	var se *fastjson.SyntaxError
+	var te *fastjson.UnmarshalTypeError
 	var pe *time.ParseError
 	switch {
 	case errors.As(err, &se):
 		return reject(ReasonInvalidJSON, "", se.Offset, "%v", se)
 	case errors.As(err, &te):
 		field := te.Field
-		if field == "" {
-			return reject(ReasonInvalidJSON, "", te.Offset, "a record must be a JSON object, got %s", te.Value)
+		got := valueKind(te.Value)
+		if te.Type == reflect.TypeFor[time.Time]() {
+			return reject(ReasonInvalidValue, field, -1, "not an RFC 3339 time")
 		}
-		return reject(ReasonWrongType, field, te.Offset, "got JSON %s, want %s", te.Value, jsonKind(te.Type.String()))
+		if field == "" {
+			return reject(ReasonInvalidJSON, "", -1, "a record must be a JSON object, got %s", got)
+		}
+		return reject(ReasonWrongType, field, -1, "got JSON %s, want %s", got, jsonKind(te.Type.String()))
 	case errors.As(err, &pe):
 		return reject(ReasonInvalidValue, badTimeField(data), -1, "not an RFC 3339 time: %q", pe.Value)
 	case strings.Contains(err.Error(), "base64"):
@@ -138,6 +146,33 @@ func jsonError(data []byte, err error) error {
 		return reject(ReasonInvalidJSON, "", int64(len(data)), "truncated JSON")
 	}
 	return reject(ReasonInvalidJSON, "", -1, "%v", err)
+}
+
+// valueKind names the JSON kind of a raw value as reported by the decoder.
+func valueKind(v string) string {
+	// segmentio/encoding reports the rest of the input from the value on, quoted.
+	if u, err := strconv.Unquote(v); err == nil {
+		v = u
+	}
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "value"
+	}
+	switch v[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return "number"
+	}
+	return v // encoding/json-style kind names ("number", "string") pass through
 }
 
 // jsonKind turns a Go type into the JSON kind a producer should send.

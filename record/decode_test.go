@@ -86,7 +86,7 @@ func TestDecodeBad(t *testing.T) {
 		{"id number", `{"id":5}`, ReasonWrongType, "id"},
 		{"text number", `{"id":"a","text":5}`, ReasonWrongType, "text"},
 		{"declared_ai string", `{"id":"a","declared_ai":"yes"}`, ReasonWrongType, "declared_ai"},
-		{"nested wrong type", `{"id":"a","labels":{"implicit":[{"raw":1}]}}`, ReasonWrongType, "labels.implicit.raw"},
+		{"nested wrong type", `{"id":"a","labels":{"implicit":[{"raw":1}]}}`, ReasonWrongType, "labels.implicit.0.raw"},
 		{"media width string", `{"id":"a","media":{"width":"10"}}`, ReasonWrongType, "media.width"},
 		{"signals score string", `{"id":"a","signals":{"ai_score":"high"}}`, ReasonWrongType, "signals.ai_score"},
 		{"bad time", `{"id":"a","time":"yesterday"}`, ReasonInvalidValue, "time"},
