@@ -160,7 +160,7 @@ func groupsWorld() []group {
 			r.Text = pick(append(append([]string{}, enChat...), enNews...), i, 0)
 		}},
 		// AI text on a matter of public interest, not reviewed by an editor (EU-50-4b).
-		{name: "eu-txt-pubint", n: 4, fill: func(i int, t time.Time, r *rec) {
+		{name: "eu-txt-pubint-noreview", n: 4, fill: func(i int, t time.Time, r *rec) {
 			euProvider(r, i, "text")
 			r.Service = "news-writer"
 			r.Text = pick(enNews, i, 1)
