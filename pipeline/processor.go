@@ -9,9 +9,7 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -123,9 +121,6 @@ func (w *Worker) judge(ctx context.Context, r *record.Record, start time.Time) (
 		return Judgement{}, err
 	}
 	w.verdict.LatencyUS = time.Since(start).Microseconds()
-	js, err := json.Marshal(&w.verdict)
-	if err != nil {
-		return Judgement{}, fmt.Errorf("pipeline: encode verdict: %w", err)
-	}
+	js := w.verdict.AppendJSON(make([]byte, 0, 512))
 	return Judgement{Record: r, Verdict: &w.verdict, VerdictJSON: js, Incidents: evs}, nil
 }

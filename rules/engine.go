@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr/vm"
@@ -37,6 +38,9 @@ type Engine struct {
 type Ruleset struct {
 	Packs    []PackRef `json:"packs"`
 	Checksum string    `json:"checksum"` // sha256 over the packs' checksums, in order
+
+	jsonOnce  sync.Once
+	jsonBytes []byte
 }
 
 // PackRef names one pack and its version.

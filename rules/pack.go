@@ -11,6 +11,7 @@ package rules
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aigcwatch/aigcwatch/detectors"
@@ -151,6 +152,9 @@ type Rule struct {
 	Report      bool
 	From, Until time.Time
 	When        string
+
+	jsonOnce  sync.Once
+	jsonBytes []byte
 }
 
 // Problem is one thing wrong with a pack.

@@ -44,10 +44,10 @@ func TestEmbeddedExamples(t *testing.T) {
 func TestExampleFailureIsReported(t *testing.T) {
 	e, packs := embedded(t)
 	bad := &Pack{Name: "t", File: "t.yaml", Examples: []Example{{
-		Name:   "wrong expectation",
-		Record: map[string]any{"id": "x", "jurisdiction": "CN", "modality": "text"},
+		Name:     "wrong expectation",
+		Record:   map[string]any{"id": "x", "jurisdiction": "CN", "modality": "text"},
 		Findings: []FindingSpec{{Category: "fraud"}},
-		Expect: Expectation{Decision: "allow", Rules: []string{}},
+		Expect:   Expectation{Decision: "allow", Rules: []string{}},
 	}}}
 	_ = packs
 	res := RunExamples(context.Background(), e, []*Pack{bad}, nil, time.Now())

@@ -104,7 +104,10 @@ type verdictJSON struct {
 }
 
 // MarshalJSON writes the verdict in its documented shape.
-func (v *Verdict) MarshalJSON() ([]byte, error) {
+func (v *Verdict) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil), nil }
+
+// marshalReflect is the reference encoding AppendJSON is tested against.
+func (v *Verdict) marshalReflect() ([]byte, error) {
 	out := verdictJSON{ID: v.ID, Jurisdiction: v.Jurisdiction, Decision: v.Decision, LabelNotice: v.LabelNotice, Tier: v.Tier,
 		Findings: v.Findings, Rules: make([]FiredRule, len(v.Rules)), Problems: v.Problems, Ruleset: v.Ruleset, LatencyUS: v.LatencyUS}
 	if out.Findings == nil {

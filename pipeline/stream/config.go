@@ -1,0 +1,213 @@
+package stream
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/aigcwatch/aigcwatch/pipeline"
+)
+
+// Config configures a Runner. The zero value is not usable: start from DefaultConfig.
+// Durations are Go durations ("250ms", "30s") in YAML.
+type Config struct {
+	// Pipeline is the judging configuration shared with `aigcwatch scan` (rules, lexicon,
+	// jurisdiction, limits, pseudonym key); its keys sit at the top level of the file.
+	Pipeline pipeline.Config `yaml:",inline"`
+
+	Brokers        []string `yaml:"brokers"`         // bootstrap addresses, host:port
+	Group          string   `yaml:"group"`           // consumer group id
+	Topics         []string `yaml:"topics"`          // input topics
+	VerdictsTopic  string   `yaml:"verdicts_topic"`  // one verdict per record, key: record id
+	IncidentsTopic string   `yaml:"incidents_topic"` // CloudEvents, key: provider; "" disables (incidents counted, not written)
+	DLQTopic       string   `yaml:"dlq_topic"`       // rejected records: original bytes, reason in headers
+	ClientID       string   `yaml:"client_id"`
+	// StartOffset is where a partition without a committed offset starts: "first" or "last".
+	StartOffset string `yaml:"start_offset"`
+
+	SessionTimeout    time.Duration `yaml:"session_timeout"`
+	HeartbeatInterval time.Duration `yaml:"heartbeat_interval"`
+	RebalanceTimeout  time.Duration `yaml:"rebalance_timeout"`
+	CommitInterval    time.Duration `yaml:"commit_interval"`
+	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+
+	// MaxInFlight bounds the records fetched but not yet acknowledged, over all partitions.
+	MaxInFlight int `yaml:"max_in_flight"`
+	// BatchRecords is the most records judged and written together for one partition.
+	BatchRecords int `yaml:"batch_records"`
+	// FetchMaxWait is how long the broker may hold a fetch waiting for data.
+	FetchMaxWait time.Duration `yaml:"fetch_max_wait"`
+	// FetchMaxBytes bounds one fetch response per partition.
+	FetchMaxBytes int `yaml:"fetch_max_bytes"`
+	// WriteBatchTimeout is how long the producer waits to fill a batch (kafka-go's default,
+	// one second, would add a second of latency to every write).
+	WriteBatchTimeout time.Duration `yaml:"write_batch_timeout"`
+	// WriteBatchSize is the most messages per produce batch and output partition.
+	WriteBatchSize int `yaml:"write_batch_size"`
+	// Compression of the outputs: none, gzip, snappy, lz4 or zstd.
+	Compression string `yaml:"compression"`
+	// DLQMaxBytes bounds the original bytes kept in a dead letter; longer ones are cut
+	// and flagged with the aigcwatch-truncated header.
+	DLQMaxBytes int `yaml:"dlq_max_bytes"`
+	// Watch reloads rules and lexicons when their files change (SIGHUP always does).
+	Watch bool `yaml:"watch"`
+
+	LogLevel  string `yaml:"log_level"`  // debug, info, warn, error
+	LogFormat string `yaml:"log_format"` // text or json
+}
+
+// DefaultConfig holds the defaults of every setting.
+var DefaultConfig = Config{
+	Pipeline:          pipeline.DefaultConfig,
+	Brokers:           []string{"127.0.0.1:9092"},
+	Group:             "aigcwatch",
+	Topics:            []string{"aigcwatch.records"},
+	VerdictsTopic:     "aigcwatch.verdicts",
+	IncidentsTopic:    "aigcwatch.incidents",
+	DLQTopic:          "aigcwatch.dlq",
+	ClientID:          "aigcwatch",
+	StartOffset:       "first",
+	SessionTimeout:    10 * time.Second,
+	HeartbeatInterval: time.Second,
+	RebalanceTimeout:  30 * time.Second,
+	CommitInterval:    time.Second,
+	ShutdownTimeout:   30 * time.Second,
+	MaxInFlight:       20000,
+	BatchRecords:      1000,
+	FetchMaxWait:      100 * time.Millisecond,
+	FetchMaxBytes:     4 << 20,
+	WriteBatchTimeout: 2 * time.Millisecond,
+	WriteBatchSize:    1000,
+	Compression:       "none",
+	DLQMaxBytes:       900 << 10,
+	Watch:             true,
+	LogLevel:          "info",
+	LogFormat:         "text",
+}
+
+// LoadFile decodes a YAML config file over c. Unknown keys are errors, so a typo cannot
+// silently leave a default in place.
+func (c *Config) LoadFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return c.Decode(path, b)
+}
+
+// Decode decodes YAML from b (named name in errors) over c, strictly.
+func (c *Config) Decode(name string, b []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config: %s: %w", name, err)
+	}
+	return nil
+}
+
+// Validate reports every problem with the configuration, one per line.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("config: %s: "+format, append([]any{key}, a...)...))
+	}
+	if len(c.Brokers) == 0 {
+		bad("brokers", "at least one broker address is required")
+	}
+	for _, b := range c.Brokers {
+		if !strings.Contains(b, ":") {
+			bad("brokers", "%q: want host:port", b)
+		}
+	}
+	if c.Group == "" {
+		bad("group", "a consumer group id is required")
+	}
+	if len(c.Topics) == 0 {
+		bad("topics", "at least one input topic is required")
+	}
+	if c.VerdictsTopic == "" {
+		bad("verdicts_topic", "required")
+	}
+	if c.DLQTopic == "" {
+		bad("dlq_topic", "required: rejected records are never dropped")
+	}
+	outs := map[string]bool{c.VerdictsTopic: true, c.IncidentsTopic: true, c.DLQTopic: true}
+	for _, t := range c.Topics {
+		if outs[t] {
+			bad("topics", "%q is also an output topic", t)
+		}
+	}
+	if c.StartOffset != "first" && c.StartOffset != "last" {
+		bad("start_offset", "%q: want first or last", c.StartOffset)
+	}
+	positive := []struct {
+		key string
+		d   time.Duration
+	}{{"session_timeout", c.SessionTimeout}, {"heartbeat_interval", c.HeartbeatInterval},
+		{"rebalance_timeout", c.RebalanceTimeout}, {"commit_interval", c.CommitInterval},
+		{"shutdown_timeout", c.ShutdownTimeout}, {"fetch_max_wait", c.FetchMaxWait},
+		{"write_batch_timeout", c.WriteBatchTimeout}}
+	for _, p := range positive {
+		if p.d <= 0 {
+			bad(p.key, "%v: must be positive", p.d)
+		}
+	}
+	if c.HeartbeatInterval >= c.SessionTimeout {
+		bad("heartbeat_interval", "%v: must be less than session_timeout (%v)", c.HeartbeatInterval, c.SessionTimeout)
+	}
+	if c.FetchMaxWait < time.Millisecond {
+		bad("fetch_max_wait", "%v: at least 1ms", c.FetchMaxWait)
+	}
+	ints := []struct {
+		key string
+		n   int
+	}{{"max_in_flight", c.MaxInFlight}, {"batch_records", c.BatchRecords}, {"fetch_max_bytes", c.FetchMaxBytes},
+		{"write_batch_size", c.WriteBatchSize}, {"dlq_max_bytes", c.DLQMaxBytes}}
+	for _, p := range ints {
+		if p.n <= 0 {
+			bad(p.key, "%d: must be positive", p.n)
+		}
+	}
+	if c.BatchRecords > c.MaxInFlight {
+		bad("batch_records", "%d: must not exceed max_in_flight (%d)", c.BatchRecords, c.MaxInFlight)
+	}
+	if c.DLQMaxBytes > maxMessageBytes-64<<10 {
+		bad("dlq_max_bytes", "%d: must leave room for headers under the %d-byte message limit", c.DLQMaxBytes, maxMessageBytes)
+	}
+	if _, err := compression(c.Compression); err != nil {
+		bad("compression", "%v", err)
+	}
+	if _, err := ParseLevel(c.LogLevel); err != nil {
+		bad("log_level", "%v", err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("log_format", "%q: want text or json", c.LogFormat)
+	}
+	return errors.Join(errs...)
+}
+
+// maxMessageBytes is the largest output message: the broker's default message.max.bytes.
+const maxMessageBytes = 1 << 20
+
+func compression(name string) (kafka.Compression, error) {
+	switch name {
+	case "", "none":
+		return 0, nil
+	case "gzip":
+		return kafka.Gzip, nil
+	case "snappy":
+		return kafka.Snappy, nil
+	case "lz4":
+		return kafka.Lz4, nil
+	case "zstd":
+		return kafka.Zstd, nil
+	}
+	return 0, fmt.Errorf("%q: want none, gzip, snappy, lz4 or zstd", name)
+}

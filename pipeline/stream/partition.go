@@ -1,0 +1,336 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/aigcwatch/aigcwatch/pipeline"
+)
+
+// Header names set on outputs.
+const (
+	HeaderID              = "aigcwatch-id"           // deterministic id of the output, for deduplication
+	HeaderReason          = "aigcwatch-reason"       // dead letters: record.Reason* or ReasonOutputTooLarge
+	HeaderField           = "aigcwatch-field"        // dead letters: JSON path of the field at fault
+	HeaderError           = "aigcwatch-error"        // dead letters: the full error message
+	HeaderSourceTopic     = "aigcwatch-source-topic" // dead letters: where the record was read
+	HeaderSourcePartition = "aigcwatch-source-partition"
+	HeaderSourceOffset    = "aigcwatch-source-offset"
+	HeaderOriginalBytes   = "aigcwatch-original-bytes" // dead letters: length of the original value
+	HeaderTruncated       = "aigcwatch-truncated"      // dead letters: "true" when the value was cut to dlq_max_bytes
+	HeaderContentType     = "content-type"             // incidents: application/cloudevents+json (structured mode)
+)
+
+// ReasonOutputTooLarge is the dead-letter reason of a record whose verdict or incident
+// would exceed the broker's message size limit.
+const ReasonOutputTooLarge = "output_too_large"
+
+// partition is the work on one assigned partition during one generation: a fetcher, a
+// judge and a sender connected by bounded channels, so that judging batch k+1 overlaps
+// writing batch k while order is kept.
+type partition struct {
+	r      *Runner
+	topic  string
+	id     int
+	start  int64
+	prefix string // topic/partition/ for output ids
+
+	// done is the offset after the last record whose outputs, and those of every record
+	// before it, were acknowledged: the offset to commit. -1 until the first batch.
+	done atomic.Int64
+	// committed is the last committed offset; owned by the generation's committer.
+	committed int64
+}
+
+// batch is consecutive records of one partition, judged, with their outputs in order.
+type batch struct {
+	msgs    []kafka.Message
+	n       int   // in-flight tokens held: input messages, duplicates included
+	records int   // input records judged
+	last    int64 // offset of the last input record
+	times   []time.Time
+}
+
+func (p *partition) run(stop, send context.Context) {
+	r := p.r
+	log := r.log.With("topic", p.topic, "partition", p.id)
+	p.prefix = p.topic + "/" + strconv.Itoa(p.id) + "/"
+	rd, err := NewPartitionReader(r.cfg.Brokers, r.dialer, p.topic, p.id, p.start, r.readerSettings(), kafkaLogger(log, slog.LevelWarn))
+	if err != nil {
+		log.Error("cannot read partition", "err", err)
+		return
+	}
+	defer rd.Close()
+	fetched := make(chan kafka.Message, r.cfg.BatchRecords)
+	batches := make(chan *batch, 1)
+	go p.fetch(stop, rd, fetched, log)
+	go p.judge(stop, fetched, batches, log)
+	p.send(send, batches, log)
+}
+
+// fetch reads messages in order and hands them on, taking one in-flight token for each:
+// when MaxInFlight records are unacknowledged it blocks, and so does the reader behind it.
+func (p *partition) fetch(stop context.Context, rd *kafka.Reader, out chan<- kafka.Message, log *slog.Logger) {
+	defer close(out)
+	r := p.r
+	for {
+		m, err := rd.FetchMessage(stop)
+		if err != nil {
+			if stop.Err() != nil {
+				return
+			}
+			r.stats.fetchErrors.Add(1)
+			log.Warn("fetch failed, retrying", "err", err)
+			if !sleep(stop, 100*time.Millisecond) {
+				return
+			}
+			continue
+		}
+		select {
+		case r.tokens <- struct{}{}:
+		case <-stop.Done():
+			return
+		}
+		select {
+		case out <- m:
+		case <-stop.Done():
+			<-r.tokens
+			return
+		}
+	}
+}
+
+// judge judges records in batches of what is available (at most BatchRecords). After
+// stop it drops what is left: those records are not committed and will be read again.
+func (p *partition) judge(stop context.Context, in <-chan kafka.Message, out chan<- *batch, log *slog.Logger) {
+	defer close(out)
+	r := p.r
+	w := r.p.NewWorker()
+	next := int64(-1)
+	abort := func(b *batch) {
+		r.release(b.n)
+		for range in {
+			r.release(1)
+		}
+	}
+	for m := range in {
+		b := &batch{msgs: make([]kafka.Message, 0, 2*min(r.cfg.BatchRecords, len(in)+1))}
+		for {
+			b.n++ // the batch holds m's token from here on
+			r.stats.fetched.Add(1)
+			if next >= 0 && m.Offset < next {
+				// Read again after a reconnection: already judged.
+				r.stats.refetched.Add(1)
+			} else {
+				if stop.Err() != nil || !p.judgeOne(stop, w, m, b, log) {
+					abort(b)
+					return
+				}
+				next = m.Offset + 1
+				b.last = m.Offset
+				b.records++
+				if r.OnAcked != nil {
+					b.times = append(b.times, m.Time)
+				}
+			}
+			if b.n >= r.cfg.BatchRecords {
+				break
+			}
+			var ok bool
+			select {
+			case m, ok = <-in:
+			default:
+			}
+			if !ok {
+				break
+			}
+		}
+		if b.records == 0 {
+			r.release(b.n)
+			continue
+		}
+		select {
+		case out <- b:
+		case <-stop.Done():
+			abort(b)
+			return
+		}
+	}
+}
+
+// judgeOne judges m and appends its outputs to b. A pipeline failure (not a bad record:
+// those are dead letters) is retried with backoff, never skipped; it returns false only
+// when stop ended the wait.
+func (p *partition) judgeOne(stop context.Context, w *pipeline.Worker, m kafka.Message, b *batch, log *slog.Logger) bool {
+	r := p.r
+	bo := newBackoff(100*time.Millisecond, 5*time.Second)
+	for {
+		j, err := w.Judge(stop, m.Value)
+		if err == nil {
+			p.outputs(m, &j, b)
+			return true
+		}
+		if stop.Err() != nil {
+			return false
+		}
+		r.stats.judgeErrors.Add(1)
+		d := bo.next()
+		log.Error("judging failed, retrying the record (the partition waits)", "offset", m.Offset, "err", err, "retry_in", d)
+		if !sleep(stop, d) {
+			return false
+		}
+	}
+}
+
+// outputs appends the messages for one judged record.
+func (p *partition) outputs(m kafka.Message, j *pipeline.Judgement, b *batch) {
+	r := p.r
+	id := p.prefix + strconv.FormatInt(m.Offset, 10)
+	if j.Reject != nil {
+		b.msgs = append(b.msgs, p.deadLetter(m, id, j.Reject.Reason, j.Reject.Field, j.Reject.Error()))
+		r.stats.reject(j.Reject.Reason)
+		return
+	}
+	key := []byte(j.Record.ID)
+	size := len(key) + len(j.VerdictJSON)
+	for _, ev := range j.Incidents {
+		size = max(size, len(ev.Key)+len(ev.JSON))
+	}
+	if size > maxMessageBytes-4<<10 {
+		b.msgs = append(b.msgs, p.deadLetter(m, id, ReasonOutputTooLarge, "",
+			"output too large: a verdict or incident of "+strconv.Itoa(size)+" bytes exceeds the message size limit"))
+		r.stats.reject(ReasonOutputTooLarge)
+		return
+	}
+	b.msgs = append(b.msgs, kafka.Message{
+		Topic:   r.cfg.VerdictsTopic,
+		Key:     key,
+		Value:   j.VerdictJSON,
+		Headers: []kafka.Header{{Key: HeaderID, Value: []byte(id)}},
+	})
+	r.stats.verdicts.Add(1)
+	r.stats.incidents.Add(int64(len(j.Incidents)))
+	if r.cfg.IncidentsTopic == "" {
+		return
+	}
+	for _, ev := range j.Incidents {
+		var k []byte
+		if ev.Key != "" {
+			k = []byte(ev.Key)
+		}
+		b.msgs = append(b.msgs, kafka.Message{
+			Topic: r.cfg.IncidentsTopic,
+			Key:   k,
+			Value: ev.JSON,
+			Headers: []kafka.Header{
+				{Key: HeaderID, Value: []byte(ev.ID)},
+				{Key: HeaderContentType, Value: []byte("application/cloudevents+json")},
+			},
+		})
+	}
+}
+
+func (p *partition) deadLetter(m kafka.Message, id, reason, field, msg string) kafka.Message {
+	r := p.r
+	v := m.Value
+	h := []kafka.Header{
+		{Key: HeaderID, Value: []byte(id)},
+		{Key: HeaderReason, Value: []byte(reason)},
+		{Key: HeaderField, Value: []byte(field)},
+		{Key: HeaderError, Value: []byte(truncate(msg, 1024))},
+		{Key: HeaderSourceTopic, Value: []byte(p.topic)},
+		{Key: HeaderSourcePartition, Value: []byte(strconv.Itoa(p.id))},
+		{Key: HeaderSourceOffset, Value: []byte(strconv.FormatInt(m.Offset, 10))},
+		{Key: HeaderOriginalBytes, Value: []byte(strconv.Itoa(len(v)))},
+	}
+	if len(v) > r.cfg.DLQMaxBytes {
+		v = v[:r.cfg.DLQMaxBytes]
+		h = append(h, kafka.Header{Key: HeaderTruncated, Value: []byte("true")})
+	}
+	k := m.Key
+	if len(k) > 4<<10 {
+		k = k[:4<<10]
+	}
+	return kafka.Message{Topic: r.cfg.DLQTopic, Key: k, Value: v, Headers: h}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// send writes batches in order. A failed write is retried (the kafka-go writer retries
+// too) before anything after it is written, so order holds; the done offset moves only
+// after an acknowledgement. When send is cancelled (drain deadline) the batch in hand and
+// all after it are abandoned uncommitted.
+func (p *partition) send(ctx context.Context, in <-chan *batch, log *slog.Logger) {
+	r := p.r
+	abandoned := false
+	for b := range in {
+		if !abandoned {
+			if err := p.write(ctx, b.msgs, log); err != nil {
+				abandoned = true
+				r.stats.abandoned.Add(1)
+			} else {
+				p.done.Store(b.last + 1)
+				r.stats.acked.Add(int64(b.records))
+				if r.OnAcked != nil {
+					r.OnAcked(b.times)
+				}
+			}
+		}
+		r.release(b.n)
+	}
+}
+
+func (p *partition) write(ctx context.Context, msgs []kafka.Message, log *slog.Logger) error {
+	r := p.r
+	bo := newBackoff(100*time.Millisecond, 5*time.Second)
+	for {
+		err := r.writer.WriteMessages(ctx, msgs...)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var werrs kafka.WriteErrors
+		if errors.As(err, &werrs) && len(werrs) == len(msgs) {
+			// Retry only what failed, in order; what succeeded is not written twice.
+			failed := make([]kafka.Message, 0, werrs.Count())
+			for i, e := range werrs {
+				if e != nil {
+					failed = append(failed, msgs[i])
+					err = e
+				}
+			}
+			msgs = failed
+		}
+		r.stats.writeErrors.Add(1)
+		d := bo.next()
+		lvl := slog.LevelError
+		if transient(err) {
+			lvl = slog.LevelWarn
+		}
+		log.Log(ctx, lvl, "writing outputs failed, retrying; offsets stay uncommitted until written",
+			"messages", len(msgs), "err", err, "retry_in", d)
+		if !sleep(ctx, d) {
+			return ctx.Err()
+		}
+	}
+}
+
+// release returns n in-flight tokens.
+func (r *Runner) release(n int) {
+	for range n {
+		<-r.tokens
+	}
+}
