@@ -578,17 +578,7 @@ func (d *decoder) skip(depth int) Status {
 			}
 		}
 	case c == '-' || (c >= '0' && c <= '9'):
-		start := d.i
-		for d.i < len(d.s) && strings.IndexByte("+-.eE0123456789", d.s[d.i]) >= 0 {
-			d.i++
-		}
-		if _, err := strconv.ParseFloat(d.s[start:d.i], 64); err != nil {
-			if d.i == len(d.s) {
-				return Truncated
-			}
-			return Syntax
-		}
-		return OK
+		return d.number()
 	default:
 		for _, lit := range [...]string{"true", "false", "null"} {
 			if strings.HasPrefix(d.s[d.i:], lit) {
@@ -669,4 +659,50 @@ func CodeShape(v string) int {
 		return CodeProp
 	}
 	return CodeBad
+}
+
+// number passes over a JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (d *decoder) number() Status {
+	digits := func() int {
+		n := 0
+		for d.i < len(d.s) && d.s[d.i] >= '0' && d.s[d.i] <= '9' {
+			d.i++
+			n++
+		}
+		return n
+	}
+	// A number cut off at the end of the input is truncated; a bad one is a syntax error.
+	bad := func() Status {
+		if d.i >= len(d.s) {
+			return Truncated
+		}
+		return Syntax
+	}
+	if d.s[d.i] == '-' {
+		d.i++
+	}
+	if d.i >= len(d.s) {
+		return Truncated
+	}
+	if d.s[d.i] == '0' {
+		d.i++
+	} else if digits() == 0 {
+		return bad()
+	}
+	if d.i < len(d.s) && d.s[d.i] == '.' {
+		d.i++
+		if digits() == 0 {
+			return bad()
+		}
+	}
+	if d.i < len(d.s) && (d.s[d.i] == 'e' || d.s[d.i] == 'E') {
+		d.i++
+		if d.i < len(d.s) && (d.s[d.i] == '+' || d.s[d.i] == '-') {
+			d.i++
+		}
+		if digits() == 0 {
+			return bad()
+		}
+	}
+	return OK
 }
