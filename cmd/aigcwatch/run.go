@@ -1,0 +1,283 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"reflect"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/aigcwatch/aigcwatch/pipeline"
+	"github.com/aigcwatch/aigcwatch/pipeline/stream"
+)
+
+// runUsage documents the settings of `run` that are not shared with scan (configFlags
+// documents those). Every key of stream.Config must have an entry (a test checks).
+var runUsage = map[string]string{
+	"brokers":             "Kafka bootstrap brokers, host:port, comma-separated",
+	"group":               "consumer group id; processes with the same group share the partitions",
+	"topics":              "input topics of content records, comma-separated",
+	"verdicts_topic":      "output topic of verdicts (key: record id)",
+	"incidents_topic":     "output topic of incidents as CloudEvents (key: provider); empty: not written",
+	"dlq_topic":           "output topic of rejected records (original bytes; reason, field, error and source in headers)",
+	"client_id":           "Kafka client id",
+	"start_offset":        "where a partition without a committed offset starts: first or last",
+	"session_timeout":     "group session timeout: how long a dead process keeps its partitions",
+	"heartbeat_interval":  "group heartbeat interval",
+	"rebalance_timeout":   "how long the group waits for members to rejoin on a rebalance",
+	"commit_interval":     "how often acknowledged offsets are committed",
+	"shutdown_timeout":    "bound on the shutdown after SIGTERM: drain, flush, commit, leave",
+	"max_in_flight":       "most records fetched and not yet acknowledged, over all partitions (back-pressure)",
+	"batch_records":       "most records judged and written together per partition",
+	"fetch_max_wait":      "how long the broker may hold a fetch waiting for data",
+	"fetch_max_bytes":     "largest fetch response per partition, bytes",
+	"write_batch_timeout": "how long the producer waits to fill a batch",
+	"write_batch_size":    "most messages per produce batch and output partition",
+	"compression":         "output compression: none, gzip, snappy, lz4 or zstd",
+	"dlq_max_bytes":       "original bytes kept in a dead letter; longer values are cut (header aigcwatch-truncated)",
+	"watch":               "reload rules and lexicons when their files change (SIGHUP always reloads)",
+	"log_level":           "log level: debug, info, warn or error",
+	"log_format":          "log format: text or json",
+}
+
+// envPrefix prefixes the environment variable of every setting: key max_in_flight is
+// AIGCWATCH_MAX_IN_FLIGHT, flag --max-in-flight.
+const envPrefix = "AIGCWATCH_"
+
+// setting is one configuration key, reachable as a YAML key, a flag and a variable.
+type setting struct {
+	key, flag, env string
+	field          reflect.Value // settable field in the Config being built
+	shared         bool          // a pipeline.Config key: its flag comes from configFlags
+}
+
+// settings lists every key of c (pipeline keys included), in YAML order.
+func settings(c *stream.Config) []setting {
+	var out []setting
+	var walk func(v reflect.Value, shared bool)
+	walk = func(v reflect.Value, shared bool) {
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag := f.Tag.Get("yaml")
+			if strings.Contains(tag, "inline") {
+				walk(v.Field(i), true)
+				continue
+			}
+			key, _, _ := strings.Cut(tag, ",")
+			if key == "" || key == "-" {
+				continue
+			}
+			out = append(out, setting{key: key, flag: strings.ReplaceAll(key, "_", "-"),
+				env: envPrefix + strings.ToUpper(key), field: v.Field(i), shared: shared})
+		}
+	}
+	walk(reflect.ValueOf(c).Elem(), false)
+	return out
+}
+
+// set parses s into the setting's field.
+func (s setting) set(v string) error {
+	f := s.field
+	switch f.Interface().(type) {
+	case string:
+		f.SetString(v)
+	case []string:
+		var l []string
+		for _, e := range strings.Split(v, ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				l = append(l, e)
+			}
+		}
+		f.Set(reflect.ValueOf(l))
+	case int:
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not an integer", v)
+		}
+		f.SetInt(int64(n))
+	case bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a boolean", v)
+		}
+		f.SetBool(b)
+	case time.Duration:
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a duration (e.g. 500ms, 30s)", v)
+		}
+		f.SetInt(int64(d))
+	default:
+		return fmt.Errorf("unsupported setting type %s", f.Type())
+	}
+	return nil
+}
+
+func (s setting) String() string {
+	switch v := s.field.Interface().(type) {
+	case []string:
+		return strings.Join(v, ",")
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// rawFlag records a flag's text; it is applied after the file and the environment.
+type rawFlag struct {
+	isBool bool
+	def    string
+}
+
+func (f *rawFlag) String() string     { return f.def }
+func (f *rawFlag) Set(v string) error { f.def = v; return nil } // read back with fs.Visit
+func (f *rawFlag) IsBoolFlag() bool   { return f.isBool }
+
+// loadRunConfig builds the configuration: defaults, then the YAML file (--config or
+// $AIGCWATCH_CONFIG), then AIGCWATCH_* variables, then flags. It returns the config
+// and whether to only print it.
+func loadRunConfig(args []string, getenv func(string) (string, bool), stderr io.Writer) (stream.Config, bool, error) {
+	cfg := stream.DefaultConfig
+	cfg.Brokers = append([]string(nil), cfg.Brokers...)
+	cfg.Topics = append([]string(nil), cfg.Topics...)
+	cfg.Pipeline.Lexicons = append([]string(nil), cfg.Pipeline.Lexicons...)
+
+	fs := newFlagSet("run", "", stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: aigcwatch run [--config FILE] [flags]\n\n"+
+			"Consume content records from Kafka, judge them, produce verdicts, incidents and dead letters.\n"+
+			"Every setting is a YAML key (max_in_flight), a flag (--max-in-flight) and an environment\n"+
+			"variable (AIGCWATCH_MAX_IN_FLIGHT); precedence: flag > environment > file > default.\n"+
+			"SIGTERM/SIGINT: drain, commit and leave the group; SIGHUP: reload rules and lexicons.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	var scratch pipeline.Config
+	configFlags(fs, &scratch)
+	configPath := fs.String("config", "", "YAML config file (else $AIGCWATCH_CONFIG); unknown keys are errors")
+	printConfig := fs.Bool("print-config", false, "print the effective configuration as YAML and exit")
+	all := settings(&cfg)
+	byFlag := map[string]setting{}
+	for _, s := range all {
+		byFlag[s.flag] = s
+		if s.shared {
+			continue
+		}
+		_, isBool := s.field.Interface().(bool)
+		fs.Var(&rawFlag{isBool: isBool, def: s.String()}, s.flag, runUsage[s.key]+" (env "+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, false, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, false, fmt.Errorf("unexpected argument %q: run takes flags only", fs.Arg(0))
+	}
+	path := *configPath
+	if path == "" {
+		path, _ = getenv(envPrefix + "CONFIG")
+	}
+	if path != "" {
+		if err := cfg.LoadFile(path); err != nil {
+			return cfg, false, err
+		}
+	}
+	var errs []error
+	for _, s := range all {
+		if v, ok := getenv(s.env); ok {
+			if err := s.set(v); err != nil {
+				errs = append(errs, fmt.Errorf("environment %s: %w", s.env, err))
+			}
+		}
+	}
+	fs.Visit(func(f *flag.Flag) {
+		s, ok := byFlag[f.Name]
+		if !ok {
+			return
+		}
+		v := f.Value.String()
+		if rf, ok := f.Value.(*rawFlag); ok {
+			v = rf.def
+		}
+		if err := s.set(v); err != nil {
+			errs = append(errs, fmt.Errorf("flag --%s: %w", f.Name, err))
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return cfg, false, err
+	}
+	return cfg, *printConfig, cfg.Validate()
+}
+
+func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg, printOnly, err := loadRunConfig(args, os.LookupEnv, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "aigcwatch run: %v\n", err)
+		return exitUsage
+	}
+	if printOnly {
+		b, err := yaml.Marshal(&cfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "aigcwatch run: %v\n", err)
+			return exitFailed
+		}
+		stdout.Write(b)
+		return exitOK
+	}
+	log, err := stream.NewLogger(&cfg, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "aigcwatch run: %v\n", err)
+		return exitUsage
+	}
+	p, err := pipeline.Build(cfg.Pipeline)
+	if err != nil {
+		log.Error("building the pipeline", "component", "run", "err", err)
+		return exitFailed
+	}
+	if _, dev, _ := cfg.Pipeline.PseudonymKey(); dev && cfg.IncidentsTopic != "" {
+		log.Warn("accounts in incidents are pseudonymised with the public development key; set AIGCWATCH_PSEUDONYM_KEY in production", "component", "run")
+	}
+	r, err := stream.New(cfg, p, log)
+	if err != nil {
+		log.Error("config", "component", "run", "err", err)
+		return exitUsage
+	}
+	reloader := &pipeline.Reloader{P: p, Cfg: cfg.Pipeline, Log: log}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				_ = reloader.Reload() // logged; the running rules stay on failure
+			}
+		}
+	}()
+	if cfg.Watch {
+		go func() {
+			if err := reloader.Watch(ctx, 500*time.Millisecond); err != nil {
+				log.Warn("not watching rule and lexicon files; SIGHUP still reloads", "component", "run", "err", err)
+			}
+		}()
+	}
+	if err := r.Run(ctx); err != nil {
+		log.Error("stopped with an error", "component", "run", "err", err)
+		return exitFailed
+	}
+	return exitOK
+}
