@@ -273,3 +273,55 @@ func TestExprMethodSetMismatch(t *testing.T) {
 }
 
 var _ interpreter.Activation = (*CELActivation)(nil)
+
+// TestAbsentPointer pins how each language reads a nil *bool (declared_ai absent), which
+// record.Record treats as a different fact from false. With ext.NativeTypes, CEL reads a
+// nil *bool as false (proto3-style default) and only has() tells absent from false; expr
+// reads nil, so `== false` is false for an absent value and `== nil` tests absence.
+func TestAbsentPointer(t *testing.T) {
+	t.Parallel()
+	celEnv, err := NewCELEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	absent := cleanRecord() // DeclaredAI nil
+	said := hotRecord()     // DeclaredAI false
+	for _, tc := range []struct {
+		lang, src           string
+		wantAbsent, wantSet bool
+	}{
+		{"cel", `record.declared_ai == false`, true, true},
+		{"cel", `has(record.declared_ai) && record.declared_ai == false`, false, true},
+		{"cel", `!has(record.declared_ai)`, true, false},
+		{"expr", `record.declared_ai == false`, false, true},
+		{"expr", `record.declared_ai == nil`, true, false},
+	} {
+		var eval func(*Env) (bool, error)
+		if tc.lang == "cel" {
+			p, err := CompileCEL(celEnv, tc.src)
+			if err != nil {
+				t.Fatalf("%s %s: %v", tc.lang, tc.src, err)
+			}
+			eval = func(e *Env) (bool, error) { return EvalCEL(p, NewCELActivation(e)) }
+		} else {
+			p, err := CompileExpr(tc.src)
+			if err != nil {
+				t.Fatalf("%s %s: %v", tc.lang, tc.src, err)
+			}
+			eval = func(e *Env) (bool, error) { return RunExpr(nil, p, e) }
+		}
+		for _, c := range []struct {
+			env  *Env
+			want bool
+		}{{absent, tc.wantAbsent}, {said, tc.wantSet}} {
+			got, err := eval(c.env)
+			if err != nil || got != c.want {
+				t.Errorf("%s `%s` on %s = %v, %v; want %v", tc.lang, tc.src, c.env.Record.ID, got, err, c.want)
+			}
+		}
+	}
+	// CEL rejects comparing the field with null at compile time: its type is bool.
+	if _, err := CompileCEL(celEnv, `record.declared_ai == null`); err == nil {
+		t.Error("cel: declared_ai == null compiled")
+	}
+}
