@@ -447,6 +447,11 @@ func (b *Builder) Build() (*Set, error) {
 	if len(b.errs) > 0 {
 		return nil, errors.Join(b.errs...)
 	}
+	// Drop append's spare capacity: at 10M entries it is ~100 MB.
+	b.pdqHashes = slices.Clone(b.pdqHashes)
+	for _, st := range []*store{&b.pdqMeta, &b.textMeta, &b.mediaMeta, &b.simMeta} {
+		st.group, st.labelEnd, st.labels = slices.Clone(st.group), slices.Clone(st.labelEnd), slices.Clone(st.labels)
+	}
 	s := &Set{
 		cfg: b.cfg, banks: b.banks, groups: b.groups,
 		pdqHashes: b.pdqHashes, pdqMeta: b.pdqMeta,
