@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"sort"
@@ -46,18 +47,23 @@ func (c *Config) LoadEngine() (*rules.Engine, []*rules.Pack, error) {
 
 // PseudonymKey returns the configured key and whether it is the public development key.
 func (c *Config) PseudonymKey() ([]byte, bool, error) {
+	check := func(where string, k []byte) ([]byte, bool, error) {
+		// A key file written by echo ends in a newline that is not meant to be key material.
+		k = bytes.TrimRight(k, "\r\n")
+		if len(k) < 16 {
+			return nil, false, fmt.Errorf("pseudonym key from %s: %d bytes, want at least 16", where, len(k))
+		}
+		return k, false, nil
+	}
 	if c.PseudonymKeyFile != "" {
 		k, err := os.ReadFile(c.PseudonymKeyFile)
 		if err != nil {
 			return nil, false, fmt.Errorf("pseudonym key: %w", err)
 		}
-		if len(k) < 16 {
-			return nil, false, fmt.Errorf("pseudonym key %s: %d bytes, want at least 16", c.PseudonymKeyFile, len(k))
-		}
-		return k, false, nil
+		return check(c.PseudonymKeyFile, k)
 	}
 	if k := os.Getenv("AIGCWATCH_PSEUDONYM_KEY"); k != "" {
-		return []byte(k), false, nil
+		return check("$AIGCWATCH_PSEUDONYM_KEY", []byte(k))
 	}
 	return incident.DevKey, true, nil
 }

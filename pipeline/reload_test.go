@@ -118,3 +118,25 @@ func TestWatchReloadsOnFileChange(t *testing.T) {
 		}
 	}
 }
+
+func TestPseudonymKey(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "key")
+	os.WriteFile(f, []byte("0123456789abcdef-secret\n"), 0o600)
+	k, dev, err := (&Config{PseudonymKeyFile: f}).PseudonymKey()
+	if err != nil || dev || string(k) != "0123456789abcdef-secret" {
+		t.Errorf("key file: %q %v %v", k, dev, err)
+	}
+	os.WriteFile(f, []byte("short\n"), 0o600)
+	if _, _, err := (&Config{PseudonymKeyFile: f}).PseudonymKey(); err == nil {
+		t.Error("a 5-byte key was accepted")
+	}
+	t.Setenv("AIGCWATCH_PSEUDONYM_KEY", "short")
+	if _, _, err := (&Config{}).PseudonymKey(); err == nil {
+		t.Error("a 5-byte key from the environment was accepted")
+	}
+	t.Setenv("AIGCWATCH_PSEUDONYM_KEY", "")
+	if _, dev, err := (&Config{}).PseudonymKey(); err != nil || !dev {
+		t.Errorf("no key configured: dev=%v err=%v", dev, err)
+	}
+}

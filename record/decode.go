@@ -103,8 +103,17 @@ func Decode(data []byte, lim Limits, r *Record) error {
 		off := invalidUTF8Offset(data)
 		return reject(ReasonInvalidUTF8, fieldAt(data, off), int64(off), "invalid UTF-8")
 	}
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return syntaxError(data, "a record must be a JSON object")
+	}
 	*r = Record{}
-	if err := fastjson.Unmarshal(data, r); err != nil {
+	// Field names match exactly (snake_case): "Modality" or "ID" are unknown fields, not
+	// aliases that could overwrite "id".
+	rest, err := fastjson.Parse(data, r, fastjson.DontMatchCaseInsensitiveStructFields)
+	if err == nil && len(rest) != 0 {
+		return syntaxError(data, "")
+	}
+	if err != nil {
 		return jsonError(data, err)
 	}
 	return r.validate(lim)
@@ -127,7 +136,7 @@ func jsonError(data []byte, err error) error {
 	var pe *time.ParseError
 	switch {
 	case errors.As(err, &se):
-		return reject(ReasonInvalidJSON, "", se.Offset, "%v", se)
+		return syntaxError(data, "")
 	case errors.As(err, &te):
 		field := te.Field
 		got := valueKind(te.Value)
@@ -146,6 +155,24 @@ func jsonError(data []byte, err error) error {
 		return reject(ReasonInvalidJSON, "", int64(len(data)), "truncated JSON")
 	}
 	return reject(ReasonInvalidJSON, "", -1, "%v", err)
+}
+
+// syntaxError reports malformed JSON with the offset and message of encoding/json, which
+// (unlike the fast decoder) names the byte and never quotes the input. Error path only.
+func syntaxError(data []byte, fallback string) error {
+	var v any
+	err := json.Unmarshal(data, &v)
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return reject(ReasonInvalidJSON, "", se.Offset, "%s", strings.TrimPrefix(se.Error(), "json: "))
+	case err != nil:
+		return reject(ReasonInvalidJSON, "", int64(len(data)), "truncated JSON")
+	}
+	if fallback == "" {
+		fallback = "malformed JSON"
+	}
+	return reject(ReasonInvalidJSON, "", -1, "%s, got %s", fallback, valueKind(string(bytes.TrimSpace(data))))
 }
 
 // valueKind names the JSON kind of a raw value as reported by the decoder.
@@ -182,7 +209,9 @@ func jsonKind(goType string) string {
 		return "string"
 	case goType == "bool" || goType == "*bool":
 		return "boolean"
-	case strings.Contains(goType, "int") || strings.Contains(goType, "float"):
+	case strings.Contains(goType, "int"):
+		return "integer"
+	case strings.Contains(goType, "float"):
 		return "number"
 	case strings.HasPrefix(goType, "[]") && goType != "[]uint8":
 		return "array"

@@ -104,6 +104,13 @@ func TestDecodeBad(t *testing.T) {
 		{"invalid utf8 in text", "{\"id\":\"a\",\"text\":\"ok \xff\"}", ReasonInvalidUTF8, "text"},
 		{"invalid utf8 in nested", "{\"id\":\"a\",\"labels\":{\"implicit\":[{\"carrier\":\"x\"},{\"raw\":\"\xc3\"}]}}", ReasonInvalidUTF8, "labels.implicit.1.raw"},
 		{"invalid utf8 in key", "{\"id\":\"a\",\"t\xffx\":1}", ReasonInvalidUTF8, "t\ufffdx"},
+		{"null record", `null`, ReasonInvalidJSON, ""},
+		{"string record", `"x"`, ReasonInvalidJSON, ""},
+		{"trailing garbage", `{"id":"a"} x`, ReasonInvalidJSON, ""},
+		{"truncated", `{"id":"a","text":"abc`, ReasonInvalidJSON, ""},
+		{"negative start", `{"id":"a","labels":{"explicit":{"start_s":-1}}}`, ReasonInvalidValue, "labels.explicit.start_s"},
+		{"negative width", `{"id":"a","media":{"width":-1}}`, ReasonInvalidValue, "media.width"},
+		{"float in int", `{"id":"a","media":{"width":1.5}}`, ReasonWrongType, "media.width"},
 		{"text too long", `{"id":"a","text":"` + strings.Repeat("x", 2000) + `"}`, ReasonOversize, "text"},
 	}
 	lim := Limits{MaxTextBytes: 1000}
@@ -126,6 +133,31 @@ func TestDecodeBad(t *testing.T) {
 				t.Errorf("message %q does not name the field", err)
 			}
 		})
+	}
+}
+
+func TestDecodeFieldNamesAreExact(t *testing.T) {
+	t.Parallel()
+	var r Record
+	if err := Decode([]byte(`{"id":"a","ID":"b","Modality":"hologram","TEXT":"x"}`), Limits{}, &r); err != nil {
+		t.Fatalf("differently cased keys are unknown fields and ignored: %v", err)
+	}
+	if r.ID != "a" || r.Modality != "" || r.Text != "" {
+		t.Errorf("case-insensitive match: %+v", r)
+	}
+}
+
+func TestSyntaxErrorNamesByteNotContent(t *testing.T) {
+	t.Parallel()
+	var r Record
+	err := Decode([]byte(`{"id":"a","text":"secret content" "x":1}`), Limits{}, &r)
+	var de *DecodeError
+	if !errors.As(err, &de) || de.Offset != 35 || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("got %v (offset %d)", err, de.Offset)
+	}
+	err = Decode([]byte(`{"id":"a","text":"abc`), Limits{}, &r)
+	if !errors.As(err, &de) || !strings.Contains(err.Error(), "end of JSON input") || strings.Contains(err.Error(), "abc") {
+		t.Fatalf("truncated: %v", err)
 	}
 }
 

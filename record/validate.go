@@ -42,8 +42,11 @@ func (r *Record) validate(lim Limits) error {
 		if e.SizeRatio < 0 || e.SizeRatio > 1 {
 			return reject(ReasonInvalidValue, "labels.explicit.size_ratio", -1, "%v: want a ratio in [0, 1]", e.SizeRatio)
 		}
-		if e.StartS < 0 || e.DurationS < 0 {
-			return reject(ReasonInvalidValue, "labels.explicit.duration_s", -1, "times must not be negative")
+		if e.StartS < 0 {
+			return reject(ReasonInvalidValue, "labels.explicit.start_s", -1, "%v: must not be negative", e.StartS)
+		}
+		if e.DurationS < 0 {
+			return reject(ReasonInvalidValue, "labels.explicit.duration_s", -1, "%v: must not be negative", e.DurationS)
 		}
 	}
 	if c := r.C2PA; c != nil && c.ValidationState != "" {
@@ -59,8 +62,13 @@ func (r *Record) validate(lim Limits) error {
 		}
 	}
 	if m := r.Media; m != nil {
-		if m.Width < 0 || m.Height < 0 || m.DurationS < 0 {
-			return reject(ReasonInvalidValue, "media", -1, "width, height and duration_s must not be negative")
+		switch {
+		case m.Width < 0:
+			return reject(ReasonInvalidValue, "media.width", -1, "%d: must not be negative", m.Width)
+		case m.Height < 0:
+			return reject(ReasonInvalidValue, "media.height", -1, "%d: must not be negative", m.Height)
+		case m.DurationS < 0:
+			return reject(ReasonInvalidValue, "media.duration_s", -1, "%v: must not be negative", m.DurationS)
 		}
 		if m.PDQQuality != nil && (*m.PDQQuality < 0 || *m.PDQQuality > 100) {
 			return reject(ReasonInvalidValue, "media.pdq_quality", -1, "%d: want 0..100", *m.PDQQuality)

@@ -19,8 +19,8 @@ import (
 
 // Options configure an Engine.
 type Options struct {
-	// DefaultJurisdiction selects the packs for records that carry no jurisdiction, or a
-	// jurisdiction that no pack names. Empty means only "*" packs apply to them.
+	// DefaultJurisdiction selects the packs for records that carry no jurisdiction.
+	// Records whose jurisdiction no pack names get only the "*" packs.
 	DefaultJurisdiction string
 }
 
@@ -28,7 +28,8 @@ type Options struct {
 type Engine struct {
 	rules   []*compiled // every rule, in pack order then rule order
 	sets    map[string]*ruleSet
-	def     *ruleSet // for records whose jurisdiction no pack names
+	def     *ruleSet // for records that carry no jurisdiction
+	global  *ruleSet // "*" packs only: for jurisdictions no pack names
 	info    Ruleset
 	options Options
 }
@@ -129,8 +130,9 @@ func Compile(packs []*Pack, opt Options) (*Engine, error) {
 	if s, ok := e.sets[def]; ok {
 		e.def = s
 	} else {
-		e.def = build("")
+		e.def = build(def)
 	}
+	e.global = build("")
 	return e, nil
 }
 
@@ -264,8 +266,12 @@ var euMembers = map[string]bool{
 	"LU": true, "MT": true, "NL": true, "PL": true, "PT": true, "RO": true, "SK": true, "SI": true, "ES": true, "SE": true,
 }
 
+// aliases are codes that name the same jurisdiction as a pack's code.
+var aliases = map[string]string{"GB": "UK"}
+
 // setFor finds the rules for a jurisdiction: its own set, else its country's (US-CA →
-// US), else the EU's for a member state, else the default.
+// US), else the EU's for a member state, else only the "*" packs. Records without a
+// jurisdiction get the default jurisdiction's set.
 func (e *Engine) setFor(j string) *ruleSet {
 	if j == "" {
 		return e.def
@@ -273,16 +279,27 @@ func (e *Engine) setFor(j string) *ruleSet {
 	if rs, ok := e.sets[j]; ok {
 		return rs
 	}
+	if a, ok := aliases[j]; ok {
+		j = a
+		if rs, ok := e.sets[j]; ok {
+			return rs
+		}
+	}
 	country, _, _ := strings.Cut(j, "-")
 	if rs, ok := e.sets[country]; ok {
 		return rs
+	}
+	if a, ok := aliases[country]; ok {
+		if rs, ok := e.sets[a]; ok {
+			return rs
+		}
 	}
 	if euMembers[country] {
 		if rs, ok := e.sets["EU"]; ok {
 			return rs
 		}
 	}
-	return e.def
+	return e.global
 }
 
 func or(dst, src []uint64) {

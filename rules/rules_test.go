@@ -343,3 +343,39 @@ func FuzzParsePack(f *testing.F) {
 		}
 	})
 }
+
+func TestLabelNoticeFromStrongestRule(t *testing.T) {
+	a := &Rule{ID: "A", Decision: Label, LabelNotice: "is_ai"}
+	b := &Rule{ID: "B", Decision: Review, LabelNotice: "is_ai"}
+	c := &Rule{ID: "C", Decision: Review, LabelNotice: "possibly_ai"}
+	d := &Rule{ID: "D", Decision: Block}
+	var v Verdict
+	for _, r := range []*Rule{a, b, c, d} {
+		v.fire(r)
+	}
+	if v.LabelNotice != "is_ai" || v.Decision != Block {
+		t.Errorf("notice %q decision %s: want is_ai (first rule of the strongest decision with a notice), block", v.LabelNotice, v.Decision)
+	}
+}
+
+func TestJurisdictionSelection(t *testing.T) {
+	e, _ := embedded(t) // default CN
+	cases := map[string]string{"": "CN", "CN": "CN", "GB": "UK", "UK": "UK", "FR": "EU", "EL": "EU", "US-CA": "US-CA", "US-TX": "US", "BR": "*", "JP": "*"}
+	for j, want := range cases {
+		got := e.setFor(j)
+		var wantSet *ruleSet
+		if want == "*" {
+			wantSet = e.global
+		} else {
+			wantSet = e.sets[want]
+		}
+		if got != wantSet {
+			t.Errorf("jurisdiction %q: wrong rule set, want %s's", j, want)
+		}
+	}
+	for _, c := range e.global.rules {
+		if c.Pack != "global-content" {
+			t.Errorf("global set holds %s from pack %s", c.ID, c.Pack)
+		}
+	}
+}

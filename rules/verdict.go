@@ -7,7 +7,7 @@ import (
 )
 
 // Verdict is the outcome for one record: the output contract documented in
-// docs/verdict.md. One verdict per record, always, even when nothing fired (allow).
+// docs/outputs.md. One verdict per record, always, even when nothing fired (allow).
 type Verdict struct {
 	ID           string
 	Jurisdiction string
@@ -19,6 +19,8 @@ type Verdict struct {
 	Problems     []detectors.Problem
 	Ruleset      *Ruleset
 	LatencyUS    int64
+
+	noticeDecision Decision // decision of the rule that set LabelNotice
 }
 
 func (v *Verdict) reset() {
@@ -35,18 +37,10 @@ func (v *Verdict) fire(r *Rule) {
 	if r.Decision > v.Decision {
 		v.Decision = r.Decision
 	}
-	if r.LabelNotice != "" && (v.LabelNotice == "" || r.Decision > v.noticeDecision()) {
+	if r.LabelNotice != "" && (v.LabelNotice == "" || r.Decision > v.noticeDecision) {
 		v.LabelNotice = r.LabelNotice
+		v.noticeDecision = r.Decision
 	}
-}
-
-func (v *Verdict) noticeDecision() Decision {
-	for _, r := range v.Rules {
-		if r.LabelNotice == v.LabelNotice {
-			return r.Decision
-		}
-	}
-	return Allow
 }
 
 // RuleIDs returns the ids of the fired rules.

@@ -78,43 +78,9 @@ func appendFinding(dst []byte, f *detectors.Finding) []byte {
 	dst = append(dst, f.Severity.String()...)
 	dst = append(dst, `","layer":"`...)
 	dst = append(dst, f.Layer.String()...)
-	dst = append(dst, `","evidence":{`...)
-	e := &f.Evidence
-	if e.Field != "" {
-		dst = append(dst, `"field":`...)
-		dst = appendString(dst, e.Field)
-		dst = append(dst, ',')
-	}
-	if e.Term != "" {
-		dst = append(dst, `"term":`...)
-		dst = appendString(dst, e.Term)
-		dst = append(dst, ',')
-	}
-	dst = append(dst, `"start":`...)
-	dst = strconv.AppendInt(dst, int64(e.Start), 10)
-	dst = append(dst, `,"end":`...)
-	dst = strconv.AppendInt(dst, int64(e.End), 10)
-	for _, kv := range [...]struct{ k, v string }{{"bank", e.Bank}, {"entry", e.Entry}} {
-		if kv.v != "" {
-			dst = append(dst, `,"`...)
-			dst = append(dst, kv.k...)
-			dst = append(dst, `":`...)
-			dst = appendString(dst, kv.v)
-		}
-	}
-	if e.Distance != 0 {
-		dst = append(dst, `,"distance":`...)
-		dst = strconv.AppendInt(dst, int64(e.Distance), 10)
-	}
-	for _, kv := range [...]struct{ k, v string }{{"check", e.Check}, {"outcome", e.Outcome}, {"detail", e.Detail}} {
-		if kv.v != "" {
-			dst = append(dst, `,"`...)
-			dst = append(dst, kv.k...)
-			dst = append(dst, `":`...)
-			dst = appendString(dst, kv.v)
-		}
-	}
-	return append(dst, "}}"...)
+	dst = append(dst, `","evidence":`...)
+	dst = f.Evidence.AppendJSON(dst)
+	return append(dst, '}')
 }
 
 // json returns the rule's encoded FiredRule, built once (rules are immutable).
