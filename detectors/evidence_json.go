@@ -5,8 +5,8 @@ import (
 	"strconv"
 )
 
-// MarshalJSON writes only the fields of the evidence's kind: text evidence (term or
-// field set) always carries start and end; hash evidence (bank set) always carries
+// MarshalJSON writes only the fields of the evidence's kind: text evidence (term set)
+// always carries start and end; hash evidence (bank set) always carries
 // entry and distance, so an exact match shows distance 0; check evidence carries check
 // and outcome.
 func (e Evidence) MarshalJSON() ([]byte, error) { return e.AppendJSON(nil), nil }
@@ -32,13 +32,11 @@ func (e *Evidence) AppendJSON(dst []byte) []byte {
 		key(k)
 		dst = strconv.AppendInt(dst, int64(v), 10)
 	}
-	if e.Term != "" || e.Field != "" {
-		if e.Field != "" {
-			str("field", e.Field)
-		}
-		if e.Term != "" {
-			str("term", e.Term)
-		}
+	if e.Field != "" {
+		str("field", e.Field)
+	}
+	if e.Term != "" {
+		str("term", e.Term)
 		num("start", e.Start)
 		num("end", e.End)
 	}
@@ -50,9 +48,9 @@ func (e *Evidence) AppendJSON(dst []byte) []byte {
 	if e.Check != "" {
 		str("check", e.Check)
 		str("outcome", e.Outcome)
-		if e.Detail != "" {
-			str("detail", e.Detail)
-		}
+	}
+	if e.Detail != "" {
+		str("detail", e.Detail)
 	}
 	return append(dst, '}')
 }

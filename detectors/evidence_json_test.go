@@ -15,6 +15,7 @@ func TestEvidenceJSONByKind(t *testing.T) {
 		{Evidence{Field: "labels.explicit.text", Term: "AI", Start: 3, End: 5}, `{"field":"labels.explicit.text","term":"AI","start":3,"end":5}`},
 		{Evidence{Bank: "known_deepfake", Entry: "e-1", Distance: 0}, `{"bank":"known_deepfake","entry":"e-1","distance":0}`},
 		{Evidence{Bank: "b", Entry: "e", Distance: 12}, `{"bank":"b","entry":"e","distance":12}`},
+		{Evidence{Field: "media.pdq", Bank: "b", Entry: "e", Distance: 3, Detail: "pdq rotate90"}, `{"field":"media.pdq","bank":"b","entry":"e","distance":3,"detail":"pdq rotate90"}`},
 		{Evidence{Check: "CN-IMP-04", Outcome: "fail", Detail: `Label "AIGC" <x>`}, `{"check":"CN-IMP-04","outcome":"fail","detail":"Label \"AIGC\" \u003cx\u003e"}`},
 	}
 	for _, c := range cases {

@@ -17,6 +17,7 @@ import (
 type Config struct {
 	Rules               string   `yaml:"rules"`   // directory or file of packs; "" = embedded packs
 	Lexicons            []string `yaml:"lexicon"` // lexicon files; none = embedded default lexicon
+	Banks               []string `yaml:"banks"`   // fingerprint bank files; none = no fingerprint matching
 	DefaultJurisdiction string   `yaml:"jurisdiction"`
 	MaxRecordBytes      int      `yaml:"max_record_bytes"`
 	MaxTextBytes        int      `yaml:"max_text_bytes"`

@@ -25,7 +25,7 @@ import (
 //	countOf(category)        how many findings of that category
 //	atLeast(category, sev)   a finding of that category with severity ≥ sev ("low", … "critical")
 //	detected(detector)       the detector reported any finding
-//	date("2026-08-02")       a time, for comparisons with now or record.time
+//	date("2026-08-02")       a time (UTC midnight, or RFC 3339), folded to a constant at load
 //
 // Pointers in the record may be nil: use ?. (record.c2pa?.present) or compare with nil.
 type Env struct {
@@ -77,6 +77,16 @@ func (e *Env) count(cat string, min detectors.Severity) int {
 type envPatch struct{}
 
 func (envPatch) Visit(n *ast.Node) {
+	// date("2026-08-02") with a literal is folded to a constant: expr's builtin would
+	// parse the string again on every evaluation.
+	if b, ok := (*n).(*ast.BuiltinNode); ok && b.Name == "date" && len(b.Arguments) == 1 {
+		if s, ok := b.Arguments[0].(*ast.StringNode); ok {
+			if t, err := parseDate(s.Value); err == nil {
+				ast.Patch(n, &ast.ConstantNode{Value: t})
+			}
+		}
+		return
+	}
 	c, ok := (*n).(*ast.CallNode)
 	if !ok {
 		return
@@ -139,6 +149,13 @@ func checkHelperArgs(n ast.Node) error {
 		return false
 	})
 	return err
+}
+
+func parseDate(s string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.RFC3339, s)
 }
 
 func oneLine(err error) string {

@@ -379,3 +379,21 @@ func TestJurisdictionSelection(t *testing.T) {
 		}
 	}
 }
+
+func TestDateLiteralIsFolded(t *testing.T) {
+	c, err := compileCondition(&Rule{ID: "d", When: `now >= date("2026-08-02") && record.time < date("2027-01-01T00:00:00Z")`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &Env{Record: &record.Record{Time: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)}, Now: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)}
+	if ok, err := runProgram(c, env); err != nil || !ok {
+		t.Fatalf("got %v %v", ok, err)
+	}
+	env.Now = time.Date(2026, 8, 1, 23, 0, 0, 0, time.UTC)
+	if ok, _ := runProgram(c, env); ok {
+		t.Fatal("before the date must be false")
+	}
+	if strings.Contains(c.program.Disassemble(), "date") {
+		t.Errorf("date() still called at run time:\n%s", c.program.Disassemble())
+	}
+}

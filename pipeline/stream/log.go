@@ -38,9 +38,11 @@ func NewLogger(c *Config, w io.Writer) (*slog.Logger, error) {
 // kafkaLogger routes kafka-go's printf logging into slog at a fixed level, tagged with
 // component=kafka-go so that its connection errors during a broker outage are visible
 // next to ours.
-func kafkaLogger(log *slog.Logger, lvl slog.Level) kafka.Logger {
+// If quiet is set, messages are dropped while it returns true (a reader being closed on
+// purpose reports its cancelled fetch as an error).
+func kafkaLogger(log *slog.Logger, lvl slog.Level, quiet ...func() bool) kafka.Logger {
 	return kafka.LoggerFunc(func(format string, args ...any) {
-		if !log.Enabled(context.Background(), lvl) {
+		if !log.Enabled(context.Background(), lvl) || (len(quiet) > 0 && quiet[0]()) {
 			return
 		}
 		log.Log(context.Background(), lvl, strings.TrimSpace(fmt.Sprintf(format, args...)), "component", "kafka-go")

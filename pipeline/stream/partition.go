@@ -61,7 +61,8 @@ func (p *partition) run(stop, send context.Context) {
 	r := p.r
 	log := r.log.With("topic", p.topic, "partition", p.id)
 	p.prefix = p.topic + "/" + strconv.Itoa(p.id) + "/"
-	rd, err := NewPartitionReader(r.cfg.Brokers, r.dialer, p.topic, p.id, p.start, r.readerSettings(), kafkaLogger(log, slog.LevelWarn))
+	rd, err := NewPartitionReader(r.cfg.Brokers, r.dialer, p.topic, p.id, p.start, r.readerSettings(),
+		kafkaLogger(log, slog.LevelWarn, func() bool { return stop.Err() != nil }))
 	if err != nil {
 		log.Error("cannot read partition", "err", err)
 		return

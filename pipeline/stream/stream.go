@@ -59,6 +59,18 @@ type Runner struct {
 	tokens chan struct{} // in-flight bound: one token per fetched, unacknowledged record
 	stats  counters
 	ran    atomic.Bool
+
+	// acked remembers, across generations, the offset after the last acknowledged record
+	// of each partition this process worked on. When the last commit of a generation
+	// failed (the coordinator went away with the broker) and the partition comes back, the
+	// work resumes there instead of at the stale committed offset: every record before it
+	// has its outputs acknowledged, so nothing is skipped and fewer are judged twice.
+	acked map[topicPartition]int64
+}
+
+type topicPartition struct {
+	topic     string
+	partition int
 }
 
 // New checks cfg and returns a Runner judging with p, logging to log (nil: slog.Default).
@@ -74,13 +86,13 @@ func New(cfg Config, p *pipeline.Processor, log *slog.Logger) (*Runner, error) {
 	}
 	log = log.With("component", "stream")
 	comp, _ := compression(cfg.Compression)
-	r := &Runner{cfg: cfg, p: p, log: log, tokens: make(chan struct{}, cfg.MaxInFlight)}
+	r := &Runner{cfg: cfg, p: p, log: log, tokens: make(chan struct{}, cfg.MaxInFlight), acked: map[topicPartition]int64{}}
 	r.dialer = &kafka.Dialer{ClientID: cfg.ClientID, Timeout: 10 * time.Second, DualStack: true}
 	r.writer = NewWriter(cfg.Brokers, cfg.ClientID, WriterSettings{
 		BatchSize:    cfg.WriteBatchSize,
 		BatchTimeout: cfg.WriteBatchTimeout,
 		Compression:  comp,
-	}, kafkaLogger(log, slog.LevelWarn))
+	}, kafkaLogger(log, slog.LevelDebug)) // each failed write is logged once by the sender
 	return r, nil
 }
 
@@ -268,8 +280,15 @@ func (r *Runner) generation(ctx, gctx, graceful context.Context, gen *kafka.Gene
 	var names []string
 	for topic, as := range gen.Assignments {
 		for _, a := range as {
-			parts = append(parts, &partition{r: r, topic: topic, id: a.ID, start: a.Offset, committed: a.Offset})
-			names = append(names, fmt.Sprintf("%s/%d@%s", topic, a.ID, offsetString(a.Offset)))
+			p := &partition{r: r, topic: topic, id: a.ID, start: a.Offset, committed: a.Offset}
+			if y, ok := r.acked[topicPartition{topic, a.ID}]; ok && y > a.Offset {
+				// Acknowledged here in an earlier generation but not committed (see acked).
+				r.log.Info("resuming after the committed offset: outputs up to there were acknowledged", "topic", topic, "partition", a.ID,
+					"committed", offsetString(a.Offset), "resume", y)
+				p.start = y
+			}
+			parts = append(parts, p)
+			names = append(names, fmt.Sprintf("%s/%d@%s", topic, a.ID, offsetString(p.start)))
 		}
 	}
 	r.log.Info("partitions assigned", "generation", gen.ID, "member", gen.MemberID, "partitions", strings.Join(names, " "))
@@ -280,7 +299,11 @@ func (r *Runner) generation(ctx, gctx, graceful context.Context, gen *kafka.Gene
 	defer cancelSend()
 	var wg sync.WaitGroup
 	for _, p := range parts {
-		p.done.Store(-1)
+		if p.start != p.committed {
+			p.done.Store(p.start) // resumed: commit it even if nothing new arrives
+		} else {
+			p.done.Store(-1)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -329,6 +352,11 @@ func (r *Runner) generation(ctx, gctx, graceful context.Context, gen *kafka.Gene
 		r.log.Error("drain deadline reached: abandoning unacknowledged writes; their records will be judged again (duplicates possible)", "generation", gen.ID)
 		cancelSend()
 		<-drained
+	}
+	for _, p := range parts {
+		if d := p.done.Load(); d >= 0 {
+			r.acked[topicPartition{p.topic, p.id}] = d
+		}
 	}
 	// The last commit: a few attempts, as the coordinator may be moving.
 	var err error
