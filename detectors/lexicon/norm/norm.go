@@ -1,0 +1,360 @@
+// Package norm normalises text before lexicon matching so that the usual ways of
+// dodging a keyword (full-width or styled letters, zero-width characters, symbols
+// or spaces inserted between the characters of a word, Cyrillic or Greek
+// look-alikes, traditional characters, repeated characters) do not hide it.
+//
+// The same Normalizer is applied to the lexicon's terms and to the scanned text, and
+// every normalised byte keeps the span of original bytes it came from, so matches in
+// normalised text map back to byte offsets in the original. It does not segment
+// words, transliterate between scripts, undo leetspeak (0→o, 1→l) or convert
+// traditional to simplified Chinese beyond a small table of single characters.
+package norm
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	unorm "golang.org/x/text/unicode/norm"
+)
+
+// Options switch the normalisation steps on and off. The zero value does nothing.
+type Options struct {
+	// NFKC applies Unicode compatibility normalisation: full-width forms, circled,
+	// mathematical and other styled letters become plain ones.
+	NFKC bool
+	// CaseFold maps every letter to lower case (simple, one rune to one rune).
+	CaseFold bool
+	// StripFormat removes zero-width and other invisible format characters
+	// (Unicode category Cf, variation selectors, the combining grapheme joiner,
+	// Hangul fillers).
+	StripFormat bool
+	// Separators removes runs of at most MaxSeparators separator characters
+	// (spaces, punctuation, symbols) between two word characters when the word
+	// runs on both sides are at most MaxRun characters long ("b.a.d", "b a d"), or,
+	// between two Han characters, when either side is ("敏*感*词", "敏感*词"). Longer
+	// words on both sides are left apart, so "is bad" does not become "isbad". The
+	// remaining runs of white space become one space.
+	Separators bool
+	// MaxSeparators bounds the separator run that Separators removes (default 3).
+	MaxSeparators int
+	// MaxRun is the word length up to which Separators glues (default 1).
+	MaxRun int
+	// Squash collapses a run of the same character into one ("baaad" → "bad").
+	// Off by default: it also turns "good" into "god" (in terms too, so it stays
+	// consistent, but it can create false matches).
+	Squash bool
+	// Traditional maps traditional Chinese characters to simplified ones using a
+	// small built-in table (see T2SCoverage).
+	Traditional bool
+	// Homoglyph folds Cyrillic and Greek letters that look like Latin ones to the
+	// Latin letter ("раураl" → "paypal").
+	Homoglyph bool
+}
+
+// Full returns every step on except Squash, with default bounds: what the
+// benchmarks call "full normalisation".
+func Full() Options {
+	return Options{NFKC: true, CaseFold: true, StripFormat: true, Separators: true,
+		Traditional: true, Homoglyph: true}
+}
+
+// Identity reports whether o changes nothing.
+func (o Options) Identity() bool {
+	return !o.NFKC && !o.CaseFold && !o.StripFormat && !o.Separators && !o.Squash &&
+		!o.Traditional && !o.Homoglyph
+}
+
+// String lists the steps that are on, comma-separated, in the syntax of ParseSteps.
+func (o Options) String() string {
+	var s []string
+	for _, st := range steps {
+		if *st.flag(&o) {
+			s = append(s, st.name)
+		}
+	}
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ",")
+}
+
+var steps = []struct {
+	name string
+	flag func(*Options) *bool
+}{
+	{"nfkc", func(o *Options) *bool { return &o.NFKC }},
+	{"casefold", func(o *Options) *bool { return &o.CaseFold }},
+	{"format", func(o *Options) *bool { return &o.StripFormat }},
+	{"separators", func(o *Options) *bool { return &o.Separators }},
+	{"squash", func(o *Options) *bool { return &o.Squash }},
+	{"t2s", func(o *Options) *bool { return &o.Traditional }},
+	{"homoglyph", func(o *Options) *bool { return &o.Homoglyph }},
+}
+
+// ParseSteps parses a comma-separated list of step names (nfkc, casefold, format,
+// separators, squash, t2s, homoglyph), or "none", or "full" (Full()). A name
+// prefixed with "-" switches that step off, e.g. "full,-t2s".
+func ParseSteps(s string) (Options, error) {
+	var o Options
+	for _, f := range strings.Split(s, ",") {
+		f = strings.ToLower(strings.TrimSpace(f))
+		switch f {
+		case "", "none":
+			continue
+		case "full":
+			o = Full()
+			continue
+		}
+		on := true
+		if strings.HasPrefix(f, "-") {
+			on, f = false, f[1:]
+		}
+		found := false
+		for _, st := range steps {
+			if st.name == f {
+				*st.flag(&o) = on
+				found = true
+			}
+		}
+		if !found {
+			return o, &UnknownStepError{Step: f}
+		}
+	}
+	return o, nil
+}
+
+// UnknownStepError is returned by ParseSteps for a name it does not know.
+type UnknownStepError struct{ Step string }
+
+func (e *UnknownStepError) Error() string {
+	return "norm: unknown step " + `"` + e.Step + `"` + " (want nfkc, casefold, format, separators, squash, t2s, homoglyph, full or none)"
+}
+
+// Normalizer applies Options. It is immutable and safe for concurrent use.
+type Normalizer struct {
+	o Options
+}
+
+// New returns a Normalizer for o, filling in default bounds.
+func New(o Options) *Normalizer {
+	if o.MaxSeparators <= 0 {
+		o.MaxSeparators = 3
+	}
+	if o.MaxRun <= 0 {
+		o.MaxRun = 1
+	}
+	return &Normalizer{o: o}
+}
+
+// Options returns the options in effect.
+func (n *Normalizer) Options() Options { return n.o }
+
+// Buffer holds a normalised text and its map back to the original. Reuse one per
+// goroutine: Normalize allocates only when the buffer must grow.
+type Buffer struct {
+	// Out is the normalised text.
+	Out []byte
+	// start[i] and end[i] are the original span of the character that produced
+	// output byte i.
+	start, end []int32
+	runes      []rspan
+	it         unorm.Iter
+}
+
+type rspan struct {
+	r          rune
+	start, end int32
+}
+
+// Span maps the byte range [s, e) of b.Out to the range of the original text it
+// came from. It requires 0 <= s < e <= len(b.Out).
+func (b *Buffer) Span(s, e int) (int, int) {
+	return int(b.start[s]), int(b.end[e-1])
+}
+
+// String returns the normalised form of s (for terms; not for the hot path).
+func (n *Normalizer) String(s string) string {
+	var b Buffer
+	n.Normalize(&b, s)
+	return string(b.Out)
+}
+
+// Normalize writes the normalised form of text into b, replacing its contents.
+func (n *Normalizer) Normalize(b *Buffer, text string) {
+	b.runes = b.runes[:0]
+	o := &n.o
+	i := 0
+	spanEnd := 0 // text[i:spanEnd] is known to be NFKC already
+	for i < len(text) {
+		c := text[i]
+		if c < utf8.RuneSelf && (!o.NFKC || i+1 == len(text) || text[i+1] < utf8.RuneSelf) {
+			// ASCII followed by ASCII is NFKC-stable.
+			n.add(b, rune(c), i, i+1)
+			i++
+			continue
+		}
+		if !o.NFKC {
+			r, w := utf8.DecodeRuneInString(text[i:])
+			n.add(b, r, i, i+w)
+			i += w
+			continue
+		}
+		if i >= spanEnd {
+			spanEnd = i + unorm.NFKC.QuickSpanString(text[i:])
+		}
+		if i < spanEnd {
+			r, w := utf8.DecodeRuneInString(text[i:])
+			n.add(b, r, i, i+w)
+			i += w
+			continue
+		}
+		// One normalisation segment; all its output maps to its whole input. The
+		// iterator may hand out a long decomposition in pieces before it advances.
+		it := &b.it
+		it.InitString(unorm.NFKC, text[i:])
+		first := len(b.runes)
+		for !it.Done() {
+			for _, r := range string(it.Next()) {
+				n.add(b, r, i, i)
+			}
+			if it.Pos() > 0 {
+				break
+			}
+		}
+		w := max(it.Pos(), 1)
+		for k := first; k < len(b.runes); k++ {
+			b.runes[k].end = int32(i + w)
+		}
+		i += w
+	}
+	n.finish(b)
+}
+
+// add runs the per-character steps on r, from text[start:end].
+func (n *Normalizer) add(b *Buffer, r rune, start, end int) {
+	o := &n.o
+	if r >= utf8.RuneSelf {
+		if o.StripFormat && isFormat(r) {
+			return
+		}
+		if o.Homoglyph {
+			r = homoglyph(r)
+		}
+		if o.Traditional {
+			r = t2s(r)
+		}
+	}
+	if o.CaseFold {
+		if r < utf8.RuneSelf {
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+		} else {
+			r = unicode.ToLower(r)
+		}
+	}
+	b.runes = append(b.runes, rspan{r, int32(start), int32(end)})
+}
+
+// finish runs the context-dependent steps (separators, squash) and writes Out.
+func (n *Normalizer) finish(b *Buffer) {
+	o := &n.o
+	b.Out = b.Out[:0]
+	b.start = b.start[:0]
+	b.end = b.end[:0]
+	rs := b.runes
+	w := writer{b: b, squash: o.Squash, last: -1}
+	for j := 0; j < len(rs); j++ {
+		if !o.Separators || isWord(rs[j].r) {
+			w.put(rs[j])
+			continue
+		}
+		k := j
+		for k < len(rs) && !isWord(rs[k].r) {
+			k++
+		}
+		switch {
+		case j > 0 && k < len(rs) && k-j <= o.MaxSeparators && n.glue(rs, j, k):
+			// dropped
+		case allSpace(rs[j:k]):
+			w.put(rspan{' ', rs[j].start, rs[k-1].end})
+		default:
+			for _, r := range rs[j:k] {
+				w.put(r)
+			}
+		}
+		j = k - 1
+	}
+}
+
+type writer struct {
+	b      *Buffer
+	squash bool
+	last   rune
+	lastAt int // index in Out of the last written character
+}
+
+func (w *writer) put(r rspan) {
+	b := w.b
+	if w.squash && r.r == w.last {
+		for p := w.lastAt; p < len(b.end); p++ {
+			b.end[p] = r.end
+		}
+		return
+	}
+	w.lastAt = len(b.Out)
+	b.Out = utf8.AppendRune(b.Out, r.r)
+	for len(b.start) < len(b.Out) {
+		b.start = append(b.start, r.start)
+		b.end = append(b.end, r.end)
+	}
+	w.last = r.r
+}
+
+// glue decides whether the separators rs[j:k], between word characters rs[j-1] and
+// rs[k], are removed.
+func (n *Normalizer) glue(rs []rspan, j, k int) bool {
+	maxRun := n.o.MaxRun
+	left := 0
+	for p := j - 1; p >= 0 && isWord(rs[p].r) && left <= maxRun; p-- {
+		left++
+	}
+	right := 0
+	for p := k; p < len(rs) && isWord(rs[p].r) && right <= maxRun; p++ {
+		right++
+	}
+	if left <= maxRun && right <= maxRun {
+		return true
+	}
+	return unicode.Is(unicode.Han, rs[j-1].r) && unicode.Is(unicode.Han, rs[k].r) &&
+		(left <= maxRun || right <= maxRun)
+}
+
+func allSpace(rs []rspan) bool {
+	for _, r := range rs {
+		if !unicode.IsSpace(r.r) {
+			return false
+		}
+	}
+	return true
+}
+
+// isWord reports whether r is part of a word: a letter, digit or combining mark.
+func isWord(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || unicode.IsNumber(r)
+}
+
+// isFormat reports whether r is an invisible format character.
+func isFormat(r rune) bool {
+	switch {
+	case r == 0x034F, // combining grapheme joiner
+		r >= 0xFE00 && r <= 0xFE0F, r >= 0xE0100 && r <= 0xE01EF, // variation selectors
+		r == 0x115F, r == 0x1160, r == 0x3164, r == 0xFFA0: // Hangul fillers
+		return true
+	}
+	return unicode.Is(unicode.Cf, r)
+}
