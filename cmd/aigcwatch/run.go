@@ -53,6 +53,10 @@ var runUsage = map[string]string{
 // AIGCWATCH_MAX_IN_FLIGHT, flag --max-in-flight.
 const envPrefix = "AIGCWATCH_"
 
+// sharedFlagNames maps the pipeline keys whose configFlags flag is not the key with
+// dashes (the flag is singular because it is repeatable).
+var sharedFlagNames = map[string]string{"banks": "bank"}
+
 // setting is one configuration key, reachable as a YAML key, a flag and a variable.
 type setting struct {
 	key, flag, env string
@@ -77,7 +81,11 @@ func settings(c *stream.Config) []setting {
 			if key == "" || key == "-" {
 				continue
 			}
-			out = append(out, setting{key: key, flag: strings.ReplaceAll(key, "_", "-"),
+			flagName := strings.ReplaceAll(key, "_", "-")
+			if n, ok := sharedFlagNames[key]; ok && shared {
+				flagName = n
+			}
+			out = append(out, setting{key: key, flag: flagName,
 				env: envPrefix + strings.ToUpper(key), field: v.Field(i), shared: shared})
 		}
 	}
