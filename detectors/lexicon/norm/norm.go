@@ -31,8 +31,9 @@ type Options struct {
 	StripFormat bool
 	// Separators removes runs of at most MaxSeparators separator characters
 	// (spaces, punctuation, symbols) between two word characters when the word
-	// runs on both sides are at most MaxRun characters long ("b.a.d", "b a d"), or,
-	// between two Han characters, when either side is ("敏*感*词", "敏感*词"). Longer
+	// runs on both sides are at most MaxRun characters long ("b.a.d", "b a d"), or
+	// between two Han characters unless the run holds clause punctuation (，。、；
+	// and the like): "敏*感*词", "敏感 词" are glued, "中国，人民" is not. Longer
 	// words on both sides are left apart, so "is bad" does not become "isbad". The
 	// remaining runs of white space become one space.
 	Separators bool
@@ -327,9 +328,22 @@ func (n *Normalizer) glue(rs []rspan, j, k int) bool {
 	if left <= maxRun && right <= maxRun {
 		return true
 	}
-	return unicode.Is(unicode.Han, rs[j-1].r) && unicode.Is(unicode.Han, rs[k].r) &&
-		(left <= maxRun || right <= maxRun)
+	// Chinese has no spaces between words, so word runs say nothing there: between
+	// two Han characters, glue unless the run holds clause punctuation.
+	if !unicode.Is(unicode.Han, rs[j-1].r) || !unicode.Is(unicode.Han, rs[k].r) {
+		return false
+	}
+	for _, r := range rs[j:k] {
+		if strings.ContainsRune(clausePunct, r.r) {
+			return false
+		}
+	}
+	return true
 }
+
+// clausePunct separates clauses and sentences; separator removal never glues Han
+// characters across it.
+const clausePunct = ",;:?!()[]{}<>\"'，。、；：？！…（）【】《》〈〉「」『』“”‘’\n"
 
 func allSpace(rs []rspan) bool {
 	for _, r := range rs {
