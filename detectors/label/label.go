@@ -173,7 +173,7 @@ func (d *Detector) Detect(_ context.Context, r *record.Record, res *detectors.Re
 	f := &res.Label
 	*f = detectors.LabelFacts{Analyzed: true}
 	var ck [numIntrinsic]check
-	var in, out Payload
+	in, out := Payload{Status: Empty}, Payload{Status: Empty} // Empty until a carrier parses
 	d.implicit(r, res, f, &ck, &in)
 	d.output(r, f, &out)
 	d.provenance(r, f, &ck)
