@@ -66,11 +66,11 @@ func Compile(lexs ...*Lexicon) (*Set, error) {
 			if g.norm != nil {
 				key = g.norm.String(e.Term)
 			}
-			if key == "" {
-				continue
-			}
 			ei := int32(len(s.entries))
 			s.entries = append(s.entries, e)
+			if key == "" {
+				continue // nothing to match; Parse warns about such terms
+			}
 			pi, ok := p.index[key]
 			if !ok {
 				pi = len(p.keys)

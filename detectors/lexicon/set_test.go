@@ -1,0 +1,187 @@
+package lexicon
+
+import (
+	"bufio"
+	"cmp"
+	"encoding/csv"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/aigcwatch/aigcwatch/detectors/lexicon/norm"
+)
+
+// referenceScan is the naive reference for Set.Scan: normalise the text, find every
+// occurrence of every normalised term by brute force, map offsets back.
+func referenceScan(text string, entries []Entry, o norm.Options) []Hit {
+	n := norm.New(o)
+	var b norm.Buffer
+	n.Normalize(&b, text)
+	out := string(b.Out)
+	var hits []Hit
+	for ei, e := range entries {
+		key := n.String(e.Term)
+		if key == "" {
+			continue
+		}
+		for i := 0; i+len(key) <= len(out); i++ {
+			if out[i:i+len(key)] == key {
+				s, en := b.Span(i, i+len(key))
+				hits = append(hits, Hit{Entry: int32(ei), Start: s, End: en})
+			}
+		}
+	}
+	return hits
+}
+
+func sortHits(hs []Hit) []Hit {
+	hs = slices.Clone(hs)
+	slices.SortFunc(hs, func(a, b Hit) int {
+		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.End, b.End), cmp.Compare(a.Entry, b.Entry))
+	})
+	return hs
+}
+
+var fuzzNormAlphabet = []string{"a", "B", "c", "中", "國", "国", "人", " ", "*", ".", "\u200b", "Ａ", "а", "\xff", "é", "e\u0301"}
+
+func checkSet(t *testing.T, text string, terms []string, o norm.Options) {
+	t.Helper()
+	lx := &Lexicon{Name: "fuzz", Normalize: o}
+	for _, term := range terms {
+		lx.Entries = append(lx.Entries, Entry{Term: term, Category: "c"})
+	}
+	set, err := Compile(lx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sc Scratch
+	got := sortHits(set.Scan(text, "", &sc))
+	want := sortHits(referenceScan(text, lx.Entries, o))
+	if !slices.Equal(got, want) {
+		t.Fatalf("norm %v text %q terms %q:\n got %v\nwant %v", o, text, terms, got, want)
+	}
+	for _, h := range got {
+		if h.Start < 0 || h.End > len(text) || h.Start >= h.End {
+			t.Fatalf("bad span %v in text of %d bytes", h, len(text))
+		}
+	}
+}
+
+func TestSetRandom(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	pick := func(n int) string {
+		var sb strings.Builder
+		for range r.IntN(n + 1) {
+			sb.WriteString(fuzzNormAlphabet[r.IntN(len(fuzzNormAlphabet))])
+		}
+		return sb.String()
+	}
+	opts := []norm.Options{{}, norm.Full(), {NFKC: true, CaseFold: true}, {Squash: true, Separators: true}}
+	for i := range 2000 {
+		var terms []string
+		for range 1 + r.IntN(8) {
+			if s := pick(4); s != "" && utf8.ValidString(s) {
+				terms = append(terms, s)
+			}
+		}
+		checkSet(t, pick(30), terms, opts[i%len(opts)])
+	}
+}
+
+// FuzzSet compares Set.Scan (normalisation, matcher, offset map) with the
+// brute-force reference, with and without normalisation.
+func FuzzSet(f *testing.F) {
+	f.Add("这是敏*感\u200b词 ＢＡＤ", "敏感词\nbad", uint8(0x7f))
+	f.Add("b.a.d baaad", "bad\nba", uint8(0))
+	f.Fuzz(func(t *testing.T, text, lex string, steps uint8) {
+		o := norm.Options{NFKC: steps&1 != 0, CaseFold: steps&2 != 0, StripFormat: steps&4 != 0,
+			Separators: steps&8 != 0, Squash: steps&16 != 0, Traditional: steps&32 != 0, Homoglyph: steps&64 != 0}
+		var terms []string
+		for _, p := range strings.Split(lex, "\n") {
+			if p != "" && utf8.ValidString(p) && len(terms) < 32 {
+				terms = append(terms, p)
+			}
+		}
+		if len(terms) == 0 {
+			return
+		}
+		checkSet(t, text, terms, o)
+	})
+}
+
+// FalseMatchRate scans every text with set and returns the share of texts with at
+// least one finding and the total number of findings. Use it on human text to
+// measure how often a lexicon fires where it should not.
+func FalseMatchRate(set *Set, texts []string) (rate float64, findings int) {
+	var sc Scratch
+	flagged := 0
+	for _, text := range texts {
+		hits := set.Scan(text, "", &sc)
+		if len(hits) > 0 {
+			flagged++
+		}
+		findings += len(hits)
+	}
+	if len(texts) == 0 {
+		return 0, 0
+	}
+	return float64(flagged) / float64(len(texts)), findings
+}
+
+func waimaiTexts(tb testing.TB) []string {
+	tb.Helper()
+	f, err := os.Open(filepath.Join(sharedData(tb), "corpus", "waimai_10k.csv"))
+	if err != nil {
+		tb.Skip("waimai corpus absent: ", err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(bufio.NewReader(f)).ReadAll()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var texts []string
+	for _, row := range rows[1:] {
+		texts = append(texts, row[1])
+	}
+	return texts
+}
+
+// TestFalseMatchRate reports the false-match rate of the lexicons named by
+// LEXICON_FILES (colon-separated; default: LDNOOBW zh and en from the shared data)
+// on human reviews (waimai) and on HC3 answers, raw and with full normalisation.
+// Run with -v to see the figures; it fails only if the files cannot be loaded.
+func TestFalseMatchRate(t *testing.T) {
+	files := filepath.SplitList(os.Getenv("LEXICON_FILES"))
+	if len(files) == 0 {
+		d := sharedData(t)
+		files = []string{filepath.Join(d, "lexicons", "ldnoobw", "zh.json"), filepath.Join(d, "lexicons", "ldnoobw", "en.json")}
+	}
+	corpora := map[string][]string{"waimai": waimaiTexts(t), "hc3": hc3Texts(t)}
+	for _, steps := range []string{"none", "full"} {
+		o, _ := norm.ParseSteps(steps)
+		lexs, err := Load(files...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, lx := range lexs {
+			lx.Normalize = o
+		}
+		set, err := Compile(lexs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"waimai", "hc3"} {
+			texts := corpora[name]
+			rate, n := FalseMatchRate(set, texts)
+			t.Logf("normalize=%s corpus=%s texts=%d flagged=%.2f%% findings=%d", steps, name, len(texts), 100*rate, n)
+			if n > 0 && rate == 0 {
+				t.Errorf("findings without flagged texts")
+			}
+		}
+	}
+}
