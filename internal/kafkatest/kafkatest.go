@@ -115,12 +115,12 @@ var skipNotice sync.Once
 func unavailable(t testing.TB, err error) {
 	t.Helper()
 	if os.Getenv(EnvRequire) == "1" {
-		t.Fatalf("kafkatest: %s=1 but no Kafka broker: %v", EnvRequire, err)
+		t.Fatalf("kafkatest: %s=1 but the Kafka test environment is incomplete: %v", EnvRequire, err)
 	}
 	skipNotice.Do(func() {
 		fmt.Fprintf(os.Stderr, "kafkatest: skipping Kafka integration tests: %v\n", err)
 	})
-	t.Skipf("kafkatest: no Kafka broker (set %s=1 to fail instead): %v", EnvRequire, err)
+	t.Skipf("kafkatest: skipped (set %s=1 to fail instead): %v", EnvRequire, err)
 }
 
 // Restart restarts the shared broker gracefully (SIGTERM, then start); its data is kept. Every test
@@ -131,9 +131,10 @@ func Restart(t testing.TB) {
 	sharedServer(t).Restart(t)
 }
 
-// Kill kills the shared broker with SIGKILL and starts it again, as after a crash; its data is
-// kept. The same warning as for Restart applies: prefer Private(t).Kill(t).
-func Kill(t testing.TB) {
+// Crash kills the shared broker with SIGKILL and starts it again, as after a machine crash; data
+// acknowledged with acks=all is kept. The same warning as for Restart applies: prefer
+// Private(t).Kill(t) followed by Start(t).
+func Crash(t testing.TB) {
 	t.Helper()
 	s := sharedServer(t)
 	s.Kill(t)
@@ -275,6 +276,19 @@ func freePorts(n int) ([]int, error) {
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
+}
+
+// Kcat returns the path of kcat (or kafkacat), the third-party Kafka client from Debian that
+// scripts/deps.sh installs. Without it the test skips, or fails when AIGCWATCH_REQUIRE_KAFKA=1.
+func Kcat(t testing.TB) string {
+	t.Helper()
+	for _, name := range []string{"kcat", "kafkacat"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	unavailable(t, errors.New("kcat not found: run scripts/deps.sh"))
+	return ""
 }
 
 func lastLines(b []byte, n int) string {

@@ -248,25 +248,11 @@ func TestCreateTopicUniqueAndSized(t *testing.T) {
 	}
 }
 
-func kcatPath(t testing.TB) string {
-	t.Helper()
-	for _, name := range []string{"kcat", "kafkacat"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv(EnvRequire) == "1" {
-		t.Fatal("kcat not found: run scripts/deps.sh")
-	}
-	t.Skip("kcat not found: run scripts/deps.sh")
-	return ""
-}
-
 // TestKcatRoundTrip checks kafka-go against a real third-party client in both directions.
 func TestKcatRoundTrip(t *testing.T) {
 	t.Parallel()
 	addr := Broker(t)
-	kcat := kcatPath(t)
+	kcat := Kcat(t)
 	topic := CreateTopic(t, addr, "kcat", 2)
 
 	// kcat produces (acks=all), kafka-go consumes in a group.
