@@ -235,6 +235,13 @@ func (n *Normalizer) Normalize(b *Buffer, text string) {
 // add runs the per-character steps on r, from text[start:end].
 func (n *Normalizer) add(b *Buffer, r rune, start, end int) {
 	o := &n.o
+	if isHan(r) {
+		if o.Traditional {
+			r = t2s(r)
+		}
+		b.runes = append(b.runes, rspan{r, int32(start), int32(end)})
+		return
+	}
 	if r >= utf8.RuneSelf {
 		if o.StripFormat && isFormat(r) {
 			return
@@ -330,7 +337,7 @@ func (n *Normalizer) glue(rs []rspan, j, k int) bool {
 	}
 	// Chinese has no spaces between words, so word runs say nothing there: between
 	// two Han characters, glue unless the run holds clause punctuation.
-	if !unicode.Is(unicode.Han, rs[j-1].r) || !unicode.Is(unicode.Han, rs[k].r) {
+	if !isHan(rs[j-1].r) && !unicode.Is(unicode.Han, rs[j-1].r) || !isHan(rs[k].r) && !unicode.Is(unicode.Han, rs[k].r) {
 		return false
 	}
 	for _, r := range rs[j:k] {
@@ -359,6 +366,9 @@ func isWord(r rune) bool {
 	if r < utf8.RuneSelf {
 		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
 	}
+	if r >= 0x4E00 && r <= 0x9FFF {
+		return true
+	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || unicode.IsNumber(r)
 }
 
@@ -372,3 +382,6 @@ func isFormat(r rune) bool {
 	}
 	return unicode.Is(unicode.Cf, r)
 }
+
+// isHan is a fast test for the CJK Unified Ideographs block, the common case.
+func isHan(r rune) bool { return r >= 0x4E00 && r <= 0x9FFF }
