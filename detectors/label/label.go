@@ -158,11 +158,17 @@ var intrinsic = [numIntrinsic]struct {
 	{"X-CONSIST-01", "label.x_consist_01", detectors.Medium, detectors.Content},
 }
 
-// Categories lists the finding categories the detector emits, by check ID.
+// Categories lists the finding categories the detector emits, by check ID (the first
+// category of a check that has two).
 func Categories() map[string]string {
-	m := make(map[string]string, numIntrinsic)
+	m := make(map[string]string, numIntrinsic+len(duties))
 	for _, c := range intrinsic {
 		m[c.id] = c.category
+	}
+	for _, c := range duties {
+		if _, ok := m[c.id]; !ok {
+			m[c.id] = c.category
+		}
 	}
 	return m
 }
@@ -192,21 +198,121 @@ func (d *Detector) Detect(_ context.Context, r *record.Record, res *detectors.Re
 			c.outcome = skip
 		}
 		*outs[i] = c.outcome
-		if c.outcome == pass || c.outcome == skip {
+		emit(res, intrinsic[i].id, intrinsic[i].category, intrinsic[i].sev, intrinsic[i].layer, fieldOf(i), c.outcome, c.detail, c.term)
+	}
+	// Duty checks: findings only for records of the check's jurisdiction (or none given),
+	// so a CN verdict does not list EU checks; the facts hold every outcome regardless.
+	fam := familiesOf(r.Jurisdiction)
+	for i := range duties {
+		dc := &duties[i]
+		if fam&dc.family == 0 {
 			continue
 		}
-		sev := intrinsic[i].sev
-		switch {
-		case c.outcome == warn:
-			sev = min(sev, detectors.Low)
-		case c.outcome == incon && sev > detectors.Low:
-			sev--
-		}
-		res.Findings = append(res.Findings, detectors.Finding{Detector: "label", Category: intrinsic[i].category,
-			Severity: sev, Layer: intrinsic[i].layer,
-			Evidence: detectors.Evidence{Field: fieldOf(i), Term: c.term, Check: intrinsic[i].id, Outcome: c.outcome, Detail: c.detail}})
+		o := *dc.out(f)
+		emit(res, dc.id, dc.category, dc.sev, detectors.Content, dc.field, o, dc.detail[o], "")
 	}
 	return nil
+}
+
+// emit appends a finding for a check that did not pass.
+func emit(res *detectors.Result, id, category string, sev detectors.Severity, layer detectors.Layer, field, outcome, detail, term string) {
+	if outcome == pass || outcome == skip || outcome == "" {
+		return
+	}
+	switch {
+	case outcome == warn:
+		sev = min(sev, detectors.Low)
+	case outcome == incon && sev > detectors.Low:
+		sev--
+	}
+	res.Findings = append(res.Findings, detectors.Finding{Detector: "label", Category: category, Severity: sev, Layer: layer,
+		Evidence: detectors.Evidence{Field: field, Term: term, Check: id, Outcome: outcome, Detail: detail}})
+}
+
+// Jurisdiction families of the duty checks.
+const (
+	famCN = 1 << iota
+	famEU
+	famUSCA
+	famUK
+	famAll = famCN | famEU | famUSCA | famUK
+)
+
+// euMembers mirrors the rules engine: EU packs apply to each member state.
+var euMembers = map[string]bool{
+	"EU": true, "AT": true, "BE": true, "BG": true, "HR": true, "CY": true, "CZ": true, "DK": true, "EE": true, "FI": true,
+	"FR": true, "DE": true, "GR": true, "EL": true, "HU": true, "IE": true, "IT": true, "LV": true, "LT": true,
+	"LU": true, "MT": true, "NL": true, "PL": true, "PT": true, "RO": true, "SK": true, "SI": true, "ES": true, "SE": true,
+}
+
+func familiesOf(j string) int {
+	country, _, _ := strings.Cut(j, "-")
+	switch {
+	case j == "":
+		return famAll
+	case country == "CN":
+		return famCN
+	case euMembers[country]:
+		return famEU
+	case j == "US-CA" || strings.HasPrefix(j, "US-CA-"):
+		return famUSCA
+	case country == "UK" || country == "GB":
+		return famUK
+	}
+	return 0
+}
+
+// duties are the jurisdiction-dependent checks: outcome field, finding category and
+// the detail for each non-passing outcome.
+var duties = [...]struct {
+	id, category, field string
+	family              int
+	sev                 detectors.Severity
+	out                 func(*detectors.LabelFacts) *string
+	detail              map[string]string
+}{
+	{"CN-IMP-01", "label.cn_imp_01", "labels.implicit", famCN, detectors.High, func(f *detectors.LabelFacts) *string { return &f.CNImp01 },
+		map[string]string{fail: "generated media without an implicit label, or a platform output without one"}},
+	{"CN-PLAT-01", "label.cn_plat_01", "distribution.notice", famCN, detectors.High, func(f *detectors.LabelFacts) *string { return &f.CNPlat01 },
+		map[string]string{fail: "the platform notice is missing or weaker than label.required_notice"}},
+	{"CN-PLAT-02", "label.cn_plat_02", "distribution.output_labels", famCN, detectors.High, func(f *detectors.LabelFacts) *string { return &f.CNPlat02 },
+		map[string]string{fail: "the output label lacks this platform's code or content ID, has the wrong Label, or changed production elements"}},
+	{"CN-PLAT-03", "label.cn_plat_03", "declared_ai", famCN, detectors.Medium, func(f *detectors.LabelFacts) *string { return &f.CNPlat03 },
+		map[string]string{fail: "no user declaration recorded"}},
+	{"CN-EXP-01", "label.cn_exp_01", "text", famCN, detectors.High, func(f *detectors.LabelFacts) *string { return &f.CNExp01 },
+		map[string]string{fail: "no AI and generation elements in the first or last characters, and no interface label"}},
+	{"CN-EXP-02", "label.cn_exp_02", "labels.explicit", famCN, detectors.Medium, func(f *detectors.LabelFacts) *string { return &f.CNExp02 },
+		map[string]string{fail: "image label missing, without both elements, not at an edge or corner, or under 5 %", incon: "no OCR result for the image label"}},
+	{"CN-EXP-03", "label.cn_exp_03", "labels.explicit", famCN, detectors.Medium, func(f *detectors.LabelFacts) *string { return &f.CNExp03 },
+		map[string]string{fail: "video label missing, not at the start, under 2 s, under 5 % or without both elements", incon: "no OCR result for the video label"}},
+	{"CN-EXP-04", "label.cn_exp_04", "labels.explicit", famCN, detectors.Medium, func(f *detectors.LabelFacts) *string { return &f.CNExp04 },
+		map[string]string{fail: "no voice label with both elements or 短长短短 rhythm at start, end or middle", incon: "no ASR result for the audio label"}},
+	{"CN-EXP-05", "label.cn_exp_05", "labels", famCN, detectors.Low, func(f *detectors.LabelFacts) *string { return &f.CNExp05 },
+		map[string]string{fail: "no start-screen or interface label in the virtual scene"}},
+	{"CN-EXP-06", "label.cn_exp_06", "export", famCN, detectors.Medium, func(f *detectors.LabelFacts) *string { return &f.CNExp06 },
+		map[string]string{fail: "unlabelled export without user request, agreement or six months of logs"}},
+	{"CN-ILLEGAL-01", "label.cn_illegal_01", "moderation", famCN, detectors.Critical, func(f *detectors.LabelFacts) *string { return &f.CNIllegal01 },
+		map[string]string{fail: "illegal content not stopped, removed and reported"}},
+	{"CN-DS-01", "label.cn_ds_01", "signals", famCN, detectors.High, func(f *detectors.LabelFacts) *string { return &f.CNDS01 },
+		map[string]string{fail: "face or voice edit of a real person without consent or a prominent label"}},
+	{"EU-50-2", "label.eu_50_2", "labels", famEU, detectors.High, func(f *detectors.LabelFacts) *string { return &f.EU502 },
+		map[string]string{fail: "no machine-readable marking (C2PA GenAI, IPTC, watermark, CN label)", warn: "one marking layer only"}},
+	{"EU-50-4a", "label.eu_50_4a", "labels", famEU, detectors.High, func(f *detectors.LabelFacts) *string { return &f.EU504a },
+		map[string]string{fail: "AI media of a real person without a visible disclosure"}},
+	{"EU-50-4b", "label.eu_50_4b", "text", famEU, detectors.Medium, func(f *detectors.LabelFacts) *string { return &f.EU504b },
+		map[string]string{fail: "AI text on a public-interest matter without disclosure or editorial review"}},
+	{"EU-CoP-1.2", "label.eu_cop_1_2", "distribution.output_labels", famEU, detectors.Medium, func(f *detectors.LabelFacts) *string { return &f.EUCoP12 },
+		map[string]string{warn: "the platform output dropped the input's implicit label"}},
+	{"EU-5-NCII", "label.ncii", "signals", famEU, detectors.Critical, func(f *detectors.LabelFacts) *string { return &f.NCII },
+		map[string]string{fail: "intimate image of an identifiable real person without consent"}},
+	{"UK-NCII", "label.ncii", "signals", famUK, detectors.Critical, func(f *detectors.LabelFacts) *string { return &f.NCII },
+		map[string]string{fail: "intimate image of an identifiable real person without consent"}},
+	{"US-CA-942", "label.us_ca_942", "c2pa", famUSCA, detectors.Medium, func(f *detectors.LabelFacts) *string { return &f.USCA942 },
+		map[string]string{fail: "latent disclosure lacks provider, system and version, time or unique ID"}},
+	{"US-CA-942", "label.us_ca_942_platform", "distribution.output_labels", famUSCA, detectors.Medium, func(f *detectors.LabelFacts) *string { return &f.USCA942Plat },
+		map[string]string{fail: "the platform output stripped the input's provenance"}},
+	{"US-CA-2355", "label.us_ca_2355", "context.disclaimer", famUSCA, detectors.High, func(f *detectors.LabelFacts) *string { return &f.USCA2355 },
+		map[string]string{fail: "AI political ad without the statutory disclaimer"}},
 }
 
 func fieldOf(i int) string {
@@ -482,7 +588,14 @@ func (d *Detector) provenance(r *record.Record, f *detectors.LabelFacts, ck *[nu
 	}
 }
 
-var positionsText = map[string]bool{"start": true, "end": true, "middle": true, "interface": true, "surround": true}
+// textPosition reports whether a text label's position is one the Measures allow.
+func textPosition(p string) bool {
+	switch p {
+	case "start", "end", "middle", "interface", "surround":
+		return true
+	}
+	return false
+}
 
 // explicit derives ExplicitOK and Disclosed.
 func (d *Detector) explicit(r *record.Record, f *detectors.LabelFacts) {
@@ -520,7 +633,18 @@ func (d *Detector) aie(r *record.Record, f *detectors.LabelFacts) {
 
 func isMedia(m string) bool { return m == record.Image || m == record.Audio || m == record.Video }
 
-var noticeStrength = map[string]int{"is": 3, "possibly": 2, "suspected": 1, "is_ai": 3, "possibly_ai": 2, "suspected_ai": 1}
+// noticeStrength orders notices: is > possibly > suspected > none.
+func noticeStrength(n string) int {
+	switch n {
+	case "is", "is_ai":
+		return 3
+	case "possibly", "possibly_ai":
+		return 2
+	case "suspected", "suspected_ai":
+		return 1
+	}
+	return 0
+}
 
 // cnDuties runs CN-IMP-01, CN-PLAT-*, CN-TAMPER-01, CN-EXP-*, CN-ILLEGAL-01 and CN-DS-01.
 func (d *Detector) cnDuties(r *record.Record, f *detectors.LabelFacts, ck *[numIntrinsic]check, in, out *Payload) {
@@ -550,7 +674,7 @@ func (d *Detector) cnDuties(r *record.Record, f *detectors.LabelFacts, ck *[numI
 		if dist != nil {
 			shown = dist.Notice
 		}
-		if noticeStrength[shown] >= noticeStrength[f.RequiredNotice] {
+		if noticeStrength(shown) >= noticeStrength(f.RequiredNotice) {
 			f.CNPlat01 = pass
 		} else {
 			f.CNPlat01 = fail
@@ -679,7 +803,7 @@ func (d *Detector) cnExplicit(r *record.Record, f *detectors.LabelFacts) {
 		case record.Text:
 			if r.Text != "" {
 				f.CNExp01 = fail
-				if iface || TextLabel(r.Text, d.cfg.TextWindow) || (exPresent && positionsText[ex.Position] && Elements(ex.Text)) {
+				if iface || TextLabel(r.Text, d.cfg.TextWindow) || (exPresent && textPosition(ex.Position) && Elements(ex.Text)) {
 					f.CNExp01 = pass
 				}
 			}

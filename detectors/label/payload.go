@@ -434,19 +434,25 @@ func (d *decoder) str() (v string, ok, trunc bool) {
 	}
 	d.i++
 	start := d.i
-	for j := d.i; j < len(d.s); j++ {
-		switch c := d.s[j]; {
-		case c == '"':
-			d.i = j + 1
-			return d.s[start:j], true, false
-		case c == '\\':
+	q := strings.IndexByte(d.s[start:], '"')
+	if q < 0 {
+		if strings.IndexByte(d.s[start:], '\\') >= 0 {
 			return d.strSlow(start)
-		case c < 0x20:
+		}
+		d.i = len(d.s)
+		return "", false, true
+	}
+	span := d.s[start : start+q]
+	if strings.IndexByte(span, '\\') >= 0 {
+		return d.strSlow(start)
+	}
+	for j := 0; j < len(span); j++ {
+		if span[j] < 0x20 {
 			return "", false, false
 		}
 	}
-	d.i = len(d.s)
-	return "", false, true
+	d.i = start + q + 1
+	return span, true, false
 }
 
 func (d *decoder) strSlow(start int) (string, bool, bool) {
