@@ -24,6 +24,7 @@ import (
 	"math/bits"
 	"runtime"
 	"sync"
+	"unsafe"
 
 	"github.com/aigcwatch/aigcwatch/detectors/fingerprint/pdq"
 )
@@ -67,6 +68,12 @@ type Match struct {
 	Distance int
 }
 
+// MakeHashes returns a zeroed slice of n hashes to fill and pass to New. Where the
+// operating system allows (Linux transparent huge pages in "madvise" or "always" mode) it
+// is backed by 2 MiB pages, which makes the random reads of full hashes during a search
+// cheaper (fewer TLB misses); otherwise it is an ordinary slice.
+func MakeHashes(n int) []pdq.Hash { return makeHuge[pdq.Hash](n) }
+
 // New builds an index over hashes. It retains hashes: the caller must not modify the
 // slice afterwards. Building uses up to GOMAXPROCS goroutines. It panics if there are
 // more than 2³²-1 hashes.
@@ -75,6 +82,17 @@ func New(hashes []pdq.Hash) *Index {
 		panic("mih: too many hashes")
 	}
 	ix := &Index{hashes: hashes}
+	// One allocation per kind for all slots, so that even a small index is large enough
+	// for huge pages (see makeHuge).
+	n := len(hashes)
+	offAll := makeHuge[uint32](slots * (buckets + 1))
+	idsAll := makeHuge[uint32](slots * n)
+	sibAll := makeHuge[uint16](slots * (n + 4)) // padded: Search reads whole 64-bit words
+	for s := 0; s < slots; s++ {
+		ix.off[s] = offAll[s*(buckets+1) : (s+1)*(buckets+1) : (s+1)*(buckets+1)]
+		ix.ids[s] = idsAll[s*n : (s+1)*n : (s+1)*n]
+		ix.sib[s] = sibAll[s*(n+4) : (s+1)*(n+4) : (s+1)*(n+4)]
+	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for s := 0; s < slots; s++ {
@@ -93,7 +111,7 @@ func New(hashes []pdq.Hash) *Index {
 // buildSlot counting-sorts the hashes by slot s.
 func (ix *Index) buildSlot(s int) {
 	sibSlot := s ^ 1
-	off := make([]uint32, buckets+1)
+	off, ids, sib := ix.off[s], ix.ids[s], ix.sib[s]
 	for i := range ix.hashes {
 		off[int(ix.hashes[i].Slot16(s))+1]++
 	}
@@ -102,8 +120,6 @@ func (ix *Index) buildSlot(s int) {
 	}
 	next := make([]uint32, buckets)
 	copy(next, off[:buckets])
-	ids := make([]uint32, len(ix.hashes))
-	sib := make([]uint16, len(ix.hashes))
 	for i := range ix.hashes {
 		h := &ix.hashes[i]
 		v := h.Slot16(s)
@@ -112,7 +128,6 @@ func (ix *Index) buildSlot(s int) {
 		ids[p] = uint32(i)
 		sib[p] = h.Slot16(sibSlot)
 	}
-	ix.off[s], ix.ids[s], ix.sib[s] = off, ids, sib
 }
 
 // Len returns the number of indexed hashes.
@@ -143,6 +158,13 @@ func radii(d int) (rp [superchunks]int, rs [slots]int) {
 
 // Search calls fn for every indexed hash within distance maxDist (0..256) of q, once
 // per id, in no particular order, until fn returns false. It does not allocate.
+//
+// The work is done in batches so that the CPU has many independent memory accesses in
+// flight instead of one cache miss after another: (1) the bucket bounds of up to
+// probeBatch probes are read from the offset tables, (2) the first cache lines of those
+// buckets are touched, (3) the buckets are scanned, four sibling slots per 64-bit word,
+// and the positions that pass the superchunk bound are queued, (4) the queued positions'
+// ids and then their hashes are read, and only then is the full distance computed.
 func (ix *Index) Search(q pdq.Hash, maxDist int, fn func(id, dist int) bool) {
 	if maxDist < 0 || len(ix.hashes) == 0 {
 		return
@@ -150,45 +172,167 @@ func (ix *Index) Search(q pdq.Hash, maxDist int, fn func(id, dist int) bool) {
 	if maxDist > pdq.Bits {
 		maxDist = pdq.Bits
 	}
-	rp, rs := radii(maxDist)
-	var qs [slots]uint16
-	for s := range qs {
-		qs[s] = q.Slot16(s)
+	sr := searcher{ix: ix, q: q, maxDist: maxDist, fn: fn}
+	sr.rp, sr.rs = radii(maxDist)
+	for s := range sr.qs {
+		sr.qs[s] = q.Slot16(s)
 	}
-	for s := 0; s < slots; s++ {
-		r := rs[s]
+	sr.run()
+}
+
+const (
+	probeBatch = 512 // probes per batch; a search at distance 31 makes 272
+	candBatch  = 256 // candidates whose full hash is read together
+)
+
+type probe struct {
+	lo, hi uint32
+	s      uint8 // slot
+	lim    uint8 // largest sibling distance that keeps the superchunk within its radius
+}
+
+type cand struct {
+	pos uint32 // position in the slot's table; replaced by the id in flushCands
+	s   uint8
+}
+
+// searcher holds one search's state; it lives on the caller's stack.
+type searcher struct {
+	ix      *Index
+	q       pdq.Hash
+	maxDist int
+	fn      func(id, dist int) bool
+	rp      [superchunks]int
+	rs      [slots]int
+	qs      [slots]uint16
+	stopped bool
+
+	np    int
+	probe [probeBatch]probe
+	nc    int
+	cand  [candBatch]cand
+	dist  [candBatch]int32
+	sink  uint16
+}
+
+func (sr *searcher) run() {
+	for s := 0; s < slots && !sr.stopped; s++ {
+		r := sr.rs[s]
 		if r < 0 {
 			continue
 		}
-		R := rp[s/2]
-		qa, qb := qs[s], qs[s^1]
-		off, ids, sib := ix.off[s], ix.ids[s], ix.sib[s]
+		R := sr.rp[s/2]
+		qa := sr.qs[s]
+		off := sr.ix.off[s]
 		w := 0 // popcount of the current mask
 		for mi, m := range masks[:masksUpTo[min(r, 16)]] {
 			for mi >= masksUpTo[w] {
 				w++
 			}
-			v := qa ^ m
-			lo, hi := off[v], off[uint32(v)+1]
+			v := uint32(qa ^ m)
+			lo, hi := off[v], off[v+1]
 			if lo == hi {
 				continue
 			}
-			lim := R - w
-			bucket := sib[lo:hi]
-			for k, sv := range bucket {
-				if bits.OnesCount16(sv^qb) > lim {
-					continue
-				}
-				id := ids[lo+uint32(k)]
-				h := &ix.hashes[id]
-				d := q.Distance(*h)
-				if d > maxDist || !firstProbe(&qs, h, s, &rp, &rs) {
-					continue
-				}
-				if !fn(int(id), d) {
+			sr.probe[sr.np] = probe{lo: lo, hi: hi, s: uint8(s), lim: uint8(R - w)}
+			sr.np++
+			if sr.np == probeBatch {
+				sr.flushProbes()
+				if sr.stopped {
 					return
 				}
 			}
+		}
+	}
+	sr.flushProbes()
+	sr.flushCands()
+}
+
+const (
+	lanes16 = 0x8000_8000_8000_8000
+	ones16  = 0x0001_0001_0001_0001
+)
+
+// flushProbes scans the queued buckets.
+func (sr *searcher) flushProbes() {
+	probes := sr.probe[:sr.np]
+	sr.np = 0
+	ix := sr.ix
+	// Touch each bucket's first cache line: independent loads, overlapped by the CPU.
+	var x uint16
+	for i := range probes {
+		p := &probes[i]
+		x ^= ix.sib[p.s][p.lo]
+	}
+	sr.sink ^= x
+	for i := range probes {
+		p := probes[i]
+		s := int(p.s)
+		qb := uint64(sr.qs[s^1]) * ones16
+		// A lane fails when its popcount ≥ lim+1: adding 0x8000-(lim+1) sets its top bit.
+		add := (0x8000 - (uint64(p.lim) + 1)) * ones16
+		sib := ix.sib[s]
+		_ = sib[p.hi+3] // the slice is padded by 4 entries: whole words can be read
+		base := unsafe.Pointer(unsafe.SliceData(sib))
+		for pos := p.lo; pos < p.hi; pos += 4 {
+			word := *(*uint64)(unsafe.Add(base, uintptr(pos)*2))
+			x := word ^ qb
+			x -= (x >> 1) & 0x5555_5555_5555_5555
+			x = (x & 0x3333_3333_3333_3333) + ((x >> 2) & 0x3333_3333_3333_3333)
+			x = (x + (x >> 4)) & 0x0f0f_0f0f_0f0f_0f0f
+			x = (x + (x >> 8)) & 0x00ff_00ff_00ff_00ff
+			pass := ^(x + add) & lanes16
+			if pass == 0 {
+				continue
+			}
+			if n := p.hi - pos; n < 4 {
+				pass &= 1<<(16*n) - 1
+			}
+			for pass != 0 {
+				k := uint32(bits.TrailingZeros64(pass)) / 16
+				pass &= pass - 1
+				sr.cand[sr.nc] = cand{pos: pos + k, s: p.s}
+				sr.nc++
+				if sr.nc == candBatch {
+					sr.flushCands()
+					if sr.stopped {
+						return
+					}
+				}
+			}
+		}
+	}
+}
+
+// flushCands reads the queued candidates' ids, then their hashes, then reports the
+// matches.
+func (sr *searcher) flushCands() {
+	if sr.stopped {
+		return
+	}
+	cands := sr.cand[:sr.nc]
+	sr.nc = 0
+	ix := sr.ix
+	for i := range cands {
+		c := &cands[i]
+		c.pos = ix.ids[c.s][c.pos]
+	}
+	dist := sr.dist[:len(cands)]
+	for i := range cands {
+		dist[i] = int32(sr.q.Distance(ix.hashes[cands[i].pos]))
+	}
+	for i := range cands {
+		d := int(dist[i])
+		if d > sr.maxDist {
+			continue
+		}
+		c := cands[i]
+		if !firstProbe(&sr.qs, &ix.hashes[c.pos], int(c.s), &sr.rp, &sr.rs) {
+			continue
+		}
+		if !sr.fn(int(c.pos), d) {
+			sr.stopped = true
+			return
 		}
 	}
 }

@@ -31,12 +31,13 @@ func bank(b *testing.B, kind string) *benchBank {
 	r := rand.New(rand.NewPCG(42, uint64(len(kind))))
 	var hashes []pdq.Hash
 	if kind == "random" {
-		hashes = make([]pdq.Hash, *benchN)
+		hashes = MakeHashes(*benchN)
 		for i := range hashes {
 			hashes[i] = randHash(r)
 		}
 	} else {
-		hashes = clustered(r, *benchN, 50, 24)
+		hashes = MakeHashes(*benchN)
+		copy(hashes, clustered(r, *benchN, 50, 24))
 	}
 	qs := make([]pdq.Hash, 4096)
 	for i := range qs {
@@ -60,11 +61,14 @@ func BenchmarkSearch31(b *testing.B) {
 			b.ResetTimer()
 			found := 0
 			var dst []Match
+			clk := startCPU()
 			for i := 0; b.Loop(); i++ {
 				dst = bb.ix.Find(bb.queries[i%len(bb.queries)], 31, dst[:0])
 				found += len(dst)
 			}
+			clk.report(b, "lookups/cpu-s")
 			b.ReportMetric(float64(found)/float64(b.N), "matches/op")
+			b.ReportMetric(anonHugeMB(), "hugepage-MB")
 		})
 	}
 }
@@ -77,7 +81,9 @@ func BenchmarkBuild(b *testing.B) {
 		hashes[i] = randHash(r)
 	}
 	b.ReportAllocs()
+	clk := startCPU()
 	for b.Loop() {
 		_ = New(hashes)
 	}
+	clk.report(b, "")
 }
