@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/segmentio/kafka-go"
-
 	"github.com/aigcwatch/aigcwatch/internal/kafkatest"
 	"github.com/aigcwatch/aigcwatch/pipeline/stream"
 	"github.com/aigcwatch/aigcwatch/pipeline/stream/streamtest"
@@ -202,13 +200,13 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
-var assignedRe = regexp.MustCompile(`msg="partitions assigned" generation=(\d+) member=\S+ partitions="([^"]*)"`)
+var assignedRe = regexp.MustCompile(`msg="partitions assigned" .*?partitions="([^"]*)"`)
 
 // assigned returns the partition lists of each "partitions assigned" line so far.
 func (p *proc) assigned() []int {
 	var out []int
 	for _, m := range assignedRe.FindAllStringSubmatch(p.log.String(), -1) {
-		out = append(out, len(strings.Fields(m[2])))
+		out = append(out, len(strings.Fields(m[1])))
 	}
 	return out
 }
@@ -232,34 +230,6 @@ func (rt runTopics) args() ([]string, []string) {
 			"--shutdown-timeout", "15s", "--watch=false"}
 }
 
-// produceSteadily writes recs at about rate records/s in the background.
-func produceSteadily(t *testing.T, addr, topic string, recs []streamtest.Record, rate int) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		w := streamtest.Writer(addr)
-		defer w.Close()
-		const chunk = 100
-		tick := time.NewTicker(time.Second * chunk / time.Duration(rate))
-		defer tick.Stop()
-		for i := 0; i < len(recs); i += chunk {
-			<-tick.C
-			msgs := make([]kafka.Message, 0, chunk)
-			for _, r := range recs[i:min(i+chunk, len(recs))] {
-				msgs = append(msgs, kafka.Message{Topic: topic, Key: []byte(r.ID), Value: r.Value})
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			err := w.WriteMessages(ctx, msgs...)
-			cancel()
-			if err != nil {
-				t.Errorf("producing: %v", err)
-				return
-			}
-		}
-	}()
-	return done
-}
-
 // TestRunKill9MidStreamThenRestart kills the process with SIGKILL while records flow,
 // starts it again, and checks that every record has a verdict (duplicates reported).
 func TestRunKill9MidStreamThenRestart(t *testing.T) {
@@ -269,7 +239,7 @@ func TestRunKill9MidStreamThenRestart(t *testing.T) {
 	recs := streamtest.Records(t, "kill9", 40_000, 400)
 	rt := newRunTopics(t, addr, 6)
 	env, args := rt.args()
-	produced := produceSteadily(t, addr, rt.in, recs, 5000)
+	produced := streamtest.ProduceSteadily(t, addr, rt.in, recs, 5000)
 	a := startProc(t, "first", bin, env, args...)
 	if err := streamtest.Until(2*time.Minute, func() bool {
 		lag, err := streamtest.Lag(context.Background(), addr, rt.in, rt.group, 6)
@@ -312,7 +282,7 @@ func TestRunTwoProcessesOneStops(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("the two processes did not share the 6 partitions: a %v, b %v", a.assigned(), b.assigned())
 	}
-	produced := produceSteadily(t, addr, rt.in, recs, 6000)
+	produced := streamtest.ProduceSteadily(t, addr, rt.in, recs, 6000)
 	time.Sleep(2 * time.Second)
 	a.cmd.Process.Signal(syscall.SIGHUP)
 	time.Sleep(time.Second)

@@ -42,7 +42,11 @@ type Config struct {
 	MaxInFlight int `yaml:"max_in_flight"`
 	// BatchRecords is the most records judged and written together for one partition.
 	BatchRecords int `yaml:"batch_records"`
-	// FetchMaxWait is how long the broker may hold a fetch waiting for data.
+	// FetchMaxWait bounds a fetch on an idle partition (data is returned as soon as there
+	// is any). kafka-go asks the broker to wait FetchMaxWait-1s (¾ of it under 1s) and
+	// times the connection out at FetchMaxWait: under 1s the margin is thin and a loaded
+	// broker trips it (a reconnection each time); exactly 1s makes the broker wait 0 (a
+	// busy poll). The default 1.5s waits 0.5s with a 1s margin.
 	FetchMaxWait time.Duration `yaml:"fetch_max_wait"`
 	// FetchMaxBytes bounds one fetch response per partition.
 	FetchMaxBytes int `yaml:"fetch_max_bytes"`
@@ -81,7 +85,7 @@ var DefaultConfig = Config{
 	ShutdownTimeout:   30 * time.Second,
 	MaxInFlight:       20000,
 	BatchRecords:      1000,
-	FetchMaxWait:      100 * time.Millisecond,
+	FetchMaxWait:      1500 * time.Millisecond,
 	FetchMaxBytes:     4 << 20,
 	WriteBatchTimeout: 2 * time.Millisecond,
 	WriteBatchSize:    1000,
@@ -162,8 +166,8 @@ func (c *Config) Validate() error {
 	if c.HeartbeatInterval >= c.SessionTimeout {
 		bad("heartbeat_interval", "%v: must be less than session_timeout (%v)", c.HeartbeatInterval, c.SessionTimeout)
 	}
-	if c.FetchMaxWait < time.Millisecond {
-		bad("fetch_max_wait", "%v: at least 1ms", c.FetchMaxWait)
+	if c.FetchMaxWait < 100*time.Millisecond || (c.FetchMaxWait >= time.Second && c.FetchMaxWait < 1100*time.Millisecond) {
+		bad("fetch_max_wait", "%v: want at least 100ms and not within [1s, 1.1s) (kafka-go would poll the broker without waiting)", c.FetchMaxWait)
 	}
 	ints := []struct {
 		key string

@@ -67,7 +67,9 @@ func (p *partition) run(stop, send context.Context) {
 		log.Error("cannot read partition", "err", err)
 		return
 	}
-	defer rd.Close()
+	// Closing waits for the reader's fetch in progress (up to FetchMaxWait): do not hold
+	// the revoke or the shutdown for it.
+	defer func() { go rd.Close() }()
 	fetched := make(chan kafka.Message, r.cfg.BatchRecords)
 	batches := make(chan *batch, 1)
 	go p.fetch(stop, rd, fetched, log)

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/segmentio/kafka-go"
-
 	"github.com/aigcwatch/aigcwatch/internal/kafkatest"
 	"github.com/aigcwatch/aigcwatch/pipeline"
 	"github.com/aigcwatch/aigcwatch/pipeline/stream"
@@ -335,42 +333,6 @@ func TestKcatInAndOut(t *testing.T) {
 	streamtest.Check(t, recs, got)
 }
 
-// produceSteadily writes recs at about rate records/s in the background, retrying failed
-// writes (a broker outage) until each is acknowledged; the returned channel closes when all are.
-func produceSteadily(t *testing.T, addr, topic string, recs []streamtest.Record, rate int) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		w := streamtest.Writer(addr)
-		w.MaxAttempts = 3
-		defer w.Close()
-		const chunk = 100
-		tick := time.NewTicker(time.Second * chunk / time.Duration(rate))
-		defer tick.Stop()
-		for i := 0; i < len(recs); i += chunk {
-			<-tick.C
-			msgs := make([]kafka.Message, 0, chunk)
-			for _, r := range recs[i:min(i+chunk, len(recs))] {
-				msgs = append(msgs, kafka.Message{Topic: topic, Key: []byte(r.ID), Value: r.Value})
-			}
-			for attempt := 0; ; attempt++ {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				err := w.WriteMessages(ctx, msgs...)
-				cancel()
-				if err == nil {
-					break
-				}
-				if attempt == 300 {
-					t.Errorf("producer gave up: %v", err)
-					return
-				}
-				time.Sleep(200 * time.Millisecond)
-			}
-		}
-	}()
-	return done
-}
-
 // TestBrokerRestartMidStream restarts the broker while records flow in and are judged:
 // the runner rides the outage out by itself and no record is missing.
 func TestBrokerRestartMidStream(t *testing.T) {
@@ -380,7 +342,7 @@ func TestBrokerRestartMidStream(t *testing.T) {
 	tp := newTopics(t, s.Addr, 3)
 	c := tp.config(t)
 	run := start(t, c)
-	produced := produceSteadily(t, s.Addr, tp.in, recs, 4000)
+	produced := streamtest.ProduceSteadily(t, s.Addr, tp.in, recs, 4000)
 	if err := streamtest.Until(time.Minute, func() bool { return run.r.Stats().Acked >= 8000 }); err != nil {
 		t.Fatalf("runner did not get going: %v", run.r.Stats())
 	}

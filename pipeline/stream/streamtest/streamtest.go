@@ -362,3 +362,43 @@ func Until(timeout time.Duration, cond func() bool) error {
 	}
 	return nil
 }
+
+// ProduceSteadily writes recs at about rate records/s in the background, retrying a failed
+// write (a broker restarting) until it is acknowledged, so that every record is in the
+// topic at least once (a retried write may store some twice: Check counts them as
+// duplicates). Failures after 5 minutes are reported with t.Errorf. The channel closes
+// when all are written.
+func ProduceSteadily(t testing.TB, addr, topic string, recs []Record, rate int) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w := Writer(addr)
+		w.MaxAttempts = 3
+		defer w.Close()
+		const chunk = 100
+		tick := time.NewTicker(time.Second * chunk / time.Duration(rate))
+		defer tick.Stop()
+		for i := 0; i < len(recs); i += chunk {
+			<-tick.C
+			msgs := make([]kafka.Message, 0, chunk)
+			for _, r := range recs[i:min(i+chunk, len(recs))] {
+				msgs = append(msgs, kafka.Message{Topic: topic, Key: []byte(r.ID), Value: r.Value, Time: time.Now()})
+			}
+			deadline := time.Now().Add(5 * time.Minute)
+			for {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				err := w.WriteMessages(ctx, msgs...)
+				cancel()
+				if err == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Errorf("streamtest: producer gave up: %v", err)
+					return
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+		}
+	}()
+	return done
+}
