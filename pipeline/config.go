@@ -119,20 +119,3 @@ type detectorBuilder struct {
 func registerDetector(order int, name string, build func(*Config) (detectors.Detector, error)) {
 	detectorBuilders = append(detectorBuilders, detectorBuilder{order, name, build})
 }
-
-// readLexicons returns the configured lexicon files' contents by name, or the embedded one.
-func (c *Config) readLexicons() (map[string][]byte, error) {
-	out := map[string][]byte{}
-	if len(c.Lexicons) == 0 {
-		out[defaults.LexiconName] = defaults.Lexicon()
-		return out, nil
-	}
-	for _, p := range c.Lexicons {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("lexicon: %w", err)
-		}
-		out[p] = b
-	}
-	return out, nil
-}

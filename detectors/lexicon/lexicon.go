@@ -444,7 +444,6 @@ var DefaultLayers = map[string]detectors.Layer{
 	"model_abuse":      detectors.Technology,
 	"jailbreak":        detectors.Technology,
 	"prompt_injection": detectors.Technology,
-	"fraud":            detectors.Industry,
 	"ip":               detectors.Industry,
 	"copyright":        detectors.Industry,
 	"unfair_practice":  detectors.Industry,
