@@ -66,6 +66,10 @@ type Runner struct {
 	// work resumes there instead of at the stale committed offset: every record before it
 	// has its outputs acknowledged, so nothing is skipped and fewer are judged twice.
 	acked map[topicPartition]int64
+
+	// passThrough (benchmarks only) copies each input to the verdicts topic unjudged:
+	// the same fetch, batching, write and commit path without the pipeline.
+	passThrough bool
 }
 
 type topicPartition struct {

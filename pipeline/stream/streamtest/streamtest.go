@@ -131,7 +131,8 @@ func Writer(addr string) *kafka.Writer {
 		BatchTimeout: 2 * time.Millisecond, BatchSize: 1000, MaxAttempts: 10, Transport: &kafka.Transport{}}
 }
 
-// Produce writes records to topic (key: record id), retrying until they are all acknowledged.
+// Produce writes records to topic (key: record id), four chunks at a time, retrying until
+// they are all acknowledged.
 func Produce(t testing.TB, addr, topic string, recs []Record) {
 	t.Helper()
 	w := Writer(addr)
@@ -139,23 +140,42 @@ func Produce(t testing.TB, addr, topic string, recs []Record) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	const chunk = 5000
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	errs := make(chan error, 1)
 	for i := 0; i < len(recs); i += chunk {
 		msgs := make([]kafka.Message, 0, chunk)
 		for _, r := range recs[i:min(i+chunk, len(recs))] {
 			msgs = append(msgs, kafka.Message{Topic: topic, Key: []byte(r.ID), Value: r.Value})
 		}
-		for {
-			err := w.WriteMessages(ctx, msgs...)
-			if err == nil {
-				break
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			for {
+				err := w.WriteMessages(ctx, msgs...)
+				if err == nil {
+					return
+				}
+				if ctx.Err() != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					return
+				}
+				// A retried write may duplicate inputs (Check would count them): tests
+				// produce this way while the broker is up.
+				time.Sleep(200 * time.Millisecond)
 			}
-			if ctx.Err() != nil {
-				t.Fatalf("streamtest: producing to %s: %v", topic, err)
-			}
-			// A retried write may duplicate inputs (Check would count them): tests produce
-			// while the broker is up.
-			time.Sleep(200 * time.Millisecond)
-		}
+		}()
+	}
+	wg.Wait()
+	select {
+	case err := <-errs:
+		t.Fatalf("streamtest: producing to %s: %v", topic, err)
+	default:
 	}
 }
 
