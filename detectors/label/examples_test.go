@@ -56,10 +56,10 @@ func TestEmbeddedExamplesWithLabelDetector(t *testing.T) {
 	}
 }
 
-// TestStrictPackExamples runs the opt-in strict pack's examples with the strict pack
+// TestStrictPackExamples runs the opt-in strict pack (defaults/strict)'s examples with the strict pack
 // loaded on top of the embedded ones.
 func TestStrictPackExamples(t *testing.T) {
-	strict, err := rules.LoadPath(filepath.Join("..", "..", "defaults", "packs", "optional"))
+	strict, err := rules.LoadPath(filepath.Join("..", "..", "defaults", "strict"))
 	if err != nil {
 		t.Fatalf("strict pack: %v", err)
 	}

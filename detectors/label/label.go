@@ -578,7 +578,7 @@ func (d *Detector) provenance(r *record.Record, f *detectors.LabelFacts, ck *[nu
 		ck[iC2PA02].set(skip, "", "")
 		return
 	}
-	class, _ := c2paClass(c)
+	class := c2paClass(c)
 	f.C2PAClass = class
 	f.AIC2PA = class == ClassFull || class == ClassPartial
 	if class == ClassAmbiguous {
@@ -980,10 +980,7 @@ func containsFold(s, sub string) bool {
 func (d *Detector) consistency(r *record.Record, f *detectors.LabelFacts, ck *[numIntrinsic]check) {
 	c := r.C2PA
 	usable := c != nil && c.Present && f.C2PAState != StateInvalid
-	var capture bool
-	if usable {
-		_, capture = c2paClass(c)
-	}
+	capture := usable && c2paCapture(c)
 	switch {
 	case usable && f.AIC2PA && f.IPTCClass == "capture":
 		ck[iXConsist].set(fail, "C2PA says generative AI, IPTC says captured", "iptc_digital_source_type")

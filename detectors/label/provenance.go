@@ -51,9 +51,8 @@ func dstKind(term string) (genai, possible, capture bool) {
 
 func isInception(action string) bool { return action == "c2pa.created" || action == "c2pa.opened" }
 
-// c2paClass classifies a manifest's AI-ness from its actions and ingredients, and
-// reports whether its inception says captured media.
-func c2paClass(c *record.C2PA) (class string, capture bool) {
+// c2paClass classifies a manifest's AI-ness from its actions and ingredients.
+func c2paClass(c *record.C2PA) string {
 	full, partial, possible := false, false, false
 	ambiguous := c.AllActionsIncluded == nil || !*c.AllActionsIncluded || len(c.Actions) == 0
 	for i := range c.Actions {
@@ -65,7 +64,7 @@ func c2paClass(c *record.C2PA) (class string, capture bool) {
 			continue
 		}
 		term := dstTerm(a.DigitalSourceType)
-		g, p, cap := dstKind(term)
+		g, p, _ := dstKind(term)
 		switch {
 		case term == "trainedAlgorithmicMedia" && isInception(a.Action):
 			full = true
@@ -73,8 +72,6 @@ func c2paClass(c *record.C2PA) (class string, capture bool) {
 			partial = true
 		case p:
 			possible = true
-		case cap && isInception(a.Action):
-			capture = true
 		}
 	}
 	for i := range c.Ingredients {
@@ -86,15 +83,28 @@ func c2paClass(c *record.C2PA) (class string, capture bool) {
 	}
 	switch {
 	case full:
-		return ClassFull, capture
+		return ClassFull
 	case partial:
-		return ClassPartial, capture
+		return ClassPartial
 	case possible:
-		return ClassPossible, capture
+		return ClassPossible
 	case ambiguous:
-		return ClassAmbiguous, capture
+		return ClassAmbiguous
 	}
-	return ClassNone, capture
+	return ClassNone
+}
+
+// c2paCapture reports whether an inception action says captured media.
+func c2paCapture(c *record.C2PA) bool {
+	for i := range c.Actions {
+		a := &c.Actions[i]
+		if isInception(a.Action) && a.DigitalSourceType != "" {
+			if _, _, capture := dstKind(dstTerm(a.DigitalSourceType)); capture {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // c2paState reads the validation state and status codes: the state, and whether a
