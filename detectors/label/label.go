@@ -282,11 +282,11 @@ var duties = [...]struct {
 	{"CN-EXP-01", "label.cn_exp_01", "text", famCN, detectors.High, func(f *detectors.LabelFacts) *string { return &f.CNExp01 },
 		map[string]string{fail: "no AI and generation elements in the first or last characters, and no interface label"}},
 	{"CN-EXP-02", "label.cn_exp_02", "labels.explicit", famCN, detectors.Medium, func(f *detectors.LabelFacts) *string { return &f.CNExp02 },
-		map[string]string{fail: "image label missing, without both elements, not at an edge or corner, or under 5 %", incon: "no OCR result for the image label"}},
+		map[string]string{fail: "image label missing, without both elements, not at an edge or corner, or under 5 %", incon: "label text height unknown (size_ratio 0)"}},
 	{"CN-EXP-03", "label.cn_exp_03", "labels.explicit", famCN, detectors.Medium, func(f *detectors.LabelFacts) *string { return &f.CNExp03 },
-		map[string]string{fail: "video label missing, not at the start, under 2 s, under 5 % or without both elements", incon: "no OCR result for the video label"}},
+		map[string]string{fail: "video label missing, not at the start, under 2 s, under 5 % or without both elements", incon: "label duration or text height unknown"}},
 	{"CN-EXP-04", "label.cn_exp_04", "labels.explicit", famCN, detectors.Medium, func(f *detectors.LabelFacts) *string { return &f.CNExp04 },
-		map[string]string{fail: "no voice label with both elements or 短长短短 rhythm at start, end or middle", incon: "no ASR result for the audio label"}},
+		map[string]string{fail: "no voice label with both elements or 短长短短 rhythm at start, end or middle"}},
 	{"CN-EXP-05", "label.cn_exp_05", "labels", famCN, detectors.Low, func(f *detectors.LabelFacts) *string { return &f.CNExp05 },
 		map[string]string{fail: "no start-screen or interface label in the virtual scene"}},
 	{"CN-EXP-06", "label.cn_exp_06", "export", famCN, detectors.Medium, func(f *detectors.LabelFacts) *string { return &f.CNExp06 },
@@ -816,7 +816,7 @@ func (d *Detector) cnExplicit(r *record.Record, f *detectors.LabelFacts) {
 			case iface:
 				f.CNExp04 = pass
 			case ex == nil:
-				f.CNExp04 = incon
+				f.CNExp04 = skip
 			case !ex.Present || !(ex.Position == "start" || ex.Position == "end" || ex.Position == "middle"):
 				f.CNExp04 = fail
 			case ex.Type == "rhythm" || (ex.Type == "voice" && Elements(ex.Text)):
@@ -851,7 +851,7 @@ func (d *Detector) cnExplicit(r *record.Record, f *detectors.LabelFacts) {
 func (d *Detector) imageLabel(ex *record.ExplicitLabel) string {
 	switch {
 	case ex == nil:
-		return incon // no OCR metadata
+		return skip // no OCR result: nothing to check
 	case !ex.Present, !Elements(ex.Text), ex.Position != "edge" && ex.Position != "corner":
 		return fail
 	case ex.SizeRatio == 0:
@@ -865,7 +865,7 @@ func (d *Detector) imageLabel(ex *record.ExplicitLabel) string {
 func (d *Detector) videoLabel(ex *record.ExplicitLabel) string {
 	switch {
 	case ex == nil:
-		return incon
+		return skip
 	case !ex.Present, !Elements(ex.Text), ex.StartS > d.cfg.StartToleranceS:
 		return fail
 	case ex.DurationS == 0 || ex.SizeRatio == 0:
