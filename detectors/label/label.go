@@ -208,8 +208,9 @@ func (d *Detector) Detect(_ context.Context, r *record.Record, res *detectors.Re
 		if fam&dc.family == 0 {
 			continue
 		}
-		o := *dc.out(f)
-		emit(res, dc.id, dc.category, dc.sev, detectors.Content, dc.field, o, dc.detail[o], "")
+		if o := *dc.out(f); o != pass && o != skip {
+			emit(res, dc.id, dc.category, dc.sev, detectors.Content, dc.field, o, dc.detail[o], "")
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package label_test
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -44,6 +45,20 @@ func benchRecords() map[string]*record.Record {
 	}
 }
 
+// cpuPerOp locks the benchmark to its OS thread and returns a function that reports the
+// thread's CPU time per iteration as cpu-ns/op (see threadCPU).
+func cpuPerOp(b *testing.B) func() {
+	runtime.LockOSThread()
+	start := threadCPU()
+	return func() {
+		end := threadCPU()
+		runtime.UnlockOSThread()
+		if start >= 0 && end >= 0 && b.N > 0 {
+			b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
+		}
+	}
+}
+
 // BenchmarkDetect measures the label detector alone.
 func BenchmarkDetect(b *testing.B) {
 	det := label.New(label.Config{})
@@ -51,6 +66,7 @@ func BenchmarkDetect(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			var res detectors.Result
 			b.ReportAllocs()
+			defer cpuPerOp(b)()
 			for b.Loop() {
 				res.Reset()
 				_ = det.Detect(context.Background(), r, &res)
@@ -71,6 +87,7 @@ func BenchmarkDetectAndEvaluate(b *testing.B) {
 			var s rules.Scratch
 			var v rules.Verdict
 			b.ReportAllocs()
+			defer cpuPerOp(b)()
 			for b.Loop() {
 				res.Reset()
 				_ = det.Detect(context.Background(), r, &res)

@@ -434,26 +434,33 @@ func (d *decoder) str() (v string, ok, trunc bool) {
 	}
 	d.i++
 	start := d.i
-	q := strings.IndexByte(d.s[start:], '"')
-	if q < 0 {
-		if strings.IndexByte(d.s[start:], '\\') >= 0 {
-			return d.strSlow(start)
-		}
-		d.i = len(d.s)
-		return "", false, true
+	j := start
+	for j < len(d.s) && !strStop[d.s[j]] {
+		j++
 	}
-	span := d.s[start : start+q]
-	if strings.IndexByte(span, '\\') >= 0 {
+	switch {
+	case j == len(d.s):
+		d.i = j
+		return "", false, true
+	case d.s[j] == '"':
+		d.i = j + 1
+		return d.s[start:j], true, false
+	case d.s[j] == '\\':
 		return d.strSlow(start)
 	}
-	for j := 0; j < len(span); j++ {
-		if span[j] < 0x20 {
-			return "", false, false
-		}
-	}
-	d.i = start + q + 1
-	return span, true, false
+	return "", false, false // a control character
 }
+
+// strStop marks the bytes that end the fast scan of a JSON string: the closing quote,
+// a backslash escape, and control characters (invalid in JSON strings). Short strings
+// make a table walk cheaper than repeated IndexByte calls.
+var strStop = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 func (d *decoder) strSlow(start int) (string, bool, bool) {
 	var b strings.Builder
