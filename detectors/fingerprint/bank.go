@@ -447,16 +447,19 @@ func (b *Builder) Build() (*Set, error) {
 	if len(b.errs) > 0 {
 		return nil, errors.Join(b.errs...)
 	}
-	// Drop append's spare capacity: at 10M entries it is ~100 MB.
-	b.pdqHashes = slices.Clone(b.pdqHashes)
+	// Drop append's spare capacity (at 10M entries it is ~100 MB) and move the arrays
+	// that lookups read at random to memory advised for huge pages.
+	hashes := mih.MakeHashes(len(b.pdqHashes))
+	copy(hashes, b.pdqHashes)
+	b.pdqHashes = hashes
 	for _, st := range []*store{&b.pdqMeta, &b.textMeta, &b.mediaMeta, &b.simMeta} {
-		st.group, st.labelEnd, st.labels = slices.Clone(st.group), slices.Clone(st.labelEnd), slices.Clone(st.labels)
+		st.group, st.labelEnd, st.labels = cloneHuge(st.group), cloneHuge(st.labelEnd), cloneHuge(st.labels)
 	}
 	s := &Set{
 		cfg: b.cfg, banks: b.banks, groups: b.groups,
 		pdqHashes: b.pdqHashes, pdqMeta: b.pdqMeta,
-		text: b.text, textNext: b.textNext, textMeta: b.textMeta,
-		media: b.media, mediaNext: b.mediaNext, mediaMeta: b.mediaMeta,
+		text: newKeyTable(b.text, b.textNext), textNext: b.textNext, textMeta: b.textMeta,
+		media: newKeyTable(b.media, b.mediaNext), mediaNext: b.mediaNext, mediaMeta: b.mediaMeta,
 		simMeta: b.simMeta,
 	}
 	for _, bk := range b.banks {
@@ -469,6 +472,12 @@ func (b *Builder) Build() (*Set, error) {
 	s.sim = newSimIndex(b.simKeys)
 	*b = Builder{} // the Set owns the slices now
 	return s, nil
+}
+
+func cloneHuge[T any](s []T) []T {
+	c := makeHuge[T](len(s))
+	copy(c, s)
+	return c
 }
 
 // bruteForceBelow: smaller PDQ banks are scanned; the index's 4 MB of bucket offsets
@@ -486,10 +495,10 @@ type Set struct {
 	pdqHashes []pdq.Hash
 	pdqIndex  *mih.Index // nil below bruteForceBelow
 	pdqMeta   store
-	text      map[uint64]uint32
+	text      keyTable
 	textNext  []uint32
 	textMeta  store
-	media     map[uint64]uint32
+	media     keyTable
 	mediaNext []uint32
 	mediaMeta store
 	sim       *simIndex
@@ -555,9 +564,13 @@ func (s *Set) MatchPDQ(h pdq.Hash, fn func(Match) bool) {
 
 // MatchTextKey calls fn for each exact text entry with key k (see TextKey).
 func (s *Set) MatchTextKey(k uint64, fn func(Match) bool) {
-	for i := s.text[k]; i != 0; i = s.textNext[i-1] {
+	i, n := s.text.find(k)
+	for ; n > 0; n-- {
 		if !fn(s.match(&s.textMeta, int(i-1), 0)) {
 			return
+		}
+		if n > 1 {
+			i = s.textNext[i-1]
 		}
 	}
 	if s.extra != nil {
@@ -567,9 +580,13 @@ func (s *Set) MatchTextKey(k uint64, fn func(Match) bool) {
 
 // MatchMediaKey calls fn for each sha256 entry with key k (see MediaKey).
 func (s *Set) MatchMediaKey(k uint64, fn func(Match) bool) {
-	for i := s.media[k]; i != 0; i = s.mediaNext[i-1] {
+	i, n := s.media.find(k)
+	for ; n > 0; n-- {
 		if !fn(s.match(&s.mediaMeta, int(i-1), 0)) {
 			return
+		}
+		if n > 1 {
+			i = s.mediaNext[i-1]
 		}
 	}
 	if s.extra != nil {

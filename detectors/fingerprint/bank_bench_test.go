@@ -79,22 +79,28 @@ func BenchmarkExact(b *testing.B) {
 	fn := func(Match) bool { n++; return true }
 	b.Run("text-key-hit", func(b *testing.B) {
 		b.ReportAllocs()
+		clk := startCPU()
 		for i := 0; b.Loop(); i++ {
 			s.MatchTextKey(keys[i%len(keys)], fn)
 		}
+		clk.report(b, "")
 	})
 	b.Run("media-key-miss", func(b *testing.B) {
 		b.ReportAllocs()
+		clk := startCPU()
 		for i := 0; b.Loop(); i++ {
 			s.MatchMediaKey(keys[i%len(keys)]^1, fn)
 		}
+		clk.report(b, "")
 	})
 	b.Run("text-normalise+hash-100B", func(b *testing.B) {
 		text := "这是一段已知的违法宣传文本，内容很长，用于测试精确匹配和近似重复。"
 		b.SetBytes(int64(len(text)))
 		b.ReportAllocs()
+		clk := startCPU()
 		for b.Loop() {
 			s.MatchTextKey(TextKey(text), fn)
 		}
+		clk.report(b, "")
 	})
 }

@@ -1,0 +1,51 @@
+package fingerprint
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// hugePage is the size of a transparent huge page on amd64 and arm64 Linux.
+const hugePage = 2 << 20
+
+// This file is a copy of mih/huge_linux.go (kept unexported in both packages rather than
+// made a shared helper package).
+
+// makeHuge returns a zeroed slice of n elements whose memory the kernel is asked to back
+// with transparent huge pages (madvise MADV_HUGEPAGE, effective when
+// /sys/kernel/mm/transparent_hugepage/enabled is "madvise" or "always"). A lookup touches
+// a few hundred random places in hundreds of megabytes: with 4 KiB pages nearly each one
+// is also a TLB miss and a page walk, which costs as much as the cache miss itself. The
+// advice is a hint; when it is refused the slice is an ordinary one.
+func makeHuge[T any](n int) []T {
+	var zero T
+	size := uintptr(n) * unsafe.Sizeof(zero)
+	if size < 2*hugePage {
+		return make([]T, n)
+	}
+	// Over-allocate by one huge page so that the slice can start on a huge-page
+	// boundary: the kernel only uses huge pages for aligned 2 MiB ranges.
+	extra := int((hugePage + unsafe.Sizeof(zero) - 1) / unsafe.Sizeof(zero))
+	raw := make([]T, n+extra)
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(raw)))
+	skip := int(((base+hugePage-1)&^(hugePage-1) - base) / unsafe.Sizeof(zero))
+	s := raw[skip : skip+n : skip+n]
+	adviseHuge(s)
+	return s
+}
+
+// adviseHuge asks the kernel to back the huge-page-aligned part of s with huge pages.
+func adviseHuge[T any](s []T) {
+	if len(s) == 0 {
+		return
+	}
+	var zero T
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
+	end := start + uintptr(len(s))*unsafe.Sizeof(zero)
+	lo, hi := (start+hugePage-1)&^(hugePage-1), end&^(hugePage-1)
+	if hi <= lo {
+		return
+	}
+	b := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(s)), lo-start)), hi-lo)
+	_ = syscall.Madvise(b, 14 /* MADV_HUGEPAGE */)
+}
