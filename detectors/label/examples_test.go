@@ -130,3 +130,37 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+// TestPackCategoriesExist catches a misspelt has("label.…") in a pack, which would
+// silently never fire: every label category a rule names must be one the detector emits.
+func TestPackCategoriesExist(t *testing.T) {
+	emitted := map[string]bool{}
+	for _, c := range label.Categories() {
+		emitted[c] = true
+	}
+	strict, err := rules.LoadPath(filepath.Join("..", "..", "defaults", "strict"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, p := range append(embeddedPacks(t), strict...) {
+		for _, r := range p.Rules {
+			rest := r.When
+			for {
+				i := strings.Index(rest, `"label.`)
+				if i < 0 {
+					break
+				}
+				rest = rest[i+1:]
+				cat := rest[:strings.IndexByte(rest, '"')]
+				seen++
+				if !emitted[cat] {
+					t.Errorf("%s: rule %s names category %q, which the label detector never emits", p.File, r.ID, cat)
+				}
+			}
+		}
+	}
+	if seen < 30 {
+		t.Errorf("only %d label categories named by rules", seen)
+	}
+}

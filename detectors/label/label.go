@@ -158,19 +158,20 @@ var intrinsic = [numIntrinsic]struct {
 	{"X-CONSIST-01", "label.x_consist_01", detectors.Medium, detectors.Content},
 }
 
-// Categories lists the finding categories the detector emits, by check ID (the first
-// category of a check that has two).
-func Categories() map[string]string {
-	m := make(map[string]string, numIntrinsic+len(duties))
+// Categories lists every finding category the detector may emit ("label.cn_imp_04", …).
+func Categories() []string {
+	var out []string
+	seen := map[string]bool{}
 	for _, c := range intrinsic {
-		m[c.id] = c.category
+		out = append(out, c.category)
 	}
 	for _, c := range duties {
-		if _, ok := m[c.id]; !ok {
-			m[c.id] = c.category
+		if !seen[c.category] {
+			seen[c.category] = true
+			out = append(out, c.category)
 		}
 	}
-	return m
+	return out
 }
 
 // Detect implements detectors.Detector. It never fails: inputs it cannot read become
