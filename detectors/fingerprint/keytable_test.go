@@ -60,6 +60,7 @@ func TestKeyTableEqualsChains(t *testing.T) {
 	for name, entries := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
+			r := rand.New(rand.NewPCG(uint64(len(entries)), 1))
 			tab, next := buildKeys(entries)
 			if len(tab.slots) > 0 && len(tab.slots) < 2*len(slices.Compact(slices.Sorted(slices.Values(entries)))) {
 				t.Errorf("table of %d slots for %d keys: load over 0.5", len(tab.slots), len(entries))
