@@ -8,6 +8,8 @@ import (
 	"slices"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/aigcwatch/aigcwatch/detectors/lexicon/norm"
 )
 
 // MatchMode selects which occurrences a Matcher reports.
@@ -82,6 +84,7 @@ type Matcher struct {
 	bmp      []uint32 // rune -> code for runes below 0x10000; 0 = not in the alphabet
 	astral   []astralCode
 	patLen   []int32 // pattern length in bytes
+	patRunes []int32 // pattern length in runes
 	nStates  int
 	alphabet int
 
@@ -104,7 +107,7 @@ func newMatcher(patterns []string, allowDFA bool) (*Matcher, error) {
 	if len(patterns) > 1<<30 {
 		return nil, fmt.Errorf("lexicon: too many patterns (%d)", len(patterns))
 	}
-	m := &Matcher{patLen: make([]int32, len(patterns))}
+	m := &Matcher{patLen: make([]int32, len(patterns)), patRunes: make([]int32, len(patterns))}
 
 	// Alphabet: each distinct rune gets a code, the most frequent the smallest, so
 	// the double array packs densely.
@@ -121,6 +124,7 @@ func newMatcher(patterns []string, allowDFA bool) (*Matcher, error) {
 		for _, r := range p {
 			freq[r]++
 			total++
+			m.patRunes[i]++
 		}
 	}
 	runes := make([]rune, 0, len(freq))
@@ -388,7 +392,7 @@ func (m *Matcher) States() int { return m.nStates }
 func (m *Matcher) SizeBytes() int {
 	return len(m.nodes)*int(unsafe.Sizeof(node{})) + len(m.edges)*int(unsafe.Sizeof(edge{})) + len(m.dfa)*4 +
 		len(m.outs)*8 + len(m.rootNext)*4 +
-		len(m.bmp)*4 + len(m.astral)*8 + len(m.patLen)*4
+		len(m.bmp)*4 + len(m.astral)*8 + len(m.patLen)*4 + len(m.patRunes)*4
 }
 
 // FindAllBytes is FindAll on a byte slice, without copying it.
@@ -525,4 +529,94 @@ func leftmostLongest(dst []Match, first int) []Match {
 		}
 	}
 	return dst[:first+k]
+}
+
+// findRunes appends to dst every occurrence (overlaps included) of the patterns in
+// the normalised text rs, with offsets into the original text that rs maps to: a
+// match of runes rs[k:l] spans rs[k].Start to rs[l-1].End. It is FindAll fused with
+// normalisation: the text is matched rune by rune as the normaliser produced it,
+// never encoded to UTF-8, and the map back needs one entry per rune.
+func (m *Matcher) findRunes(rs []norm.Rune, dst []Match) []Match {
+	if m.dfa != nil {
+		return m.findRunesDFA(rs, dst)
+	}
+	nodes := m.nodes
+	edges := m.edges
+	emask := uint(len(edges) - 1)
+	outs := m.outs
+	bmp := m.bmp[:0x10000]
+	rootNext := m.rootNext
+	patRunes := m.patRunes
+	s := int32(0)
+	for k := range rs {
+		r := rs[k].R
+		var c uint32
+		if uint32(r) < 0x10000 {
+			c = bmp[r]
+		} else {
+			c = m.code(r)
+		}
+		if c == 0 {
+			s = 0
+			continue
+		}
+		bit := codeBit(c)
+	transition:
+		for {
+			if s == 0 {
+				s = rootNext[c]
+				break
+			}
+			if nodes[s].mask&bit != 0 {
+				for h := m.hash(s, c); ; h = (h + 1) & emask {
+					e := &edges[h]
+					if e.parent == s && e.code == c {
+						s = e.child
+						break transition
+					}
+					if e.parent < 0 {
+						break
+					}
+				}
+			}
+			s = nodes[s].fail
+		}
+		if s == 0 {
+			continue
+		}
+		for o := nodes[s].out; o >= 0; o = outs[o].next {
+			p := outs[o].pat
+			dst = append(dst, Match{Start: int(rs[k+1-int(patRunes[p])].Start), End: int(rs[k].End), ID: p})
+		}
+	}
+	return dst
+}
+
+// findRunesDFA is findRunes for automata with a full transition table.
+func (m *Matcher) findRunesDFA(rs []norm.Rune, dst []Match) []Match {
+	dfa := m.dfa
+	bmp := m.bmp[:0x10000]
+	stride := m.stride
+	patRunes := m.patRunes
+	s := int32(0)
+	for k := range rs {
+		r := rs[k].R
+		var c uint32
+		if uint32(r) < 0x10000 {
+			c = bmp[r]
+		} else {
+			c = m.code(r)
+		}
+		v := dfa[uint(s)+uint(c)]
+		if v >= 0 {
+			s = v
+			continue
+		}
+		s = ^v
+		for o := m.nodes[s/stride].out; o >= 0; o = m.outs[o].next {
+			p := m.outs[o].pat
+			dst = append(dst, Match{Start: int(rs[k+1-int(patRunes[p])].Start), End: int(rs[k].End), ID: p})
+		}
+	}
+	return dst
 }

@@ -44,9 +44,11 @@ func BenchmarkNormalized(b *testing.B) {
 				b.SetBytes(int64(len(c.text)))
 				b.ReportAllocs()
 				n := 0
+				clk := startCPU()
 				for b.Loop() {
 					n = len(set.Scan(c.text, "", &sc))
 				}
+				clk.report(b, int64(len(c.text)))
 				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "matches/s")
 			})
 		}
@@ -76,6 +78,7 @@ func BenchmarkMessage1KiB(b *testing.B) {
 	b.SetBytes(1024)
 	b.ReportAllocs()
 	i := 0
+	clk := startCPU()
 	for b.Loop() {
 		res.Reset()
 		if err := d.Detect(ctx, recs[i%len(recs)], &res); err != nil {
@@ -83,4 +86,5 @@ func BenchmarkMessage1KiB(b *testing.B) {
 		}
 		i++
 	}
+	clk.report(b, 1024)
 }

@@ -152,20 +152,23 @@ func New(o Options) *Normalizer {
 func (n *Normalizer) Options() Options { return n.o }
 
 // Buffer holds a normalised text and its map back to the original. Reuse one per
-// goroutine: Normalize allocates only when the buffer must grow.
+// goroutine: Normalize and Runes allocate only when the buffer must grow.
 type Buffer struct {
-	// Out is the normalised text.
+	// Out is the normalised text (written by Normalize, not by Runes).
 	Out []byte
 	// start[i] and end[i] are the original span of the character that produced
 	// output byte i.
 	start, end []int32
-	runes      []rspan
+	runes      []Rune // characters before the context-dependent steps
+	fin        []Rune // the normalised characters
 	it         unorm.Iter
 }
 
-type rspan struct {
-	r          rune
-	start, end int32
+// Rune is one character of normalised text and the original bytes
+// text[Start:End] it came from.
+type Rune struct {
+	R          rune
+	Start, End int32
 }
 
 // Span maps the byte range [s, e) of b.Out to the range of the original text it
@@ -181,19 +184,92 @@ func (n *Normalizer) String(s string) string {
 	return string(b.Out)
 }
 
-// Normalize writes the normalised form of text into b, replacing its contents.
+// Normalize writes the normalised form of text into b.Out, replacing its contents,
+// with the map back to the original that Span reads.
 func (n *Normalizer) Normalize(b *Buffer, text string) {
+	rs := n.Runes(b, text)
+	b.Out = b.Out[:0]
+	b.start = b.start[:0]
+	b.end = b.end[:0]
+	for _, r := range rs {
+		if r.R < utf8.RuneSelf {
+			b.Out = append(b.Out, byte(r.R))
+			b.start = append(b.start, r.Start)
+			b.end = append(b.end, r.End)
+			continue
+		}
+		b.Out = utf8.AppendRune(b.Out, r.R)
+		for len(b.start) < len(b.Out) {
+			b.start = append(b.start, r.Start)
+			b.end = append(b.end, r.End)
+		}
+	}
+}
+
+// Runes normalises text and returns its characters, each with its original span;
+// utf8 encoding them gives Normalize's Out. The slice lives in b until b's next
+// use. Matching on runes this way skips encoding the text and the per-byte map.
+func (n *Normalizer) Runes(b *Buffer, text string) []Rune {
+	n.collect(b, text)
+	n.finish(b)
+	return b.fin
+}
+
+// safeAt reports whether the character at text[i] (or the end of text) is a
+// starter that never combines with what precedes it under NFKC and is NFKC-stable
+// itself: ASCII or a CJK Unified Ideograph (U+4E00–U+9FFF, 3-byte lead E4–E9).
+// A safe character followed by a safe one is emitted as it is without the NFKC
+// machinery.
+func safeAt(text string, i int) bool {
+	if i >= len(text) {
+		return true
+	}
+	c := text[i]
+	if c < utf8.RuneSelf {
+		return true
+	}
+	if c < 0xE4 || c > 0xE9 || i+2 >= len(text) {
+		return false
+	}
+	r := rune(c&0x0F)<<12 | rune(text[i+1]&0x3F)<<6 | rune(text[i+2]&0x3F)
+	return text[i+1]&0xC0 == 0x80 && text[i+2]&0xC0 == 0x80 && r >= 0x4E00 && r <= 0x9FFF
+}
+
+// collect runs the per-character steps (NFKC, case folding, format removal,
+// homoglyphs, traditional → simplified) into b.runes.
+func (n *Normalizer) collect(b *Buffer, text string) {
 	b.runes = b.runes[:0]
 	o := &n.o
+	lower := &asciiIdentity
+	if o.CaseFold {
+		lower = &asciiLower
+	}
 	i := 0
 	spanEnd := 0 // text[i:spanEnd] is known to be NFKC already
 	for i < len(text) {
 		c := text[i]
-		if c < utf8.RuneSelf && (!o.NFKC || i+1 == len(text) || text[i+1] < utf8.RuneSelf) {
-			// ASCII followed by ASCII is NFKC-stable.
-			n.add(b, rune(c), i, i+1)
-			i++
-			continue
+		if c < utf8.RuneSelf {
+			// ASCII before a safe character is NFKC-stable; only case folding applies.
+			if !o.NFKC || safeAt(text, i+1) {
+				b.runes = append(b.runes, Rune{rune(lower[c]), int32(i), int32(i + 1)})
+				i++
+				continue
+			}
+		} else if c >= 0xE4 && c <= 0xE9 && i+2 < len(text) {
+			// CJK Unified Ideographs: NFKC-stable, no case, format or homoglyph
+			// step applies; only traditional → simplified.
+			c1, c2 := text[i+1], text[i+2]
+			r := rune(c&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F)
+			if c1&0xC0 == 0x80 && c2&0xC0 == 0x80 && r >= 0x4E00 && r <= 0x9FFF && (!o.NFKC || safeAt(text, i+3)) {
+				if o.Traditional {
+					if to := t2sDense[r-0x4E00]; to != 0 {
+						r = to
+					}
+				}
+				b.runes = append(b.runes, Rune{r, int32(i), int32(i + 3)})
+				i += 3
+				continue
+			}
 		}
 		if !o.NFKC {
 			r, w := utf8.DecodeRuneInString(text[i:])
@@ -225,12 +301,21 @@ func (n *Normalizer) Normalize(b *Buffer, text string) {
 		}
 		w := max(it.Pos(), 1)
 		for k := first; k < len(b.runes); k++ {
-			b.runes[k].end = int32(i + w)
+			b.runes[k].End = int32(i + w)
 		}
 		i += w
 	}
-	n.finish(b)
 }
+
+var asciiIdentity, asciiLower = func() (id, lo [utf8.RuneSelf]byte) {
+	for c := range id {
+		id[c], lo[c] = byte(c), byte(c)
+		if 'A' <= c && c <= 'Z' {
+			lo[c] = byte(c + 'a' - 'A')
+		}
+	}
+	return id, lo
+}()
 
 // add runs the per-character steps on r, from text[start:end].
 func (n *Normalizer) add(b *Buffer, r rune, start, end int) {
@@ -239,7 +324,7 @@ func (n *Normalizer) add(b *Buffer, r rune, start, end int) {
 		if o.Traditional {
 			r = t2s(r)
 		}
-		b.runes = append(b.runes, rspan{r, int32(start), int32(end)})
+		b.runes = append(b.runes, Rune{r, int32(start), int32(end)})
 		return
 	}
 	if r >= utf8.RuneSelf {
@@ -262,74 +347,66 @@ func (n *Normalizer) add(b *Buffer, r rune, start, end int) {
 			r = unicode.ToLower(r)
 		}
 	}
-	b.runes = append(b.runes, rspan{r, int32(start), int32(end)})
+	b.runes = append(b.runes, Rune{r, int32(start), int32(end)})
 }
 
-// finish runs the context-dependent steps (separators, squash) and writes Out.
+// finish runs the context-dependent steps (separators, squash) from b.runes into
+// b.fin.
 func (n *Normalizer) finish(b *Buffer) {
 	o := &n.o
-	b.Out = b.Out[:0]
-	b.start = b.start[:0]
-	b.end = b.end[:0]
 	rs := b.runes
-	w := writer{b: b, squash: o.Squash, last: -1}
+	out := b.fin[:0]
+	if !o.Separators && !o.Squash {
+		b.fin = append(out, rs...)
+		return
+	}
+	last := rune(-1)
+	put := func(r Rune) {
+		if o.Squash && r.R == last {
+			out[len(out)-1].End = r.End
+			return
+		}
+		out = append(out, r)
+		last = r.R
+	}
 	for j := 0; j < len(rs); j++ {
-		if !o.Separators || isWord(rs[j].r) {
-			w.put(rs[j])
+		if !o.Separators || isWord(rs[j].R) {
+			if !o.Squash {
+				out = append(out, rs[j])
+				continue
+			}
+			put(rs[j])
 			continue
 		}
 		k := j
-		for k < len(rs) && !isWord(rs[k].r) {
+		for k < len(rs) && !isWord(rs[k].R) {
 			k++
 		}
 		switch {
 		case j > 0 && k < len(rs) && k-j <= o.MaxSeparators && n.glue(rs, j, k):
 			// dropped
 		case allSpace(rs[j:k]):
-			w.put(rspan{' ', rs[j].start, rs[k-1].end})
+			put(Rune{' ', rs[j].Start, rs[k-1].End})
 		default:
 			for _, r := range rs[j:k] {
-				w.put(r)
+				put(r)
 			}
 		}
 		j = k - 1
 	}
-}
-
-type writer struct {
-	b      *Buffer
-	squash bool
-	last   rune
-	lastAt int // index in Out of the last written character
-}
-
-func (w *writer) put(r rspan) {
-	b := w.b
-	if w.squash && r.r == w.last {
-		for p := w.lastAt; p < len(b.end); p++ {
-			b.end[p] = r.end
-		}
-		return
-	}
-	w.lastAt = len(b.Out)
-	b.Out = utf8.AppendRune(b.Out, r.r)
-	for len(b.start) < len(b.Out) {
-		b.start = append(b.start, r.start)
-		b.end = append(b.end, r.end)
-	}
-	w.last = r.r
+	b.fin = out
 }
 
 // glue decides whether the separators rs[j:k], between word characters rs[j-1] and
 // rs[k], are removed.
-func (n *Normalizer) glue(rs []rspan, j, k int) bool {
+func (n *Normalizer) glue(rs []Rune, j, k int) bool {
 	maxRun := n.o.MaxRun
 	left := 0
-	for p := j - 1; p >= 0 && isWord(rs[p].r) && left <= maxRun; p-- {
+	for p := j - 1; p >= 0 && isWord(rs[p].R) && left <= maxRun; p-- {
 		left++
 	}
 	right := 0
-	for p := k; p < len(rs) && isWord(rs[p].r) && right <= maxRun; p++ {
+	for p := k; p < len(rs) && isWord(rs[p].R) && right <= maxRun; p++ {
 		right++
 	}
 	if left <= maxRun && right <= maxRun {
@@ -337,11 +414,11 @@ func (n *Normalizer) glue(rs []rspan, j, k int) bool {
 	}
 	// Chinese has no spaces between words, so word runs say nothing there: between
 	// two Han characters, glue unless the run holds clause punctuation.
-	if !isHan(rs[j-1].r) && !unicode.Is(unicode.Han, rs[j-1].r) || !isHan(rs[k].r) && !unicode.Is(unicode.Han, rs[k].r) {
+	if !isHan(rs[j-1].R) && !unicode.Is(unicode.Han, rs[j-1].R) || !isHan(rs[k].R) && !unicode.Is(unicode.Han, rs[k].R) {
 		return false
 	}
 	for _, r := range rs[j:k] {
-		if strings.ContainsRune(clausePunct, r.r) {
+		if strings.ContainsRune(clausePunct, r.R) {
 			return false
 		}
 	}
@@ -352,9 +429,9 @@ func (n *Normalizer) glue(rs []rspan, j, k int) bool {
 // characters across it.
 const clausePunct = ",;:?!()[]{}<>\"'，。、；：？！…（）【】《》〈〉「」『』“”‘’\n"
 
-func allSpace(rs []rspan) bool {
+func allSpace(rs []Rune) bool {
 	for _, r := range rs {
-		if !unicode.IsSpace(r.r) {
+		if !unicode.IsSpace(r.R) {
 			return false
 		}
 	}

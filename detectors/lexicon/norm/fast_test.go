@@ -1,0 +1,104 @@
+package norm
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// checkAgainstReference holds Normalize (fast paths) to the reference normaliser:
+// the same output and the same original span for every output byte, and Runes
+// encoding to the same output with the same spans.
+func checkAgainstReference(t *testing.T, o Options, text string) {
+	t.Helper()
+	n := New(o)
+	var b Buffer
+	var rb refBuffer
+	n.Normalize(&b, text)
+	n.refNormalize(&rb, text)
+	if string(b.Out) != string(rb.Out) {
+		t.Fatalf("%v %q: out %q, reference %q", o, text, b.Out, rb.Out)
+	}
+	for i := range b.Out {
+		s, e := b.Span(i, i+1)
+		rs, re := rb.Span(i, i+1)
+		if s != rs || e != re {
+			t.Fatalf("%v %q: byte %d span [%d,%d), reference [%d,%d)", o, text, i, s, e, rs, re)
+		}
+	}
+	var enc []byte
+	for k, r := range n.Runes(&b, text) {
+		at := len(enc)
+		enc = utf8.AppendRune(enc, r.R)
+		if s, e := rb.Span(at, len(enc)); int(r.Start) != s || int(r.End) != e {
+			t.Fatalf("%v %q: rune %d span [%d,%d), reference [%d,%d)", o, text, k, r.Start, r.End, s, e)
+		}
+	}
+	if string(enc) != string(rb.Out) {
+		t.Fatalf("%v %q: runes encode to %q, reference %q", o, text, enc, rb.Out)
+	}
+}
+
+// refAlphabet mixes the fast-path characters (ASCII, CJK ideographs, traditional
+// ones) with those that need the NFKC machinery or other steps next to them:
+// combining marks after ASCII and after ideographs, full-width, compatibility
+// ideographs, Hangul jamo, format characters, homoglyphs, invalid bytes.
+var refAlphabet = []string{"a", "B", "e", " ", ".", "*", "中", "國", "国", "人", "\u0301", "\u0308", "\u3099",
+	"Ａ", "ｶ", "\uF900", "\u2F00", "\u1100", "\u1161", "\u200b", "\ufeff", "а", "Ω", "ß", "\xff", "\xe4\xb8",
+	"，", "\n", "ﬁ", "①", "\U0001D41B", "一", "\u9FFF", "\uA000", "\u4DFF"}
+
+func randText(r *rand.Rand, n int) string {
+	var sb strings.Builder
+	for range r.IntN(n + 1) {
+		sb.WriteString(refAlphabet[r.IntN(len(refAlphabet))])
+	}
+	return sb.String()
+}
+
+func allOptions() []Options {
+	var os []Options
+	for bits := range 128 {
+		os = append(os, Options{NFKC: bits&1 != 0, CaseFold: bits&2 != 0, StripFormat: bits&4 != 0,
+			Separators: bits&8 != 0, Squash: bits&16 != 0, Traditional: bits&32 != 0, Homoglyph: bits&64 != 0})
+	}
+	return os
+}
+
+func TestFastMatchesReference(t *testing.T) {
+	t.Parallel()
+	fixed := []string{"", "中国人民", "這個國家 is BAD", "e\u0301中\u0301a\u0308", "中\uF900国", "ＢＡＤ敏*感*词",
+		"x\u200b中", "\xe4\xb8\xad\xff", "\xe4\xb8", "a\u3099", "国\u3099", "\u1100\u1161中", "一\u9FFF\uA000\u4DFF"}
+	opts := allOptions()
+	for _, o := range opts {
+		for _, text := range fixed {
+			checkAgainstReference(t, o, text)
+		}
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range 20000 {
+		checkAgainstReference(t, opts[i%len(opts)], randText(r, 24))
+	}
+}
+
+func FuzzFastMatchesReference(f *testing.F) {
+	f.Add("這個國家 is BAD e\u0301", uint8(0x7f))
+	f.Add("中\u0301ａ", uint8(1))
+	f.Fuzz(func(t *testing.T, text string, steps uint8) {
+		checkAgainstReference(t, allOptions()[steps&127], text)
+	})
+}
+
+func TestRunesNoAllocs(t *testing.T) {
+	n := New(Full())
+	var b Buffer
+	text := strings.Repeat("Ｂ.a.d 敏*感*词 這個 plain text ", 50)
+	n.Runes(&b, text)
+	if a := testing.AllocsPerRun(100, func() { n.Runes(&b, text) }); a != 0 {
+		t.Errorf("allocs per Runes = %v, want 0", a)
+	}
+	if !slices.ContainsFunc(b.fin, func(r Rune) bool { return r.R == '这' }) {
+		t.Errorf("t2s not applied: %v", b.fin)
+	}
+}
