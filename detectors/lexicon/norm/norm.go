@@ -307,6 +307,13 @@ func (n *Normalizer) collect(b *Buffer, text string) {
 	}
 }
 
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	return t
+}()
+
 var asciiIdentity, asciiLower = func() (id, lo [utf8.RuneSelf]byte) {
 	for c := range id {
 		id[c], lo[c] = byte(c), byte(c)
@@ -360,6 +367,7 @@ func (n *Normalizer) finish(b *Buffer) {
 		b.fin = append(out, rs...)
 		return
 	}
+	maxRun := n.o.MaxRun
 	last := rune(-1)
 	put := func(r Rune) {
 		if o.Squash && r.R == last {
@@ -369,8 +377,10 @@ func (n *Normalizer) finish(b *Buffer) {
 		out = append(out, r)
 		last = r.R
 	}
+	left := 0 // word characters just before j, counted up to maxRun+1
 	for j := 0; j < len(rs); j++ {
 		if !o.Separators || isWord(rs[j].R) {
+			left = min(left+1, maxRun+1)
 			if !o.Squash {
 				out = append(out, rs[j])
 				continue
@@ -378,43 +388,42 @@ func (n *Normalizer) finish(b *Buffer) {
 			put(rs[j])
 			continue
 		}
-		k := j
+		k := j + 1
 		for k < len(rs) && !isWord(rs[k].R) {
 			k++
 		}
 		switch {
-		case j > 0 && k < len(rs) && k-j <= o.MaxSeparators && n.glue(rs, j, k):
+		case j > 0 && k < len(rs) && k-j <= o.MaxSeparators && n.glue(rs, j, k, left):
 			// dropped
-		case allSpace(rs[j:k]):
+		case k == j+1 && rs[j].R == ' ' || allSpace(rs[j:k]):
 			put(Rune{' ', rs[j].Start, rs[k-1].End})
 		default:
 			for _, r := range rs[j:k] {
 				put(r)
 			}
 		}
+		left = 0
 		j = k - 1
 	}
 	b.fin = out
 }
 
 // glue decides whether the separators rs[j:k], between word characters rs[j-1] and
-// rs[k], are removed.
-func (n *Normalizer) glue(rs []Rune, j, k int) bool {
+// rs[k], are removed; left counts the word characters before j up to MaxRun+1.
+func (n *Normalizer) glue(rs []Rune, j, k, left int) bool {
 	maxRun := n.o.MaxRun
-	left := 0
-	for p := j - 1; p >= 0 && isWord(rs[p].R) && left <= maxRun; p-- {
-		left++
-	}
-	right := 0
-	for p := k; p < len(rs) && isWord(rs[p].R) && right <= maxRun; p++ {
-		right++
-	}
-	if left <= maxRun && right <= maxRun {
-		return true
+	if left <= maxRun {
+		right := 0
+		for p := k; p < len(rs) && isWord(rs[p].R) && right <= maxRun; p++ {
+			right++
+		}
+		if right <= maxRun {
+			return true
+		}
 	}
 	// Chinese has no spaces between words, so word runs say nothing there: between
 	// two Han characters, glue unless the run holds clause punctuation.
-	if !isHan(rs[j-1].R) && !unicode.Is(unicode.Han, rs[j-1].R) || !isHan(rs[k].R) && !unicode.Is(unicode.Han, rs[k].R) {
+	if !hanLike(rs[j-1].R) || !hanLike(rs[k].R) {
 		return false
 	}
 	for _, r := range rs[j:k] {
@@ -423,6 +432,11 @@ func (n *Normalizer) glue(rs []Rune, j, k int) bool {
 		}
 	}
 	return true
+}
+
+// hanLike reports whether r is a Han character (script Han).
+func hanLike(r rune) bool {
+	return isHan(r) || r >= 0x2E80 && unicode.Is(unicode.Han, r)
 }
 
 // clausePunct separates clauses and sentences; separator removal never glues Han
@@ -441,7 +455,7 @@ func allSpace(rs []Rune) bool {
 // isWord reports whether r is part of a word: a letter, digit or combining mark.
 func isWord(r rune) bool {
 	if r < utf8.RuneSelf {
-		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+		return asciiWord[r&0x7F]
 	}
 	if r >= 0x4E00 && r <= 0x9FFF {
 		return true
