@@ -650,7 +650,8 @@ func noticeStrength(n string) int {
 
 // cnDuties runs CN-IMP-01, CN-PLAT-*, CN-TAMPER-01, CN-EXP-*, CN-ILLEGAL-01 and CN-DS-01.
 func (d *Detector) cnDuties(r *record.Record, f *detectors.LabelFacts, ck *[numIntrinsic]check, in, out *Payload) {
-	fileLike := isMedia(r.Modality) || (r.Modality == record.Text && r.Media != nil)
+	// Files: media, and text or other modalities delivered as a file (Markdown, PDF, DOCX).
+	fileLike := isMedia(r.Modality) || ((r.Modality == record.Text || r.Modality == record.Other) && r.Media != nil)
 	dist := r.Distribution
 	processed := dist != nil && dist.Processed
 
@@ -722,7 +723,7 @@ func (d *Detector) cnDuties(r *record.Record, f *detectors.LabelFacts, ck *[numI
 			tamper("producer_changed", "same ProduceID, different ContentProducer in the platform output")
 		}
 	}
-	if f.C2PAState == StateInvalid && !f.AILabel {
+	if f.C2PAState == StateInvalid && !f.AILabel && familiesOf(r.Jurisdiction)&famCN != 0 {
 		ck[iTamper].set(fail, "invalid C2PA provenance and no CN label saying AI", "c2pa")
 		if f.TamperReason == "" {
 			f.TamperReason = "c2pa_invalid"
@@ -797,6 +798,9 @@ func plat02(f *detectors.LabelFacts, dist *record.Distribution, in, out *Payload
 // cnExplicit runs CN-EXP-01…06.
 func (d *Detector) cnExplicit(r *record.Record, f *detectors.LabelFacts) {
 	f.CNExp01, f.CNExp02, f.CNExp03, f.CNExp04, f.CNExp05, f.CNExp06 = skip, skip, skip, skip, skip, skip
+	if r.Moderation != nil && r.Moderation.Verdict == "illegal" {
+		return // illegal content must not be delivered at all: CN-ILLEGAL-01 judges it, not a label
+	}
 	ex := r.Labels.Explicit
 	iface := isTrue(r.Labels.Interface)
 	exPresent := ex != nil && ex.Present
@@ -990,7 +994,7 @@ func (d *Detector) consistency(r *record.Record, f *detectors.LabelFacts, ck *[n
 		ck[iXConsist].set(fail, "C2PA says captured, IPTC or the CN label says AI-generated", "c2pa")
 	case f.IPTCClass == "capture" && f.LabelValue == "1":
 		ck[iXConsist].set(warn, "IPTC says captured, the CN label says AI-generated", "iptc_digital_source_type")
-	case usable && f.C2PAClass == ClassFull && f.Sites == 0:
+	case usable && f.C2PAClass == ClassFull && f.Sites == 0 && familiesOf(r.Jurisdiction)&famCN != 0:
 		ck[iXConsist].set(warn, "C2PA says fully AI-generated but there is no CN implicit label", "labels.implicit")
 	case f.Sites > 0 || usable || f.IPTCClass != "":
 		ck[iXConsist].set(pass, "", "")

@@ -195,3 +195,24 @@ func TestConcurrentDetect(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestChinaOnlyProvenanceNotes: a C2PA FULL image without a CN label, or with an Invalid
+// manifest, is a CN matter (X-CONSIST-01 warning, CN-TAMPER-01), not an EU or US one.
+func TestChinaOnlyProvenanceNotes(t *testing.T) {
+	t.Parallel()
+	full := &record.C2PA{Present: true, ValidationState: "Trusted", Actions: []record.C2PAAction{{Action: "c2pa.created", DigitalSourceType: "trainedAlgorithmicMedia"}}}
+	invalid := &record.C2PA{Present: true, ValidationState: "Invalid"}
+	for _, c := range []struct {
+		j    string
+		want bool
+	}{{"CN", true}, {"US", false}, {"DE", false}} {
+		res := detect(t, &record.Record{Jurisdiction: c.j, Modality: "image", C2PA: full})
+		if got := finding(res, "label.x_consist_01") != nil; got != c.want {
+			t.Errorf("%s: X-CONSIST-01 warning %v, want %v", c.j, got, c.want)
+		}
+		res = detect(t, &record.Record{Jurisdiction: c.j, Modality: "image", C2PA: invalid})
+		if got := finding(res, "label.cn_tamper_01") != nil; got != c.want {
+			t.Errorf("%s: CN-TAMPER-01 for an Invalid manifest %v, want %v", c.j, got, c.want)
+		}
+	}
+}
