@@ -47,7 +47,8 @@ func checkAgainstReference(t *testing.T, o Options, text string) {
 // ideographs, Hangul jamo, format characters, homoglyphs, invalid bytes.
 var refAlphabet = []string{"a", "B", "e", " ", ".", "*", "中", "國", "国", "人", "\u0301", "\u0308", "\u3099",
 	"Ａ", "ｶ", "\uF900", "\u2F00", "\u1100", "\u1161", "\u200b", "\ufeff", "а", "Ω", "ß", "\xff", "\xe4\xb8",
-	"，", "\n", "ﬁ", "①", "\U0001D41B", "一", "\u9FFF", "\uA000", "\u4DFF"}
+	"，", "\n", "ﬁ", "①", "\U0001D41B", "一", "\u9FFF", "\uA000", "\u4DFF", "\uFF9E", "가", "\u11A8", "\u212B",
+	"\u0344", "\u00A0", "²", "。", "\u0CD5", "\u0CBF", "\u0B47", "\u0B3E", "\u00AD", "\uFA6C"}
 
 func randText(r *rand.Rand, n int) string {
 	var sb strings.Builder

@@ -12,6 +12,7 @@ package norm
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -145,6 +146,7 @@ func New(o Options) *Normalizer {
 	if o.MaxRun <= 0 {
 		o.MaxRun = 1
 	}
+	bmp.build()
 	return &Normalizer{o: o}
 }
 
@@ -215,11 +217,11 @@ func (n *Normalizer) Runes(b *Buffer, text string) []Rune {
 	return b.fin
 }
 
-// safeAt reports whether the character at text[i] (or the end of text) is a
-// starter that never combines with what precedes it under NFKC and is NFKC-stable
-// itself: ASCII or a CJK Unified Ideograph (U+4E00–U+9FFF, 3-byte lead E4–E9).
-// A safe character followed by a safe one is emitted as it is without the NFKC
-// machinery.
+// safeAt reports whether the character at text[i] (or the end of text) starts a
+// new NFKC segment and cannot combine with anything on its left: ASCII, a CJK
+// Unified Ideograph (U+4E00–U+9FFF) or a BMP character whose NFKC properties say
+// so (bmpTable). A character followed by a safe one normalises on its own, without
+// the NFKC machinery.
 func safeAt(text string, i int) bool {
 	if i >= len(text) {
 		return true
@@ -228,11 +230,53 @@ func safeAt(text string, i int) bool {
 	if c < utf8.RuneSelf {
 		return true
 	}
-	if c < 0xE4 || c > 0xE9 || i+2 >= len(text) {
+	if c < 0xE0 || c > 0xEF || i+2 >= len(text) {
+		if c >= 0xC2 && c < 0xE0 && i+1 < len(text) && text[i+1]&0xC0 == 0x80 {
+			return bmp.info[rune(c&0x1F)<<6|rune(text[i+1]&0x3F)]&bmpBoundary != 0
+		}
 		return false
 	}
-	r := rune(c&0x0F)<<12 | rune(text[i+1]&0x3F)<<6 | rune(text[i+2]&0x3F)
-	return text[i+1]&0xC0 == 0x80 && text[i+2]&0xC0 == 0x80 && r >= 0x4E00 && r <= 0x9FFF
+	c1, c2 := text[i+1], text[i+2]
+	r := rune(c&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F)
+	return c1&0xC0 == 0x80 && c2&0xC0 == 0x80 && bmp.info[r]&bmpBoundary != 0
+}
+
+// bmpTable holds, for every character below U+10000, whether it has an NFKC
+// boundary before it (bmpBoundary) and, when its NFKC form is a single character
+// that can stand alone, that character (bmpSimple + the low 16 bits). Built once,
+// at the first New with NFKC on (about 20 ms).
+type bmpTable struct {
+	once sync.Once
+	info []uint32
+}
+
+const (
+	bmpBoundary = 1 << 31
+	bmpSimple   = 1 << 30
+)
+
+var bmp bmpTable
+
+func (t *bmpTable) build() {
+	t.once.Do(func() {
+		info := make([]uint32, 0x10000)
+		var buf [utf8.UTFMax]byte
+		for r := rune(0); r < 0x10000; r++ {
+			if r >= 0xD800 && r <= 0xDFFF {
+				continue
+			}
+			s := buf[:utf8.EncodeRune(buf[:], r)]
+			if !unorm.NFKC.Properties(s).BoundaryBefore() {
+				continue
+			}
+			info[r] = bmpBoundary
+			out := unorm.NFKC.Bytes(s)
+			if to, w := utf8.DecodeRune(out); w == len(out) && to != utf8.RuneError && to < 0x10000 {
+				info[r] |= bmpSimple | uint32(to)
+			}
+		}
+		t.info = info
+	})
 }
 
 // collect runs the per-character steps (NFKC, case folding, format removal,
@@ -240,6 +284,9 @@ func safeAt(text string, i int) bool {
 func (n *Normalizer) collect(b *Buffer, text string) {
 	b.runes = b.runes[:0]
 	o := &n.o
+	if o.NFKC {
+		bmp.build() // for a Normalizer not made by New
+	}
 	lower := &asciiIdentity
 	if o.CaseFold {
 		lower = &asciiLower
@@ -276,6 +323,19 @@ func (n *Normalizer) collect(b *Buffer, text string) {
 			n.add(b, r, i, i+w)
 			i += w
 			continue
+		}
+		if c >= 0xC2 && c <= 0xEF {
+			// Another BMP character: when it starts a segment, has a one-character
+			// NFKC form and the next character starts a segment too, that form is
+			// its normalisation.
+			r, w := utf8.DecodeRuneInString(text[i:])
+			if w > 1 {
+				if v := bmp.info[r]; v&bmpSimple != 0 && safeAt(text, i+w) {
+					n.add(b, rune(v&0xFFFF), i, i+w)
+					i += w
+					continue
+				}
+			}
 		}
 		if i >= spanEnd {
 			spanEnd = i + unorm.NFKC.QuickSpanString(text[i:])
