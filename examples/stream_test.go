@@ -232,8 +232,10 @@ func TestExpectCoversStream(t *testing.T) {
 				t.Errorf("expect.tsv:%d: rule %s is in no default pack", e.line, id)
 			}
 		}
-		if (e.decision == "allow") != (len(e.rules) == 0) {
-			t.Errorf("expect.tsv:%d: decision %s with rules %q: allow goes with no rules, anything else with at least one", e.line, e.decision, e.rules)
+		// Rules may fire with decision allow (information-level checks), but a stronger
+		// decision always comes from at least one rule.
+		if e.decision != "allow" && len(e.rules) == 0 {
+			t.Errorf("expect.tsv:%d: decision %s without a rule: a decision other than allow comes from a rule", e.line, e.decision)
 		}
 	}
 }

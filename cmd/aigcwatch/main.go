@@ -1,6 +1,7 @@
 // Command aigcwatch is a streaming content-risk monitor for AI-generated content.
 //
 //	aigcwatch scan [FILE...]      judge JSONL records from files or stdin
+//	aigcwatch run --config FILE   judge records streaming through Kafka
 //	aigcwatch rules lint|test     check rule packs, run their example cases
 //	aigcwatch hash FILE...        PDQ perceptual hashes of images
 //	aigcwatch version
@@ -35,6 +36,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"scan", "judge JSONL content records from files (or stdin) and write verdicts", runScan},
+		{"run", "consume records from Kafka, judge them and produce verdicts, incidents and dead letters", runRun},
 		{"rules", "lint rule packs or run their example cases (rules lint|test [DIR])", runRules},
 		{"hash", "print PDQ perceptual hashes of image files: pdq_hex quality path", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			return runHash(ctx, args, stdout, stderr)

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,8 +103,6 @@ var built struct {
 }
 
 // aigcwatchBinary builds the command into a temporary directory once per test binary.
-// Until `run` is registered in main.go's command list, the build registers it through a
-// -overlay of main.go (the lead wires it; then this shim is inert).
 func aigcwatchBinary(t *testing.T) string {
 	t.Helper()
 	built.once.Do(func() {
@@ -116,38 +112,12 @@ func aigcwatchBinary(t *testing.T) string {
 			return
 		}
 		built.bin = filepath.Join(dir, "aigcwatch")
-		args := []string{"build", "-o", built.bin}
-		if !hasCommand("run") {
-			main, _ := filepath.Abs("main.go")
-			src, err := os.ReadFile(main)
-			anchor := `{"version", "print the version", runVersion},`
-			if err != nil || !bytes.Contains(src, []byte(anchor)) {
-				built.err = fmt.Errorf("run is not registered in main.go and the overlay anchor is gone: %v", err)
-				return
-			}
-			patched := bytes.Replace(src, []byte(anchor), []byte(`{"run", "consume records from Kafka and produce verdicts", runRun}, `+anchor), 1)
-			pm := filepath.Join(dir, "main.go")
-			ov := filepath.Join(dir, "overlay.json")
-			os.WriteFile(pm, patched, 0o644)
-			js, _ := json.Marshal(map[string]any{"Replace": map[string]string{main: pm}})
-			os.WriteFile(ov, js, 0o644)
-			args = append(args, "-overlay", ov)
-		}
-		built.out, built.err = exec.Command("go", append(args, ".")...).CombinedOutput()
+		built.out, built.err = exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput()
 	})
 	if built.err != nil {
 		t.Fatalf("go build: %v\n%s", built.err, built.out)
 	}
 	return built.bin
-}
-
-func hasCommand(name string) bool {
-	for _, c := range commands() {
-		if c.name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // syncBuffer collects a process's stderr for assertions while it runs.

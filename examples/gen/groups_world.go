@@ -10,7 +10,8 @@ func euProvider(r *rec, i int, modality string) {
 	r.Provider = pick(euProviders, i, 0)
 	r.Service = map[string]string{"image": "image-gen", "audio": "voice-gen", "video": "video-gen", "text": "assistant"}[modality]
 	r.Account = account("acc_", r.ID)
-	r.ProviderInfo = &providerInfo{Country: r.Jurisdiction, PlacedOnMarket: "2025-03-01T00:00:00Z"}
+	// Placed on the market after 2 August 2026: no Omnibus grace period (see eu-img-legacy).
+	r.ProviderInfo = &providerInfo{Country: r.Jurisdiction, PlacedOnMarket: "2026-08-10T00:00:00Z"}
 	r.Media = mediaFor(modality, r.ID, i, r.Provider+" "+r.Service)
 	if modality != "text" {
 		r.Text = pick(enCaption, i, 0)
@@ -77,7 +78,10 @@ func groupsWorld() []group {
 		{name: "eu-img-nomark", n: 10, fill: func(i int, t time.Time, r *rec) { euProvider(r, i, "image") }},
 		{name: "eu-vid-nomark", n: 5, fill: func(i int, t time.Time, r *rec) { euProvider(r, i, "video") }},
 		// Before 2 August 2026 Art. 50 does not apply yet.
-		{name: "eu-img-prelaw", n: 4, at: time.Date(2026, 7, 20, 8, 0, 0, 0, time.UTC), fill: func(i int, t time.Time, r *rec) { euProvider(r, i, "image") }},
+		{name: "eu-img-prelaw", n: 4, at: time.Date(2026, 7, 20, 8, 0, 0, 0, time.UTC), fill: func(i int, t time.Time, r *rec) {
+			euProvider(r, i, "image")
+			r.ProviderInfo.PlacedOnMarket = "2025-03-01T00:00:00Z"
+		}},
 		// A system placed on the market before 2 August 2026 has until 2 December 2026
 		// (LABELING.md EU-50-2).
 		{name: "eu-img-legacy", n: 3, fill: func(i int, t time.Time, r *rec) {
@@ -158,18 +162,18 @@ func groupsWorld() []group {
 			}
 			euProvider(r, i, "text")
 			r.Text = pick(append(append([]string{}, enChat...), enNews...), i, 0)
+			r.Watermark = textWatermark(r.ID) // Art. 50(2) covers text too
 		}},
 		// AI text on a matter of public interest, not reviewed by an editor (EU-50-4b).
+		// Art. 50(4) ¶2 is a deployer duty: a news site publishing AI text.
 		{name: "eu-txt-pubint-noreview", n: 4, fill: func(i int, t time.Time, r *rec) {
-			euProvider(r, i, "text")
-			r.Service = "news-writer"
-			r.Text = pick(enNews, i, 1)
+			platformPost(r, i, pick(euJuris, i, 6), pick(euPlatforms, i, 2), "text", pick(enNews, i, 1))
+			r.DeclaredAI = yes()
 			r.Context = &context{PublicInterest: yes()}
 		}},
 		{name: "eu-txt-pubint-edited", n: 3, fill: func(i int, t time.Time, r *rec) {
-			euProvider(r, i, "text")
-			r.Service = "news-writer"
-			r.Text = pick(enNews, i, 3)
+			platformPost(r, i, pick(euJuris, i, 7), pick(euPlatforms, i, 2), "text", pick(enNews, i, 3))
+			r.DeclaredAI = yes()
 			r.Context = &context{PublicInterest: yes(), EditorialReviewBy: pick([]string{"night desk", "M. Keller, editor", "regional desk"}, i, 0)}
 		}},
 		{name: "eu-txt-fraud", n: 4, fill: func(i int, t time.Time, r *rec) {
@@ -191,6 +195,7 @@ func groupsWorld() []group {
 		{name: "eu-txt-pii", n: 2, fill: func(i int, t time.Time, r *rec) {
 			euProvider(r, i, "text")
 			r.Text = pick(enPII, i, 0)
+			r.Watermark = textWatermark(r.ID)
 		}},
 
 		// Child sexual abuse signals block everywhere (no text: upstream classifier flags).
@@ -328,3 +333,9 @@ func groupsWorld() []group {
 }
 
 var groups = append(groupsCN(), groupsWorld()...)
+
+// textWatermark is an upstream text-watermark detector's hit (e.g. a token-level
+// watermark), the machine-readable marking an EU text provider would carry.
+func textWatermark(id string) *watermark {
+	return &watermark{Detected: true, Vendor: "synthid-text", Payload: hexOf("wm:"+id, 16)}
+}
