@@ -258,32 +258,32 @@ func (sr *searcher) flushProbes() {
 	probes := sr.probe[:sr.np]
 	sr.np = 0
 	ix := sr.ix
-	// Touch each bucket's first cache line: independent loads, overlapped by the CPU.
+	// Touch every cache line of the buckets: independent loads that the CPU overlaps
+	// (Go has no prefetch instruction), so that the scan below reads from cache. The
+	// hardware prefetcher alone does not keep up with a few hundred short runs.
 	var x uint16
 	for i := range probes {
 		p := &probes[i]
-		x ^= ix.sib[p.s][p.lo]
+		sib := ix.sib[p.s][:p.hi]
+		for pos := p.lo; pos < p.hi; pos += 32 {
+			x ^= sib[pos]
+		}
+		x ^= sib[p.hi-1]
 	}
 	sr.sink ^= x
 	for i := range probes {
 		p := probes[i]
 		s := int(p.s)
 		qb := uint64(sr.qs[s^1]) * ones16
-		// A lane fails when its popcount ≥ lim+1: adding 0x8000-(lim+1) sets its top bit.
-		add := (0x8000 - (uint64(p.lim) + 1)) * ones16
+		add := ((0x80 - (uint64(p.lim) + 1)) << 8) * ones16
 		sib := ix.sib[s]
 		_ = sib[p.hi+3] // the slice is padded by 4 entries: whole words can be read
 		base := unsafe.Pointer(unsafe.SliceData(sib))
 		for pos := p.lo; pos < p.hi; pos += 4 {
-			word := *(*uint64)(unsafe.Add(base, uintptr(pos)*2))
-			x := word ^ qb
-			x -= (x >> 1) & 0x5555_5555_5555_5555
-			x = (x & 0x3333_3333_3333_3333) + ((x >> 2) & 0x3333_3333_3333_3333)
-			x = (x + (x >> 4)) & 0x0f0f_0f0f_0f0f_0f0f
-			x = (x + (x >> 8)) & 0x00ff_00ff_00ff_00ff
-			pass := ^(x + add) & lanes16
+			var pass uint64
+			pos, pass = scan(base, pos, p.hi, qb, add, &swar)
 			if pass == 0 {
-				continue
+				break
 			}
 			if n := p.hi - pos; n < 4 {
 				pass &= 1<<(16*n) - 1
@@ -302,6 +302,38 @@ func (sr *searcher) flushProbes() {
 			}
 		}
 	}
+}
+
+// swarConsts holds scan's constants. They are passed in memory because the compiler would
+// otherwise rematerialise each 64-bit constant inside the loop (one MOVQ each per word).
+type swarConsts struct{ m1, m2, m4, lanes uint64 }
+
+var swar = swarConsts{0x5555_5555_5555_5555, 0x3333_3333_3333_3333, 0x0f0f_0f0f_0f0f_0f0f, lanes16}
+
+// scan returns the first position pos' ≥ pos (a multiple of 4 from pos) below hi whose
+// word of four sibling slots has a lane within the bound, and that word's pass mask: bit
+// 15 of lane k is set when the slot at pos'+k passes (lanes at or past hi may be set too;
+// the caller masks them). It returns a zero mask when no word passes. The loop is kept
+// in its own function, not inlined, so that its values stay in registers.
+//
+//go:noinline
+func scan(base unsafe.Pointer, pos, hi uint32, qb, add uint64, c *swarConsts) (uint32, uint64) {
+	m1, m2, m4, lanes := c.m1, c.m2, c.m4, c.lanes
+	for ; pos < hi; pos += 4 {
+		x := *(*uint64)(unsafe.Add(base, uintptr(pos)*2)) ^ qb
+		x -= (x >> 1) & m1
+		x = (x & m2) + ((x >> 2) & m2)
+		x = (x + (x >> 4)) & m4
+		// Each byte now holds the popcount of its 8 bits (≤ 8); adding each lane's low
+		// byte to its high byte leaves the lane's popcount (≤ 16) in the high byte.
+		x += x << 8
+		// A lane fails when its popcount ≥ lim+1: add adds 0x80-(lim+1) to the high
+		// byte, setting bit 15. The low byte (≤ 16) never carries into it.
+		if pass := ^(x + add) & lanes; pass != 0 {
+			return pos, pass
+		}
+	}
+	return pos, 0
 }
 
 // flushCands reads the queued candidates' ids, then their hashes, then reports the
