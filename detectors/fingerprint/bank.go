@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -248,11 +249,12 @@ func (s *store) label(i int) string {
 
 // Builder accumulates entries and builds a Set. It is not safe for concurrent use.
 type Builder struct {
-	cfg    Config
-	banks  []bank
-	byName map[string]uint8
-	groups []group
-	gIndex map[group]uint16
+	cfg     Config
+	banks   []bank
+	byName  map[string]uint8
+	groups  []group
+	gIndex  map[string]uint16 // group key (see add) -> index in groups
+	gKeyBuf []byte
 
 	pdqHashes []pdq.Hash
 	pdqMeta   store
@@ -274,7 +276,7 @@ func NewBuilder(cfg Config) (*Builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Builder{cfg: cfg, banks: banks, byName: map[string]uint8{}, gIndex: map[group]uint16{},
+	b := &Builder{cfg: cfg, banks: banks, byName: map[string]uint8{}, gIndex: map[string]uint16{},
 		text: map[uint64]uint32{}, media: map[uint64]uint32{}}
 	for i, bk := range banks {
 		b.byName[bk.name] = uint8(i)
@@ -289,42 +291,52 @@ func (b *Builder) Add(e Entry) error {
 	if !ok {
 		return fmt.Errorf("unknown bank %q", e.Bank)
 	}
-	if e.Label == "" {
+	return add(b, e.Kind, e.PDQ, e.Key, bi, e.Label, e.Category, e.Source)
+}
+
+// add adds one entry of bank bi. It is generic so that ReadFrom can pass the fields of a
+// line as byte slices without converting each to a string (five allocations a line).
+func add[T string | []byte](b *Builder, kind Kind, h pdq.Hash, key uint64, bi uint8, label, category, source T) error {
+	if len(label) == 0 {
 		return errors.New("empty label")
 	}
-	g := group{bank: bi, category: e.Category, source: e.Source}
-	gi, ok := b.gIndex[g]
+	// The group key: bank, length of category, category, source (unambiguous). A map
+	// lookup with string(bytes) as the key does not allocate.
+	k := append(b.gKeyBuf[:0], bi)
+	k = binary.AppendUvarint(k, uint64(len(category)))
+	k = append(append(k, category...), source...)
+	b.gKeyBuf = k
+	gi, ok := b.gIndex[string(k)]
 	if !ok {
 		if len(b.groups) >= 1<<16 {
 			return errors.New("more than 65536 distinct (bank, category, source) combinations")
 		}
 		gi = uint16(len(b.groups))
-		b.groups = append(b.groups, g)
-		b.gIndex[g] = gi
+		b.groups = append(b.groups, group{bank: bi, category: string(category), source: string(source)})
+		b.gIndex[string(k)] = gi
 	}
-	put := func(s *store) {
-		s.group = append(s.group, gi)
-		s.labels = append(s.labels, e.Label...)
-		s.labelEnd = append(s.labelEnd, uint32(len(s.labels)))
-	}
-	switch e.Kind {
+	var st *store
+	switch kind {
 	case KindPDQ:
-		b.pdqHashes = append(b.pdqHashes, e.PDQ)
-		put(&b.pdqMeta)
+		b.pdqHashes = append(b.pdqHashes, h)
+		st = &b.pdqMeta
 	case KindText:
-		b.textNext = append(b.textNext, b.text[e.Key])
-		put(&b.textMeta)
-		b.text[e.Key] = uint32(len(b.textNext))
+		b.textNext = append(b.textNext, b.text[key])
+		b.text[key] = uint32(len(b.textNext))
+		st = &b.textMeta
 	case KindSHA256:
-		b.mediaNext = append(b.mediaNext, b.media[e.Key])
-		put(&b.mediaMeta)
-		b.media[e.Key] = uint32(len(b.mediaNext))
+		b.mediaNext = append(b.mediaNext, b.media[key])
+		b.media[key] = uint32(len(b.mediaNext))
+		st = &b.mediaMeta
 	case KindSimHash:
-		b.simKeys = append(b.simKeys, e.Key)
-		put(&b.simMeta)
+		b.simKeys = append(b.simKeys, key)
+		st = &b.simMeta
 	default:
-		return fmt.Errorf("unknown entry kind %d", e.Kind)
+		return fmt.Errorf("unknown entry kind %d", kind)
 	}
+	st.group = append(st.group, gi)
+	st.labels = append(st.labels, label...)
+	st.labelEnd = append(st.labelEnd, uint32(len(st.labels)))
 	if len(b.pdqMeta.labels) > 1<<32-1 || len(b.textMeta.labels) > 1<<32-1 {
 		return errors.New("label arena over 4 GiB")
 	}
@@ -434,12 +446,65 @@ func (b *Builder) addLine(line []byte) error {
 			return fmt.Errorf("field %d is not valid UTF-8", i+1)
 		}
 	}
-	kind, h, key, err := ParseHash(string(f[0]))
-	if err != nil {
-		return err
+	var (
+		kind Kind
+		h    pdq.Hash
+		key  uint64
+		ok   bool
+	)
+	if h, ok = parsePDQField(f[0]); ok {
+		kind = KindPDQ
+	} else {
+		var err error
+		// The string does not outlive the call: errors copy what they quote.
+		if kind, h, key, err = ParseHash(unsafe.String(unsafe.SliceData(f[0]), len(f[0]))); err != nil {
+			return err
+		}
 	}
-	return b.Add(Entry{Kind: kind, PDQ: h, Key: key, Bank: string(f[1]), Label: string(f[2]),
-		Category: string(f[3]), Source: string(f[4])})
+	bi, ok := b.byName[string(f[1])]
+	if !ok {
+		return fmt.Errorf("unknown bank %q", f[1])
+	}
+	return add(b, kind, h, key, bi, f[2], f[3], f[4])
+}
+
+// hexVal maps an ASCII hex digit to its value and every other byte to 0xff.
+var hexVal = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i := byte(0); i < 10; i++ {
+		t['0'+i] = i
+	}
+	for i := byte(0); i < 6; i++ {
+		t['a'+i], t['A'+i] = 10+i, 10+i
+	}
+	return t
+}()
+
+// parsePDQField is the fast path of ParseHash for the common PDQ field ("pdq:" + 64 hex
+// digits, or 64 bare hex digits), with the same result as pdq.ParseHex. It reports false
+// for anything else, which ParseHash then parses or explains.
+func parsePDQField(f []byte) (pdq.Hash, bool) {
+	if len(f) == 4+pdq.HexLen && string(f[:4]) == "pdq:" {
+		f = f[4:]
+	}
+	if len(f) != pdq.HexLen {
+		return pdq.Hash{}, false
+	}
+	var h pdq.Hash
+	bad := byte(0)
+	for w := 0; w < 4; w++ {
+		part := f[(3-w)*16 : (4-w)*16]
+		var v uint64
+		for _, c := range part {
+			d := hexVal[c]
+			bad |= d
+			v = v<<4 | uint64(d&0xf)
+		}
+		h[w] = v
+	}
+	return h, bad&0xf0 == 0
 }
 
 // Build returns the Set, or every recorded parse error joined (and no Set).

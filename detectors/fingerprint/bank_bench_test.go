@@ -40,12 +40,13 @@ func BenchmarkLoadBank(b *testing.B) {
 	for b.Loop() {
 		set = nil
 		runtime.GC()
-		start := time.Now()
+		start, cpu := time.Now(), processCPU()
 		set, err = LoadFiles(DefaultConfig(), path)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(time.Since(start).Seconds(), "load-s")
+		b.ReportMetric(float64(processCPU()-cpu)/1e9, "load-cpu-s")
 	}
 	b.StopTimer()
 	var before, after runtime.MemStats

@@ -25,6 +25,16 @@ func threadCPU() int64 {
 	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
+// processCPU returns the CPU time of the whole process (all threads: building an index
+// uses several goroutines, and the garbage collector runs on its own).
+func processCPU() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
 func startCPU() cpuClock {
 	runtime.LockOSThread()
 	return cpuClock{start: threadCPU()}

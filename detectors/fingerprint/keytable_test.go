@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/aigcwatch/aigcwatch/detectors/fingerprint/pdq"
 )
 
 // chainOf is the reference: the entries of key k in the order MatchTextKey reports them
@@ -131,5 +134,78 @@ func TestExactDuplicates(t *testing.T) {
 	s.MatchTextKey(7, func(Match) bool { n++; return false })
 	if n != 1 {
 		t.Errorf("fn called %d times after returning false", n)
+	}
+}
+
+// FuzzPDQField holds the bank reader's fast PDQ field parser equal to ParseHash.
+func FuzzPDQField(f *testing.F) {
+	f.Add("pdq:d8f8f0cce0f4a84f0e370a22028f67f0b36e2ed596623e1d33e6b39c4e9c9b22")
+	f.Add("D8F8F0CCE0F4A84F0E370A22028F67F0B36E2ED596623E1D33E6B39C4E9C9B22")
+	f.Add("pdq:d8f8f0cce0f4a84f0e370a22028f67f0b36e2ed596623e1d33e6b39c4e9c9b2g")
+	f.Add("sha256:d8f8f0cce0f4a84f0e370a22028f67f0b36e2ed596623e1d33e6b39c4e9c9b22")
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := parsePDQField([]byte(s))
+		kind, h, _, err := ParseHash(s)
+		slow := err == nil && kind == KindPDQ
+		if ok != slow || (ok && fast != h) {
+			t.Fatalf("%q: fast %v %v, ParseHash %v %v %v", s, fast, ok, kind, h, err)
+		}
+	})
+}
+
+// TestReadFromEqualsAdd: a bank read from a file and the same entries given to Add
+// build Sets that report the same matches.
+func TestReadFromEqualsAdd(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	banks := []string{"known_deepfake", "known_illegal", "protected_original", "allow"}
+	var file strings.Builder
+	bl, _ := NewBuilder(DefaultConfig())
+	var hashes []pdq.Hash
+	for i := 0; i < 5000; i++ {
+		h := pdq.Hash{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}
+		hashes = append(hashes, h)
+		e := Entry{Kind: KindPDQ, PDQ: h, Bank: banks[i%4], Label: fmt.Sprint("e", i), Category: fmt.Sprint("c", i%3), Source: []string{"", "s1"}[i%2]}
+		if i%5 == 0 {
+			e = Entry{Kind: KindText, Key: uint64(i % 50), Bank: banks[i%4], Label: fmt.Sprint("t", i), Category: "x\x00y"[:i%4]}
+			fmt.Fprintf(&file, "text:%016x\t%s\t%s\t%s\t%s\n", e.Key, e.Bank, e.Label, e.Category, e.Source)
+		} else if i%2 == 0 {
+			fmt.Fprintf(&file, "pdq:%s\t%s\t%s\t%s\t%s\n", h, e.Bank, e.Label, e.Category, e.Source)
+		} else {
+			fmt.Fprintf(&file, "%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(h.String()), e.Bank, e.Label, e.Category, e.Source)
+		}
+		if err := bl.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fromAdd, err := bl.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, _ := NewBuilder(DefaultConfig())
+	if err := rb.ReadFrom("bank.tsv", strings.NewReader(file.String())); err != nil {
+		t.Fatal(err)
+	}
+	fromFile, err := rb.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	collect := func(s *Set, q pdq.Hash, k uint64) []Match {
+		var out []Match
+		s.MatchPDQ(q, func(m Match) bool { out = append(out, m); return true })
+		s.MatchTextKey(k, func(m Match) bool { out = append(out, m); return true })
+		return out
+	}
+	n := 0
+	for i := 0; i < 500; i++ {
+		q := hashes[r.IntN(len(hashes))]
+		q[0] ^= 1 << r.IntN(64)
+		a, b := collect(fromAdd, q, uint64(i%60)), collect(fromFile, q, uint64(i%60))
+		if !slices.Equal(a, b) {
+			t.Fatalf("query %d: Add %v, file %v", i, a, b)
+		}
+		n += len(a)
+	}
+	if n == 0 {
+		t.Fatal("nothing matched: the comparison is vacuous")
 	}
 }
