@@ -131,15 +131,17 @@ func (s *Set) Scan(text, jurisdiction string, sc *Scratch) []Hit {
 		if g.m == nil {
 			continue
 		}
+		scanned := text
 		if g.norm != nil {
-			// Normalisation fused with matching: the matcher walks the normalised
-			// runes and reports original offsets.
-			sc.matches = g.m.findRunes(g.norm.Runes(&sc.buf, text), sc.matches[:0])
-		} else {
-			sc.matches = g.m.FindAll(text, Overlapping, sc.matches[:0])
+			g.norm.Normalize(&sc.buf, text)
+			scanned = unsafeString(sc.buf.Out)
 		}
+		sc.matches = g.m.FindAll(scanned, Overlapping, sc.matches[:0])
 		for _, mt := range sc.matches {
 			start, end := mt.Start, mt.End
+			if g.norm != nil {
+				start, end = sc.buf.Span(start, end)
+			}
 			for _, ei := range g.patEntries[g.patOff[mt.ID]:g.patOff[mt.ID+1]] {
 				e := &s.entries[ei]
 				h := Hit{Entry: ei, Start: start, End: end}

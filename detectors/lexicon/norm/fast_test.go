@@ -21,11 +21,27 @@ func checkAgainstReference(t *testing.T, o Options, text string) {
 	if string(b.Out) != string(rb.Out) {
 		t.Fatalf("%v %q: out %q, reference %q", o, text, b.Out, rb.Out)
 	}
-	for i := range b.Out {
-		s, e := b.Span(i, i+1)
-		rs, re := rb.Span(i, i+1)
+	// Every character, then every range of up to 4 characters ending at each
+	// boundary, backwards (Span's look-up hint moves both ways).
+	var bounds []int
+	for i := range string(b.Out) {
+		bounds = append(bounds, i)
+	}
+	bounds = append(bounds, len(b.Out))
+	for k := 0; k+1 < len(bounds); k++ {
+		s, e := b.Span(bounds[k], bounds[k+1])
+		rs, re := rb.Span(bounds[k], bounds[k+1])
 		if s != rs || e != re {
-			t.Fatalf("%v %q: byte %d span [%d,%d), reference [%d,%d)", o, text, i, s, e, rs, re)
+			t.Fatalf("%v %q: character at byte %d span [%d,%d), reference [%d,%d)", o, text, bounds[k], s, e, rs, re)
+		}
+	}
+	for l := len(bounds) - 1; l > 0; l-- {
+		for k := max(0, l-4); k < l; k++ {
+			s, e := b.Span(bounds[k], bounds[l])
+			rs, re := rb.Span(bounds[k], bounds[l])
+			if s != rs || e != re {
+				t.Fatalf("%v %q: bytes [%d,%d) span [%d,%d), reference [%d,%d)", o, text, bounds[k], bounds[l], s, e, rs, re)
+			}
 		}
 	}
 	var enc []byte
@@ -48,7 +64,8 @@ func checkAgainstReference(t *testing.T, o Options, text string) {
 var refAlphabet = []string{"a", "B", "e", " ", ".", "*", "中", "國", "国", "人", "\u0301", "\u0308", "\u3099",
 	"Ａ", "ｶ", "\uF900", "\u2F00", "\u1100", "\u1161", "\u200b", "\ufeff", "а", "Ω", "ß", "\xff", "\xe4\xb8",
 	"，", "\n", "ﬁ", "①", "\U0001D41B", "一", "\u9FFF", "\uA000", "\u4DFF", "\uFF9E", "가", "\u11A8", "\u212B",
-	"\u0344", "\u00A0", "²", "。", "\u0CD5", "\u0CBF", "\u0B47", "\u0B3E", "\u00AD", "\uFA6C"}
+	"\u0344", "\u00A0", "²", "。", "\u0CD5", "\u0CBF", "\u0B47", "\u0B3E", "\u00AD", "\uFA6C", "\uFFC6", "\uFFA1",
+	"\uFFCB", "\u3164", "\u11A8", "\uAC01"}
 
 func randText(r *rand.Rand, n int) string {
 	var sb strings.Builder

@@ -11,6 +11,7 @@
 package norm
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -146,7 +147,9 @@ func New(o Options) *Normalizer {
 	if o.MaxRun <= 0 {
 		o.MaxRun = 1
 	}
-	bmp.build()
+	if o.NFKC {
+		bmp.build()
+	}
 	return &Normalizer{o: o}
 }
 
@@ -154,16 +157,27 @@ func New(o Options) *Normalizer {
 func (n *Normalizer) Options() Options { return n.o }
 
 // Buffer holds a normalised text and its map back to the original. Reuse one per
-// goroutine: Normalize and Runes allocate only when the buffer must grow.
+// goroutine (it is not safe for concurrent use, Span included): Normalize and Runes
+// allocate only when the buffer must grow.
 type Buffer struct {
 	// Out is the normalised text (written by Normalize, not by Runes).
 	Out []byte
-	// start[i] and end[i] are the original span of the character that produced
-	// output byte i.
-	start, end []int32
-	runes      []Rune // characters before the context-dependent steps
-	fin        []Rune // the normalised characters
-	it         unorm.Iter
+	// segs maps Out back to the original text, one entry per run of output: a
+	// linear run (end < 0) copies characters of the same byte length one to one,
+	// byte out+k coming from byte start+k; any other character gets its own entry
+	// (all its bytes come from [start, end)).
+	segs   []seg
+	linEnd int32  // original offset that extends the last linear run; -1 when none
+	hint   int    // segs index of the last Span look-up
+	runes  []Rune // characters before the context-dependent steps
+	fin    []Rune // the normalised characters (Runes)
+	seg    []rune // one NFKC segment's output
+	it     unorm.Iter
+	sep    sepState
+}
+
+type seg struct {
+	out, start, end int32
 }
 
 // Rune is one character of normalised text and the original bytes
@@ -174,9 +188,62 @@ type Rune struct {
 }
 
 // Span maps the byte range [s, e) of b.Out to the range of the original text it
-// came from. It requires 0 <= s < e <= len(b.Out).
+// came from. It requires 0 <= s < e <= len(b.Out). A range on character
+// boundaries of Out maps to whole characters of the original; a byte inside a
+// character that was copied unchanged maps to the same byte of the original.
+// Look-ups in increasing order of e are fastest.
 func (b *Buffer) Span(s, e int) (int, int) {
-	return int(b.start[s]), int(b.end[e-1])
+	j := b.seek(int32(e - 1))
+	g := b.segs[j]
+	end := g.end
+	if end < 0 {
+		end = g.start + int32(e) - g.out
+	}
+	i := b.seek(int32(s))
+	g = b.segs[i]
+	start := g.start
+	if g.end < 0 {
+		start += int32(s) - g.out
+	}
+	b.hint = j
+	return int(start), int(end)
+}
+
+// seek returns the index of the last seg starting at or before output byte p.
+func (b *Buffer) seek(p int32) int {
+	segs := b.segs
+	h := min(b.hint, len(segs)-1)
+	if segs[h].out > p {
+		if h > 0 && segs[h-1].out <= p {
+			return h - 1
+		}
+		lo, hi := 0, h // segs[lo].out <= p < segs[hi].out
+		for hi-lo > 1 {
+			m := int(uint(lo+hi) >> 1)
+			if segs[m].out <= p {
+				lo = m
+			} else {
+				hi = m
+			}
+		}
+		return lo
+	}
+	for k := 0; k < 4; k++ {
+		if h+1 >= len(segs) || segs[h+1].out > p {
+			return h
+		}
+		h++
+	}
+	lo, hi := h, len(segs) // segs[lo].out <= p, segs[hi].out > p or hi == len
+	for hi-lo > 1 {
+		m := int(uint(lo+hi) >> 1)
+		if segs[m].out <= p {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return lo
 }
 
 // String returns the normalised form of s (for terms; not for the hot path).
@@ -189,30 +256,135 @@ func (n *Normalizer) String(s string) string {
 // Normalize writes the normalised form of text into b.Out, replacing its contents,
 // with the map back to the original that Span reads.
 func (n *Normalizer) Normalize(b *Buffer, text string) {
-	rs := n.Runes(b, text)
 	b.Out = b.Out[:0]
-	b.start = b.start[:0]
-	b.end = b.end[:0]
-	for _, r := range rs {
-		if r.R < utf8.RuneSelf {
-			b.Out = append(b.Out, byte(r.R))
-			b.start = append(b.start, r.Start)
-			b.end = append(b.end, r.End)
-			continue
+	b.segs = b.segs[:0]
+	b.linEnd = -1
+	b.hint = 0
+	if n.o.Squash {
+		// Squashing looks back across separators; use the two-stage path.
+		for _, r := range n.Runes(b, text) {
+			b.write(r.R, r.Start, r.End)
 		}
-		b.Out = utf8.AppendRune(b.Out, r.R)
-		for len(b.start) < len(b.Out) {
-			b.start = append(b.start, r.Start)
-			b.end = append(b.end, r.End)
+		return
+	}
+	b.sep = sepState{}
+	n.collect(b, text, true)
+	if n.o.Separators {
+		n.sepFlush(b)
+	}
+}
+
+// write appends r, from the original text[start:end], to Out and its map.
+func (b *Buffer) write(r rune, start, end int32) {
+	if r < utf8.RuneSelf && end-start == 1 && start == b.linEnd {
+		b.Out = append(b.Out, byte(r))
+		b.linEnd = end
+		return
+	}
+	if utf8.RuneLen(r) == int(end-start) {
+		if start != b.linEnd {
+			b.segs = append(b.segs, seg{int32(len(b.Out)), start, -1})
+		}
+		b.linEnd = end
+	} else {
+		b.segs = append(b.segs, seg{int32(len(b.Out)), start, end})
+		b.linEnd = -1
+	}
+	b.Out = utf8.AppendRune(b.Out, r)
+}
+
+// sepState is the separators step run as a stream: a run of non-word characters
+// is held back until the word characters after it (up to MaxRun+1) show whether it
+// is glued away, collapsed to one space or kept.
+type sepState struct {
+	left     int  // word characters written since the last run (0: none before it)
+	lastWord rune // the last word character written
+	pending  bool // a run of separators is held in b.runes
+	right    int  // word characters after the run, held in b.fin
+	punct    bool // the run holds clause punctuation
+	space    bool // the run is all white space
+}
+
+// emit feeds one character, after the per-character steps, to the separators
+// step (or straight to Out when it is off).
+func (n *Normalizer) emit(b *Buffer, r rune, start, end int32) {
+	if !n.o.Separators {
+		b.write(r, start, end)
+		return
+	}
+	st := &b.sep
+	if isWord(r) {
+		switch {
+		case !st.pending:
+			b.write(r, start, end)
+			st.left++
+			st.lastWord = r
+		default:
+			b.fin = append(b.fin, Rune{r, start, end})
+			st.right++
+			if st.right > n.o.MaxRun {
+				n.sepFlush(b)
+			}
+		}
+		return
+	}
+	if st.pending && st.right > 0 {
+		n.sepFlush(b)
+	}
+	if !st.pending {
+		st.pending = true
+		st.right = 0
+		st.punct = false
+		st.space = true
+		b.runes = b.runes[:0]
+		b.fin = b.fin[:0]
+	}
+	b.runes = append(b.runes, Rune{r, start, end})
+	if st.space && !unicode.IsSpace(r) {
+		st.space = false
+	}
+	if !st.punct && (r < utf8.RuneSelf && asciiPunct[r] || r >= utf8.RuneSelf && strings.ContainsRune(clausePunct, r)) {
+		st.punct = true
+	}
+}
+
+// sepFlush decides the pending run of separators (when there is one) and writes
+// it and the word characters held after it.
+func (n *Normalizer) sepFlush(b *Buffer) {
+	st := &b.sep
+	if !st.pending {
+		return
+	}
+	run := b.runes
+	maxRun := n.o.MaxRun
+	glue := st.left > 0 && st.right > 0 && len(run) <= n.o.MaxSeparators &&
+		(st.left <= maxRun && st.right <= maxRun ||
+			!st.punct && hanLike(st.lastWord) && hanLike(b.fin[0].R))
+	switch {
+	case glue:
+	case st.space:
+		b.write(' ', run[0].Start, run[len(run)-1].End)
+	default:
+		for _, r := range run {
+			b.write(r.R, r.Start, r.End)
 		}
 	}
+	for _, r := range b.fin {
+		b.write(r.R, r.Start, r.End)
+		st.lastWord = r.R
+	}
+	st.left = st.right
+	st.pending = false
+	st.right = 0
+	b.runes = b.runes[:0]
+	b.fin = b.fin[:0]
 }
 
 // Runes normalises text and returns its characters, each with its original span;
 // utf8 encoding them gives Normalize's Out. The slice lives in b until b's next
 // use. Matching on runes this way skips encoding the text and the per-byte map.
 func (n *Normalizer) Runes(b *Buffer, text string) []Rune {
-	n.collect(b, text)
+	n.collect(b, text, false)
 	n.finish(b)
 	return b.fin
 }
@@ -244,7 +416,7 @@ func safeAt(text string, i int) bool {
 // bmpTable holds, for every character below U+10000, whether it has an NFKC
 // boundary before it (bmpBoundary) and, when its NFKC form is a single character
 // that can stand alone, that character (bmpSimple + the low 16 bits). Built once,
-// at the first New with NFKC on (about 20 ms).
+// at the first New with NFKC on (about 0.1 s).
 type bmpTable struct {
 	once sync.Once
 	info []uint32
@@ -265,8 +437,12 @@ func (t *bmpTable) build() {
 			if r >= 0xD800 && r <= 0xDFFF {
 				continue
 			}
+			if r < utf8.RuneSelf || isHan(r) {
+				info[r] = bmpBoundary | bmpSimple | uint32(r) // the fast paths' own cases
+				continue
+			}
 			s := buf[:utf8.EncodeRune(buf[:], r)]
-			if !unorm.NFKC.Properties(s).BoundaryBefore() {
+			if !unorm.NFKC.Properties(s).BoundaryBefore() || !segmentStartsAt(s) {
 				continue
 			}
 			info[r] = bmpBoundary
@@ -279,9 +455,40 @@ func (t *bmpTable) build() {
 	})
 }
 
+// boundaryLefts are characters put before a candidate for bmpBoundary: plain
+// letters, a digit, an ideograph, Hangul jamo and syllables (which compose
+// algorithmically), and characters that compose with a following vowel sign.
+var boundaryLefts = []string{"a", "0", "e", "中", "\u1100", "\u1161", "\uAC00", "\uAC01", "\u0B47", "\u0CBF", "\u0DD9", "\u3046", "\u0301"}
+
+// segmentStartsAt reports whether the NFKC iterator, as Normalize runs it, starts
+// a new segment at s whatever comes before it (of boundaryLefts): the property
+// x/text's own tables do not always give (a half-width Hangul letter reports a
+// boundary before it, yet the iterator joins it to what precedes it).
+func segmentStartsAt(s []byte) bool {
+	var it unorm.Iter
+	for _, left := range boundaryLefts {
+		t := left + string(s) + "a"
+		if unorm.NFKC.QuickSpanString(t) >= len(left) {
+			continue
+		}
+		it.InitString(unorm.NFKC, t)
+		for !it.Done() {
+			it.Next()
+			if it.Pos() > 0 {
+				break
+			}
+		}
+		if it.Pos() != len(left) {
+			return false
+		}
+	}
+	return true
+}
+
 // collect runs the per-character steps (NFKC, case folding, format removal,
-// homoglyphs, traditional → simplified) into b.runes.
-func (n *Normalizer) collect(b *Buffer, text string) {
+// homoglyphs, traditional → simplified): into b.runes, or when stream is set
+// through emit (the separators step) into Out.
+func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 	b.runes = b.runes[:0]
 	o := &n.o
 	if o.NFKC {
@@ -291,14 +498,26 @@ func (n *Normalizer) collect(b *Buffer, text string) {
 	if o.CaseFold {
 		lower = &asciiLower
 	}
+	sep := o.Separators
+	st := &b.sep
 	i := 0
 	spanEnd := 0 // text[i:spanEnd] is known to be NFKC already
 	for i < len(text) {
 		c := text[i]
 		if c < utf8.RuneSelf {
+			if stream && (!sep || !st.pending) {
+				if k := n.asciiRun(b, text, i, lower); k > i {
+					i = k
+					continue
+				}
+			}
 			// ASCII before a safe character is NFKC-stable; only case folding applies.
 			if !o.NFKC || safeAt(text, i+1) {
-				b.runes = append(b.runes, Rune{rune(lower[c]), int32(i), int32(i + 1)})
+				if stream {
+					n.emit(b, rune(lower[c]), int32(i), int32(i+1))
+				} else {
+					b.runes = append(b.runes, Rune{rune(lower[c]), int32(i), int32(i + 1)})
+				}
 				i++
 				continue
 			}
@@ -313,14 +532,28 @@ func (n *Normalizer) collect(b *Buffer, text string) {
 						r = to
 					}
 				}
-				b.runes = append(b.runes, Rune{r, int32(i), int32(i + 3)})
+				switch {
+				case !stream:
+					b.runes = append(b.runes, Rune{r, int32(i), int32(i + 3)})
+				case !sep || !st.pending:
+					// Simplified and traditional ideographs are both 3 bytes.
+					if int32(i) != b.linEnd {
+						b.segs = append(b.segs, seg{int32(len(b.Out)), int32(i), -1})
+					}
+					b.Out = append(b.Out, byte(0xE0|r>>12), byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F))
+					b.linEnd = int32(i + 3)
+					st.left++
+					st.lastWord = r
+				default:
+					n.emit(b, r, int32(i), int32(i+3))
+				}
 				i += 3
 				continue
 			}
 		}
 		if !o.NFKC {
 			r, w := utf8.DecodeRuneInString(text[i:])
-			n.add(b, r, i, i+w)
+			n.add(b, r, i, i+w, stream)
 			i += w
 			continue
 		}
@@ -331,7 +564,7 @@ func (n *Normalizer) collect(b *Buffer, text string) {
 			r, w := utf8.DecodeRuneInString(text[i:])
 			if w > 1 {
 				if v := bmp.info[r]; v&bmpSimple != 0 && safeAt(text, i+w) {
-					n.add(b, rune(v&0xFFFF), i, i+w)
+					n.add(b, rune(v&0xFFFF), i, i+w, stream)
 					i += w
 					continue
 				}
@@ -342,7 +575,7 @@ func (n *Normalizer) collect(b *Buffer, text string) {
 		}
 		if i < spanEnd {
 			r, w := utf8.DecodeRuneInString(text[i:])
-			n.add(b, r, i, i+w)
+			n.add(b, r, i, i+w, stream)
 			i += w
 			continue
 		}
@@ -350,22 +583,133 @@ func (n *Normalizer) collect(b *Buffer, text string) {
 		// iterator may hand out a long decomposition in pieces before it advances.
 		it := &b.it
 		it.InitString(unorm.NFKC, text[i:])
-		first := len(b.runes)
+		b.seg = b.seg[:0]
 		for !it.Done() {
 			for _, r := range string(it.Next()) {
-				n.add(b, r, i, i)
+				b.seg = append(b.seg, r)
 			}
 			if it.Pos() > 0 {
 				break
 			}
 		}
 		w := max(it.Pos(), 1)
-		for k := first; k < len(b.runes); k++ {
-			b.runes[k].End = int32(i + w)
+		for _, r := range b.seg {
+			n.add(b, r, i, i+w, stream)
 		}
 		i += w
 	}
 }
+
+// asciiRun writes the ASCII text from text[i] on straight to Out, as far as no
+// step needs more than case folding: word characters, and (with separators on)
+// runs of ASCII separators that cannot be glued, since the word before them is
+// longer than MaxRun and not Han, and are followed by an ASCII word character:
+// collapsed to one space when they are white space, else kept. It returns where it
+// stopped. Requires stream mode with no separator run pending.
+func (n *Normalizer) asciiRun(b *Buffer, text string, i int, lower *[utf8.RuneSelf]byte) int {
+	o := &n.o
+	sep := o.Separators
+	nfkc := o.NFKC
+	st := &b.sep
+	word := &asciiWord256
+	if !sep {
+		word = &ascii256
+	}
+	// Out grows by at most one byte per byte here.
+	out := slices.Grow(b.Out, len(text)-i)
+	w := len(out)
+	out = out[:cap(out)]
+	k := i
+	lin := b.linEnd // original offset continuing the current linear seg; -1 none
+	left := st.left
+	for k < len(text) {
+		// A run of word characters (of any ASCII without the separators step).
+		start := k
+		for k < len(text) {
+			c := text[k]
+			if !word[c] || nfkc && k+1 < len(text) && text[k+1] >= utf8.RuneSelf && !safeAt(text, k+1) {
+				break
+			}
+			out[w] = lower[c&0x7F]
+			w++
+			k++
+		}
+		if k > start {
+			if int32(start) != lin {
+				b.segs = append(b.segs, seg{int32(w - (k - start)), int32(start), -1})
+			}
+			lin = int32(k)
+			left += k - start
+		}
+		if !sep || k == len(text) || text[k] >= utf8.RuneSelf || word[text[k]] {
+			break
+		}
+		// A run of ASCII separators after a word: decided here when it cannot
+		// be glued and an ASCII word character follows.
+		if left <= o.MaxRun || st.lastWord >= 0x2E80 && k == i {
+			break // gluable, or the word before may be Han (not written here)
+		}
+		c := text[k]
+		m := k
+		space := true
+		for m < len(text) && text[m] < utf8.RuneSelf && !word[text[m]] {
+			space = space && asciiSpace[text[m]]
+			m++
+		}
+		if m == len(text) || text[m] >= utf8.RuneSelf {
+			break
+		}
+		switch {
+		case space && (m > k+1 || c != ' '):
+			b.segs = append(b.segs, seg{int32(w), int32(k), int32(m)})
+			out[w] = ' '
+			w++
+			lin = -1
+		default:
+			if int32(k) != lin {
+				b.segs = append(b.segs, seg{int32(w), int32(k), -1})
+			}
+			w += copy(out[w:], text[k:m])
+			lin = int32(m)
+		}
+		left = 0
+		k = m
+	}
+	b.Out = out[:w]
+	if k > i {
+		b.linEnd = lin
+		if sep {
+			st.left = left
+			if left > 0 {
+				st.lastWord = rune(lower[text[k-1]])
+			}
+		}
+	}
+	return k
+}
+
+// ascii256 and asciiWord256 flag ASCII bytes and ASCII word bytes.
+var ascii256, asciiWord256 = func() (a, w [256]bool) {
+	for c := range utf8.RuneSelf {
+		a[c] = true
+		w[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	return a, w
+}()
+
+var asciiSpace = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = unicode.IsSpace(rune(c))
+	}
+	return t
+}()
+
+var asciiPunct = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = strings.ContainsRune(clausePunct, rune(c))
+	}
+	return t
+}()
 
 var asciiWord = func() (t [utf8.RuneSelf]bool) {
 	for c := range t {
@@ -384,37 +728,40 @@ var asciiIdentity, asciiLower = func() (id, lo [utf8.RuneSelf]byte) {
 	return id, lo
 }()
 
-// add runs the per-character steps on r, from text[start:end].
-func (n *Normalizer) add(b *Buffer, r rune, start, end int) {
+// add runs the per-character steps on r, from text[start:end], and passes it on.
+func (n *Normalizer) add(b *Buffer, r rune, start, end int, stream bool) {
 	o := &n.o
 	if isHan(r) {
 		if o.Traditional {
 			r = t2s(r)
 		}
-		b.runes = append(b.runes, Rune{r, int32(start), int32(end)})
-		return
-	}
-	if r >= utf8.RuneSelf {
-		if o.StripFormat && isFormat(r) {
-			return
-		}
-		if o.Homoglyph {
-			r = homoglyph(r)
-		}
-		if o.Traditional {
-			r = t2s(r)
-		}
-	}
-	if o.CaseFold {
-		if r < utf8.RuneSelf {
-			if 'A' <= r && r <= 'Z' {
-				r += 'a' - 'A'
+	} else {
+		if r >= utf8.RuneSelf {
+			if o.StripFormat && isFormat(r) {
+				return
 			}
-		} else {
-			r = unicode.ToLower(r)
+			if o.Homoglyph {
+				r = homoglyph(r)
+			}
+			if o.Traditional {
+				r = t2s(r)
+			}
+		}
+		if o.CaseFold {
+			if r < utf8.RuneSelf {
+				if 'A' <= r && r <= 'Z' {
+					r += 'a' - 'A'
+				}
+			} else {
+				r = unicode.ToLower(r)
+			}
 		}
 	}
-	b.runes = append(b.runes, Rune{r, int32(start), int32(end)})
+	if stream {
+		n.emit(b, r, int32(start), int32(end))
+	} else {
+		b.runes = append(b.runes, Rune{r, int32(start), int32(end)})
+	}
 }
 
 // finish runs the context-dependent steps (separators, squash) from b.runes into
