@@ -15,18 +15,10 @@ const hugePage = 2 << 20
 // is also a TLB miss and a page walk, which costs as much as the cache miss itself. The
 // advice is a hint; when it is refused the slice is an ordinary one.
 func makeHuge[T any](n int) []T {
-	var zero T
-	size := uintptr(n) * unsafe.Sizeof(zero)
-	if size < 2*hugePage {
-		return make([]T, n)
-	}
-	// Over-allocate by one huge page so that the slice can start on a huge-page
-	// boundary: the kernel only uses huge pages for aligned 2 MiB ranges.
-	extra := int((hugePage + unsafe.Sizeof(zero) - 1) / unsafe.Sizeof(zero))
-	raw := make([]T, n+extra)
-	base := uintptr(unsafe.Pointer(unsafe.SliceData(raw)))
-	skip := int(((base+hugePage-1)&^(hugePage-1) - base) / unsafe.Sizeof(zero))
-	s := raw[skip : skip+n : skip+n]
+	s := make([]T, n)
+	// Large Go allocations start on a page boundary but not on a huge-page one; only the
+	// aligned interior is advised, which for the arrays that matter (tens of MiB and up)
+	// is nearly all of it, without over-allocating to align.
 	adviseHuge(s)
 	return s
 }
