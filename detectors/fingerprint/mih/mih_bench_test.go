@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/aigcwatch/aigcwatch/detectors/fingerprint/pdq"
@@ -26,7 +27,11 @@ func bank(b *testing.B, kind string) *benchBank {
 	if bb, ok := benchBanks[key]; ok {
 		return bb
 	}
-	clear(benchBanks) // one big bank at a time
+	for k := range benchBanks { // keep the random and the clustered bank of one size
+		if !strings.HasSuffix(k, fmt.Sprintf("/%d", *benchN)) {
+			delete(benchBanks, k)
+		}
+	}
 	runtime.GC()
 	r := rand.New(rand.NewPCG(42, uint64(len(kind))))
 	var hashes []pdq.Hash
