@@ -10,6 +10,7 @@ package incident
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -77,13 +78,17 @@ type RuleRef struct {
 	Title string `json:"title"`
 }
 
-// ID is the deterministic event id for a record and a rule.
+// ID is the deterministic event id for a record and a rule: the first 16 bytes of
+// sha256("aigcwatch/incident/v1", then each of record id and rule id prefixed with its
+// length as a uvarint), in hex. Length prefixes keep it injective for any strings.
 func ID(recordID, ruleID string) string {
 	h := sha256.New()
-	h.Write([]byte("aigcwatch/incident/v1\x00"))
-	h.Write([]byte(recordID))
-	h.Write([]byte{0})
-	h.Write([]byte(ruleID))
+	h.Write([]byte("aigcwatch/incident/v1"))
+	var n [binary.MaxVarintLen64]byte
+	for _, s := range [...]string{recordID, ruleID} {
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+		h.Write([]byte(s))
+	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
