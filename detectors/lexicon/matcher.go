@@ -8,8 +8,6 @@ import (
 	"slices"
 	"unicode/utf8"
 	"unsafe"
-
-	"github.com/aigcwatch/aigcwatch/detectors/lexicon/norm"
 )
 
 // MatchMode selects which occurrences a Matcher reports.
@@ -45,11 +43,24 @@ type node struct {
 }
 
 // edge is a slot of the open-addressing transition table: the child of state
-// parent on alphabet code code. An empty slot has parent -1.
+// parent on alphabet code code. An empty slot has parent -1. Once the automaton
+// is built, child carries hasOutput (the child has outputs) and mask is the
+// child's node mask, so that a scan reads the node array only on failure.
 type edge struct {
 	parent int32
 	code   uint32
 	child  int32
+	mask   uint32
+}
+
+// hasOutput is set in edge.child and rootEdge.child for states with outputs.
+const hasOutput = -1 << 31
+
+// rootEdge is the root's transition on one code: the child (0 = stay at the root)
+// with hasOutput, and the child's mask.
+type rootEdge struct {
+	child int32
+	mask  uint32
 }
 
 func codeBit(c uint32) uint32 { return 1 << ((c * 0x9E3779B1) >> 27) }
@@ -80,11 +91,10 @@ type Matcher struct {
 	edges    []edge
 	shift    uint // 64 - log2(len(edges))
 	outs     []output
-	rootNext []int32  // dense root transitions by code; 0 = stay at the root
-	bmp      []uint32 // rune -> code for runes below 0x10000; 0 = not in the alphabet
+	rootNext []rootEdge // dense root transitions by code
+	bmp      []uint32   // rune -> code for runes below 0x10000; 0 = not in the alphabet
 	astral   []astralCode
 	patLen   []int32 // pattern length in bytes
-	patRunes []int32 // pattern length in runes
 	nStates  int
 	alphabet int
 
@@ -107,7 +117,7 @@ func newMatcher(patterns []string, allowDFA bool) (*Matcher, error) {
 	if len(patterns) > 1<<30 {
 		return nil, fmt.Errorf("lexicon: too many patterns (%d)", len(patterns))
 	}
-	m := &Matcher{patLen: make([]int32, len(patterns)), patRunes: make([]int32, len(patterns))}
+	m := &Matcher{patLen: make([]int32, len(patterns))}
 
 	// Alphabet: each distinct rune gets a code, the most frequent the smallest, so
 	// the double array packs densely.
@@ -124,7 +134,6 @@ func newMatcher(patterns []string, allowDFA bool) (*Matcher, error) {
 		for _, r := range p {
 			freq[r]++
 			total++
-			m.patRunes[i]++
 		}
 	}
 	runes := make([]rune, 0, len(freq))
@@ -214,10 +223,10 @@ func newMatcher(patterns []string, allowDFA bool) (*Matcher, error) {
 	for i := range m.edges {
 		m.edges[i].parent = -1
 	}
-	m.rootNext = make([]int32, m.alphabet+1)
+	m.rootNext = make([]rootEdge, m.alphabet+1)
 	for _, e := range children {
 		if e.parent == 0 {
-			m.rootNext[e.code] = e.child
+			m.rootNext[e.code].child = e.child
 			continue
 		}
 		h := m.hash(e.parent, e.code)
@@ -252,6 +261,24 @@ func newMatcher(patterns []string, allowDFA bool) (*Matcher, error) {
 				o = m.outs[o].next
 			}
 			m.outs[o].next = fo
+		}
+	}
+	// Now that output chains are complete, give each transition its target's
+	// output flag and mask.
+	for i := range m.edges {
+		if e := &m.edges[i]; e.parent >= 0 {
+			e.mask = m.nodes[e.child].mask
+			if m.nodes[e.child].out >= 0 {
+				e.child |= hasOutput
+			}
+		}
+	}
+	for c := range m.rootNext {
+		if e := &m.rootNext[c]; e.child > 0 {
+			e.mask = m.nodes[e.child].mask
+			if m.nodes[e.child].out >= 0 {
+				e.child |= hasOutput
+			}
 		}
 	}
 	m.nodes = slices.Clip(m.nodes)
@@ -351,7 +378,7 @@ func (m *Matcher) hash(parent int32, code uint32) uint {
 // step returns the child of s on code c, or 0 when there is none.
 func (m *Matcher) step(s int32, c uint32) int32 {
 	if s == 0 {
-		return m.rootNext[c]
+		return m.rootNext[c].child &^ hasOutput
 	}
 	if m.nodes[s].mask&codeBit(c) == 0 {
 		return 0
@@ -360,7 +387,7 @@ func (m *Matcher) step(s int32, c uint32) int32 {
 	for h := m.hash(s, c); ; h = (h + 1) & mask {
 		e := &m.edges[h]
 		if e.parent == s && e.code == c {
-			return e.child
+			return e.child &^ hasOutput
 		}
 		if e.parent < 0 {
 			return 0
@@ -391,8 +418,8 @@ func (m *Matcher) States() int { return m.nStates }
 // SizeBytes returns the memory held by the automaton's arrays.
 func (m *Matcher) SizeBytes() int {
 	return len(m.nodes)*int(unsafe.Sizeof(node{})) + len(m.edges)*int(unsafe.Sizeof(edge{})) + len(m.dfa)*4 +
-		len(m.outs)*8 + len(m.rootNext)*4 +
-		len(m.bmp)*4 + len(m.astral)*8 + len(m.patLen)*4 + len(m.patRunes)*4
+		len(m.outs)*8 + len(m.rootNext)*8 +
+		len(m.bmp)*4 + len(m.astral)*8 + len(m.patLen)*4
 }
 
 // FindAllBytes is FindAll on a byte slice, without copying it.
@@ -432,6 +459,7 @@ func (m *Matcher) scanLimit(text string, dst []Match, stopAtFirst bool) []Match 
 	rootNext := m.rootNext
 	patLen := m.patLen
 	s := int32(0)
+	smask := uint32(0) // nodes[s].mask
 	n := len(text)
 	for i := 0; i < n; {
 		b := text[i]
@@ -469,17 +497,19 @@ func (m *Matcher) scanLimit(text string, dst []Match, stopAtFirst bool) []Match 
 			continue
 		}
 		bit := codeBit(c)
+		var t int32 // the next state, with hasOutput
 	transition:
 		for {
 			if s == 0 {
-				s = rootNext[c]
+				e := &rootNext[c]
+				t, smask = e.child, e.mask
 				break
 			}
-			if nodes[s].mask&bit != 0 {
+			if smask&bit != 0 {
 				for h := m.hash(s, c); ; h = (h + 1) & emask {
 					e := &edges[h]
 					if e.parent == s && e.code == c {
-						s = e.child
+						t, smask = e.child, e.mask
 						break transition
 					}
 					if e.parent < 0 {
@@ -488,8 +518,10 @@ func (m *Matcher) scanLimit(text string, dst []Match, stopAtFirst bool) []Match 
 				}
 			}
 			s = nodes[s].fail
+			smask = nodes[s].mask
 		}
-		if s == 0 {
+		s = t &^ hasOutput
+		if t >= 0 {
 			continue
 		}
 		for o := nodes[s].out; o >= 0; o = outs[o].next {
@@ -529,94 +561,4 @@ func leftmostLongest(dst []Match, first int) []Match {
 		}
 	}
 	return dst[:first+k]
-}
-
-// findRunes appends to dst every occurrence (overlaps included) of the patterns in
-// the normalised text rs, with offsets into the original text that rs maps to: a
-// match of runes rs[k:l] spans rs[k].Start to rs[l-1].End. It is FindAll fused with
-// normalisation: the text is matched rune by rune as the normaliser produced it,
-// never encoded to UTF-8, and the map back needs one entry per rune.
-func (m *Matcher) findRunes(rs []norm.Rune, dst []Match) []Match {
-	if m.dfa != nil {
-		return m.findRunesDFA(rs, dst)
-	}
-	nodes := m.nodes
-	edges := m.edges
-	emask := uint(len(edges) - 1)
-	outs := m.outs
-	bmp := m.bmp[:0x10000]
-	rootNext := m.rootNext
-	patRunes := m.patRunes
-	s := int32(0)
-	for k := range rs {
-		r := rs[k].R
-		var c uint32
-		if uint32(r) < 0x10000 {
-			c = bmp[r]
-		} else {
-			c = m.code(r)
-		}
-		if c == 0 {
-			s = 0
-			continue
-		}
-		bit := codeBit(c)
-	transition:
-		for {
-			if s == 0 {
-				s = rootNext[c]
-				break
-			}
-			if nodes[s].mask&bit != 0 {
-				for h := m.hash(s, c); ; h = (h + 1) & emask {
-					e := &edges[h]
-					if e.parent == s && e.code == c {
-						s = e.child
-						break transition
-					}
-					if e.parent < 0 {
-						break
-					}
-				}
-			}
-			s = nodes[s].fail
-		}
-		if s == 0 {
-			continue
-		}
-		for o := nodes[s].out; o >= 0; o = outs[o].next {
-			p := outs[o].pat
-			dst = append(dst, Match{Start: int(rs[k+1-int(patRunes[p])].Start), End: int(rs[k].End), ID: p})
-		}
-	}
-	return dst
-}
-
-// findRunesDFA is findRunes for automata with a full transition table.
-func (m *Matcher) findRunesDFA(rs []norm.Rune, dst []Match) []Match {
-	dfa := m.dfa
-	bmp := m.bmp[:0x10000]
-	stride := m.stride
-	patRunes := m.patRunes
-	s := int32(0)
-	for k := range rs {
-		r := rs[k].R
-		var c uint32
-		if uint32(r) < 0x10000 {
-			c = bmp[r]
-		} else {
-			c = m.code(r)
-		}
-		v := dfa[uint(s)+uint(c)]
-		if v >= 0 {
-			s = v
-			continue
-		}
-		s = ^v
-		for o := m.nodes[s/stride].out; o >= 0; o = m.outs[o].next {
-			p := m.outs[o].pat
-			dst = append(dst, Match{Start: int(rs[k+1-int(patRunes[p])].Start), End: int(rs[k].End), ID: p})
-		}
-	}
-	return dst
 }

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
-
-	"github.com/aigcwatch/aigcwatch/detectors/lexicon/norm"
 )
 
 // bruteForce finds every occurrence of every pattern by trying each position.
@@ -87,34 +85,6 @@ func checkMatcherWith(t *testing.T, m *Matcher, text string, patterns []string) 
 	}
 	if c := m.Contains(text); c != (len(want) > 0) {
 		t.Fatalf("Contains(%q) = %v, want %v", text, c, len(want) > 0)
-	}
-	checkRunes(t, m, text, patterns)
-}
-
-// checkRunes holds findRunes (the matcher fused with normalisation) to brute force:
-// the text's runes, each given a made-up original span (rune k came from bytes
-// [10k+1, 10k+7)), must yield the brute-force matches in the UTF-8 encoding of
-// those runes, mapped through the spans.
-func checkRunes(t *testing.T, m *Matcher, text string, patterns []string) {
-	t.Helper()
-	var rs []norm.Rune
-	var enc []byte
-	var runeAt []int // rune index of each byte of enc
-	for _, r := range text {
-		for range utf8.RuneLen(r) {
-			runeAt = append(runeAt, len(rs))
-		}
-		enc = utf8.AppendRune(enc, r)
-		k := int32(len(rs))
-		rs = append(rs, norm.Rune{R: r, Start: 10*k + 1, End: 10*k + 7})
-	}
-	var want []Match
-	for _, mt := range bruteForce(string(enc), patterns) {
-		want = append(want, Match{Start: int(rs[runeAt[mt.Start]].Start), End: int(rs[runeAt[mt.End-1]].End), ID: mt.ID})
-	}
-	got := sortMatches(m.findRunes(rs, nil))
-	if want = sortMatches(want); !slices.Equal(got, want) {
-		t.Fatalf("runes: text %q patterns %q (dfa %v):\n got %v\nwant %v", text, patterns, m.dfa != nil, got, want)
 	}
 }
 
