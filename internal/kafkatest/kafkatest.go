@@ -146,6 +146,16 @@ func Crash(t testing.TB) {
 // printed if the test failed. Start-up takes a few seconds and about 400 MB of memory.
 func Private(t testing.TB) *Server {
 	t.Helper()
+	s := newPrivate(t)
+	if _, err := s.run(upTimeout, "up"); err != nil {
+		unavailable(t, err)
+	}
+	return s
+}
+
+// newPrivate prepares a private broker without starting it.
+func newPrivate(t testing.TB) *Server {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("kafkatest: Kafka integration test skipped in -short mode")
 	}
@@ -182,9 +192,6 @@ func Private(t testing.TB) *Server {
 			t.Errorf("kafkatest: stopping private broker %s: %v", s.Addr, err)
 		}
 	})
-	if _, err := s.run(upTimeout, "up"); err != nil {
-		unavailable(t, err)
-	}
 	return s
 }
 

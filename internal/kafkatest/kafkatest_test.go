@@ -363,3 +363,31 @@ func TestPrivateBrokerLifecycle(t *testing.T) {
 		t.Errorf("status of a stopped broker: err %v, output %q; want exit code 3 and \"down: \"", err, out)
 	}
 }
+
+// TestConcurrentUp is what `go test ./...` does: several test binaries run `kafka.sh up` on the
+// same broker at once. All must succeed and exactly one broker process must run.
+func TestConcurrentUp(t *testing.T) {
+	t.Parallel()
+	s := newPrivate(t)
+	const n = 3
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := s.run(upTimeout, "up")
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	state := strings.TrimPrefix(s.env[2], "AIGCWATCH_KAFKA_STATE=")
+	out, _ := exec.Command("pgrep", "-f", "kafka[.]Kafka "+state+"/server.properties").Output()
+	if pids := strings.Fields(string(out)); len(pids) != 1 {
+		t.Fatalf("%d broker processes for %s after %d concurrent ups (%v), want 1", len(pids), state, n, pids)
+	}
+	topic := CreateTopic(t, s.Addr, "concurrent", 1)
+	want := produce(t, s.Addr, topic, 0, 5)
+	sameSet(t, consumeGroup(t, s.Addr, topic, Name(t, "group"), len(want)), want)
+}
