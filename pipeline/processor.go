@@ -86,8 +86,9 @@ func (p *Processor) now() time.Time {
 	return time.Now()
 }
 
-// Judge decodes raw and judges it. A malformed record is not an error: it comes back
-// as Judgement.Reject, for the dead-letter output. An error means the pipeline failed
+// Judge decodes raw and judges it. raw must not change until the next call (the decoded
+// record's strings alias it). A malformed record is not an error: it comes back as
+// Judgement.Reject, for the dead-letter output. An error means the pipeline failed
 // (an incident could not be encoded) and the record must not be acknowledged.
 func (w *Worker) Judge(ctx context.Context, raw []byte) (Judgement, error) {
 	start := time.Now()

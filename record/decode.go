@@ -93,7 +93,8 @@ func reject(reason, field string, off int64, format string, a ...any) *DecodeErr
 }
 
 // Decode parses one JSON record from data into r, which it overwrites, and validates it.
-// It does not retain data. A rejected record yields a *DecodeError.
+// Strings in r may alias data (zero-copy decoding): data must not change while r is in
+// use. A rejected record yields a *DecodeError.
 func Decode(data []byte, lim Limits, r *Record) error {
 	lim = lim.withDefaults()
 	if len(data) > lim.MaxRecordBytes {
@@ -109,7 +110,7 @@ func Decode(data []byte, lim Limits, r *Record) error {
 	*r = Record{}
 	// Field names match exactly (snake_case): "Modality" or "ID" are unknown fields, not
 	// aliases that could overwrite "id".
-	rest, err := fastjson.Parse(data, r, fastjson.DontMatchCaseInsensitiveStructFields)
+	rest, err := fastjson.Parse(data, r, fastjson.DontMatchCaseInsensitiveStructFields|fastjson.ZeroCopy)
 	if err == nil && len(rest) != 0 {
 		return syntaxError(data, "")
 	}
