@@ -25,6 +25,15 @@ func threadCPU() int64 {
 	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
+// processCPU returns the CPU time of the whole process (New builds on several goroutines).
+func processCPU() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
 func startCPU() cpuClock {
 	runtime.LockOSThread()
 	return cpuClock{start: threadCPU()}

@@ -86,9 +86,9 @@ func BenchmarkBuild(b *testing.B) {
 		hashes[i] = randHash(r)
 	}
 	b.ReportAllocs()
-	clk := startCPU()
+	cpu := processCPU()
 	for b.Loop() {
 		_ = New(hashes)
 	}
-	clk.report(b, "")
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "process-cpu-ns/op")
 }
