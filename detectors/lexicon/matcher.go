@@ -37,9 +37,10 @@ var ErrEmptyPattern = errors.New("lexicon: empty or invalid UTF-8 pattern")
 // node is one state of the automaton. States are numbered in breadth-first order;
 // state 0 is the root.
 type node struct {
-	fail int32  // Aho-Corasick failure link
-	out  int32  // head of this state's output chain in Matcher.outs; -1 when none
-	mask uint32 // one bit per child code (codeBit): a clear bit proves there is no child
+	fail     int32  // Aho-Corasick failure link
+	out      int32  // head of this state's output chain in Matcher.outs; -1 when none
+	mask     uint32 // one bit per child code (codeBit): a clear bit proves there is no child
+	failMask uint32 // the failure target's mask, read with fail
 }
 
 // edge is a slot of the open-addressing transition table: the child of state
@@ -103,6 +104,12 @@ type Matcher struct {
 	// (^offset) when that state has outputs. It removes failure-link chasing.
 	dfa    []int32
 	stride int32
+
+	// filter is a blocked Bloom filter of the (state, code) pairs that have a
+	// transition, sized to stay in a core's L2 cache: a clear bit proves there
+	// is none without touching the transition table, which is much larger.
+	filter      []uint64
+	filterShift uint // 64 - log2(len(filter))
 }
 
 // maxDFAEntries bounds the full transition table (4 bytes each) built for small
@@ -263,6 +270,9 @@ func newMatcher(patterns []string, allowDFA bool) (*Matcher, error) {
 			m.outs[o].next = fo
 		}
 	}
+	for s := range m.nodes {
+		m.nodes[s].failMask = m.nodes[m.nodes[s].fail].mask
+	}
 	// Now that output chains are complete, give each transition its target's
 	// output flag and mask.
 	for i := range m.edges {
@@ -285,6 +295,8 @@ func newMatcher(patterns []string, allowDFA bool) (*Matcher, error) {
 	m.outs = slices.Clip(m.outs)
 	if stride := m.alphabet + 1; allowDFA && m.nStates*stride <= maxDFAEntries {
 		m.buildDFA(stride)
+	} else {
+		m.buildFilter()
 	}
 	return m, nil
 }
@@ -371,6 +383,30 @@ func decodeAt(text string, i int) (rune, int) {
 	return r, i + w
 }
 
+// buildFilter fills the transition filter: about 12 bits per transition, 64 KiB
+// to 512 KiB.
+func (m *Matcher) buildFilter() {
+	words := 1 << 13
+	for words*64 < 12*m.nStates && words < 1<<16 {
+		words *= 2
+	}
+	m.filter = make([]uint64, words)
+	m.filterShift = uint(64 - bits.TrailingZeros(uint(words)))
+	for _, e := range m.edges {
+		if e.parent >= 0 {
+			w, b := m.filterBits(e.parent, e.code)
+			m.filter[w] |= b
+		}
+	}
+}
+
+// filterBits returns the filter word and the two bits in it for (parent, code).
+func (m *Matcher) filterBits(parent int32, code uint32) (uint, uint64) {
+	h := (uint64(uint32(parent))<<32 | uint64(code)) * 0x9E3779B97F4A7C15
+	w := uint(h >> m.filterShift)
+	return w, 1<<((h>>(m.filterShift-6))&63) | 1<<((h>>(m.filterShift-12))&63)
+}
+
 func (m *Matcher) hash(parent int32, code uint32) uint {
 	return uint((uint64(uint32(parent))<<32 | uint64(code)) * 0x9E3779B97F4A7C15 >> m.shift)
 }
@@ -418,6 +454,7 @@ func (m *Matcher) States() int { return m.nStates }
 // SizeBytes returns the memory held by the automaton's arrays.
 func (m *Matcher) SizeBytes() int {
 	return len(m.nodes)*int(unsafe.Sizeof(node{})) + len(m.edges)*int(unsafe.Sizeof(edge{})) + len(m.dfa)*4 +
+		len(m.filter)*8 +
 		len(m.outs)*8 + len(m.rootNext)*8 +
 		len(m.bmp)*4 + len(m.astral)*8 + len(m.patLen)*4
 }
@@ -458,6 +495,8 @@ func (m *Matcher) scanLimit(text string, dst []Match, stopAtFirst bool) []Match 
 	bmp := m.bmp[:0x10000]
 	rootNext := m.rootNext
 	patLen := m.patLen
+	filter := m.filter
+	fmask := uint(len(filter) - 1)
 	s := int32(0)
 	smask := uint32(0) // nodes[s].mask
 	n := len(text)
@@ -506,19 +545,21 @@ func (m *Matcher) scanLimit(text string, dst []Match, stopAtFirst bool) []Match 
 				break
 			}
 			if smask&bit != 0 {
-				for h := m.hash(s, c); ; h = (h + 1) & emask {
-					e := &edges[h]
-					if e.parent == s && e.code == c {
-						t, smask = e.child, e.mask
-						break transition
-					}
-					if e.parent < 0 {
-						break
+				if w, fb := m.filterBits(s, c); filter[w&fmask]&fb == fb {
+					for h := m.hash(s, c); ; h = (h + 1) & emask {
+						e := &edges[h]
+						if e.parent == s && e.code == c {
+							t, smask = e.child, e.mask
+							break transition
+						}
+						if e.parent < 0 {
+							break
+						}
 					}
 				}
 			}
-			s = nodes[s].fail
-			smask = nodes[s].mask
+			nd := &nodes[s]
+			s, smask = nd.fail, nd.failMask
 		}
 		s = t &^ hasOutput
 		if t >= 0 {
