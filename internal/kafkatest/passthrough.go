@@ -52,7 +52,7 @@ func DefaultPassThroughConfig() PassThroughConfig {
 		Inflight:      4,
 		BatchSize:     1000,
 		BatchBytes:    1 << 20,
-		BatchTimeout:  2 * time.Millisecond,
+		BatchTimeout:  5 * time.Millisecond,
 		Compression:   0, // none
 		MinBytes:      1,
 		MaxBytes:      4 << 20,
