@@ -174,6 +174,9 @@ type Buffer struct {
 	seg    []rune // one NFKC segment's output
 	it     unorm.Iter
 	sep    sepState
+	// asciiEnd is the end of the ASCII stretch asciiRun last looked at; asciiLim
+	// where its fast path stops in it.
+	asciiEnd, asciiLim int
 }
 
 type seg struct {
@@ -268,6 +271,7 @@ func (n *Normalizer) Normalize(b *Buffer, text string) {
 		return
 	}
 	b.sep = sepState{}
+	b.asciiEnd = -1
 	n.collect(b, text, true)
 	if n.o.Separators {
 		n.sepFlush(b)
@@ -612,9 +616,38 @@ func (n *Normalizer) asciiRun(b *Buffer, text string, i int, lower *[utf8.RuneSe
 	nfkc := o.NFKC
 	st := &b.sep
 	word := &asciiWord256
+	tables := &wordLower
 	if !sep {
 		word = &ascii256
+		tables = &anyLower
 	}
+	fast := &tables[0]
+	if o.CaseFold {
+		fast = &tables[1]
+	}
+	// The ASCII stretch ends at the next non-ASCII byte; with NFKC, the byte before
+	// it stays out when that character may combine with it.
+	if b.asciiEnd < i {
+		e := i
+		for e+8 <= len(text) {
+			// Eight bytes at a time (the compiler merges the loads).
+			t := text[e : e+8]
+			x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+				uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+			if x&0x8080808080808080 != 0 {
+				break
+			}
+			e += 8
+		}
+		for e < len(text) && text[e] < utf8.RuneSelf {
+			e++
+		}
+		b.asciiEnd, b.asciiLim = e, e
+		if nfkc && e < len(text) && !safeAt(text, e) {
+			b.asciiLim = e - 1
+		}
+	}
+	lim := b.asciiLim
 	// Out grows by at most one byte per byte here.
 	out := slices.Grow(b.Out, len(text)-i)
 	w := len(out)
@@ -622,15 +655,15 @@ func (n *Normalizer) asciiRun(b *Buffer, text string, i int, lower *[utf8.RuneSe
 	k := i
 	lin := b.linEnd // original offset continuing the current linear seg; -1 none
 	left := st.left
-	for k < len(text) {
+	for k < lim {
 		// A run of word characters (of any ASCII without the separators step).
 		start := k
-		for k < len(text) {
-			c := text[k]
-			if !word[c] || nfkc && k+1 < len(text) && text[k+1] >= utf8.RuneSelf && !safeAt(text, k+1) {
+		for k < lim {
+			v := fast[text[k]]
+			if v == 0 {
 				break
 			}
-			out[w] = lower[c&0x7F]
+			out[w] = v
 			w++
 			k++
 		}
@@ -656,7 +689,7 @@ func (n *Normalizer) asciiRun(b *Buffer, text string, i int, lower *[utf8.RuneSe
 			space = space && asciiSpace[text[m]]
 			m++
 		}
-		if m == len(text) || text[m] >= utf8.RuneSelf {
+		if m >= lim {
 			break
 		}
 		switch {
@@ -687,6 +720,23 @@ func (n *Normalizer) asciiRun(b *Buffer, text string, i int, lower *[utf8.RuneSe
 	}
 	return k
 }
+
+// wordLower and anyLower map a byte to what the ASCII fast path writes (without
+// case folding, then with): ASCII word bytes, or any ASCII byte but NUL; 0 where
+// the slow path takes over.
+var wordLower, anyLower = func() (wl, al [2][256]byte) {
+	for c := 1; c < utf8.RuneSelf; c++ {
+		lc := byte(c)
+		if 'A' <= c && c <= 'Z' {
+			lc += 'a' - 'A'
+		}
+		al[0][c], al[1][c] = byte(c), lc
+		if asciiWord256[c] {
+			wl[0][c], wl[1][c] = byte(c), lc
+		}
+	}
+	return wl, al
+}()
 
 // ascii256 and asciiWord256 flag ASCII bytes and ASCII word bytes.
 var ascii256, asciiWord256 = func() (a, w [256]bool) {
