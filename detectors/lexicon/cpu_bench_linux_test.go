@@ -51,3 +51,12 @@ func (c *cpuClock) report(b *testing.B, bytesPerOp int64) {
 		b.ReportMetric(float64(bytesPerOp)*float64(b.N)/ns*1e3, "cpu-MB/s")
 	}
 }
+
+// threadCPUSeconds is the calling thread's CPU time in seconds (0 when unknown).
+func threadCPUSeconds() float64 {
+	t, ok := threadCPU()
+	if !ok {
+		return 0
+	}
+	return float64(t.Sec) + float64(t.Usec)/1e6
+}

@@ -10,3 +10,5 @@ type cpuClock struct{}
 func startCPU() *cpuClock { return &cpuClock{} }
 
 func (c *cpuClock) report(*testing.B, int64) {}
+
+func threadCPUSeconds() float64 { return 0 }
