@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"encoding/csv"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -151,12 +152,43 @@ func waimaiTexts(tb testing.TB) []string {
 	return texts
 }
 
+// fromModuleRoot resolves a relative path that does not exist from the package
+// directory against the module root (where go.mod is), so that LEXICON_FILES can
+// be written as from the repository root.
+func fromModuleRoot(tb testing.TB, p string) string {
+	tb.Helper()
+	if filepath.IsAbs(p) {
+		return p
+	}
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, p)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return p
+		}
+		dir = parent
+	}
+}
+
 // TestFalseMatchRate reports the false-match rate of the lexicons named by
-// LEXICON_FILES (colon-separated; default: LDNOOBW zh and en from the shared data)
+// LEXICON_FILES (colon-separated, relative to the package or the repository root;
+// default: LDNOOBW zh and en from the shared data)
 // on human reviews (waimai) and on HC3 answers, raw and with full normalisation.
 // Run with -v to see the figures; it fails only if the files cannot be loaded.
 func TestFalseMatchRate(t *testing.T) {
 	files := filepath.SplitList(os.Getenv("LEXICON_FILES"))
+	for i, f := range files {
+		files[i] = fromModuleRoot(t, f)
+	}
 	if len(files) == 0 {
 		d := sharedData(t)
 		files = []string{filepath.Join(d, "lexicons", "ldnoobw", "zh.json"), filepath.Join(d, "lexicons", "ldnoobw", "en.json")}
@@ -178,10 +210,34 @@ func TestFalseMatchRate(t *testing.T) {
 		for _, name := range []string{"waimai", "hc3"} {
 			texts := corpora[name]
 			rate, n := FalseMatchRate(set, texts)
-			t.Logf("normalize=%s corpus=%s texts=%d flagged=%.2f%% findings=%d", steps, name, len(texts), 100*rate, n)
+			t.Logf("normalize=%s corpus=%s texts=%d flagged=%.2f%% findings=%d top terms: %s", steps, name, len(texts), 100*rate, n, topTerms(set, texts, 8))
 			if n > 0 && rate == 0 {
 				t.Errorf("findings without flagged texts")
 			}
 		}
 	}
+}
+
+// topTerms lists the k terms found most often in texts, with their counts.
+func topTerms(set *Set, texts []string, k int) string {
+	var sc Scratch
+	count := map[string]int{}
+	for _, text := range texts {
+		for _, h := range set.Scan(text, "", &sc) {
+			count[set.Entries()[h.Entry].Term]++
+		}
+	}
+	terms := make([]string, 0, len(count))
+	for term := range count {
+		terms = append(terms, term)
+	}
+	slices.SortFunc(terms, func(a, b string) int { return cmp.Or(cmp.Compare(count[b], count[a]), cmp.Compare(a, b)) })
+	var sb strings.Builder
+	for i, term := range terms[:min(k, len(terms))] {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		fmt.Fprintf(&sb, "%s×%d", term, count[term])
+	}
+	return sb.String()
 }
