@@ -83,7 +83,11 @@ type astralCode struct {
 // a dense table for the root's transitions, an open-addressing hash table for the
 // others, and per state a failure link, an output link and a 32-bit summary of its
 // children's codes that rejects most missing transitions without a memory access.
-// Runes absent from every pattern reset the automaton at no cost.
+// Each transition carries its target's summary and output flag, and a Bloom filter
+// of all transitions, small enough for a core's L2 cache, rejects most of the
+// remaining missing ones before the hash table (a cache miss) is probed. Small
+// automata get a full transition table instead. Runes absent from every pattern
+// reset the automaton at no cost.
 //
 // A Matcher is immutable once built and safe for concurrent use by any number of
 // goroutines. Scanning allocates nothing when dst has room.
