@@ -6,27 +6,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/aigcwatch/aigcwatch/internal/shareddata"
 )
 
-func sharedData(t testing.TB, rel string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		p := filepath.Join(dir, "..", "shared", "data", rel)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skipf("shared test data %s not found", rel)
-		}
-		dir = parent
-	}
-}
+func sharedData(t testing.TB, rel string) string { return shareddata.Path(t, rel) }
 
 // paraphrase makes a near-duplicate of s the way reposts drift: about rate of the runes
 // are deleted, replaced by a rune from alphabet or followed by an inserted one (a third

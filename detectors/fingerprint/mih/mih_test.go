@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/aigcwatch/aigcwatch/internal/shareddata"
+
 	"github.com/aigcwatch/aigcwatch/detectors/fingerprint/pdq"
 )
 
@@ -116,21 +118,7 @@ func readHashes(t *testing.T, path string) []pdq.Hash {
 	return out
 }
 
-func sharedData(t testing.TB, rel string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		p := filepath.Join(dir, "..", "shared", "data", rel)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skipf("shared test data %s not found", rel)
-		}
-		dir = parent
-	}
-}
+func sharedData(t testing.TB, rel string) string { return shareddata.Path(t, rel) }
 
 // TestNeedlesHaystack is ThreatExchange's MIH regression input.
 func TestNeedlesHaystack(t *testing.T) {

@@ -5,28 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/aigcwatch/aigcwatch/internal/shareddata"
 )
 
-// sharedData walks up from the package directory to find ../shared/data/<rel>, skipping
-// the test when it is absent.
-func sharedData(t testing.TB, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "..", "shared", "data", rel)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skipf("shared test data %s not found (looked for ../shared/data above the repo)", rel)
-		}
-		dir = parent
-	}
-}
+func sharedData(t testing.TB, rel string) string { return shareddata.Path(t, rel) }
 
 type expected struct {
 	path string

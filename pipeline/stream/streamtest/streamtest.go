@@ -18,28 +18,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aigcwatch/aigcwatch/internal/shareddata"
+
 	"github.com/segmentio/kafka-go"
 )
 
-// DataDir walks up from the working directory to ../shared/data (next to the repository)
-// and returns it, or skips the test when it is absent.
+// DataDir returns ../shared/data (next to the repository), or skips the test when its
+// corpus is absent.
 func DataDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		d := filepath.Join(dir, "..", "shared", "data")
-		if st, err := os.Stat(filepath.Join(d, "corpus")); err == nil && st.IsDir() {
-			return d
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("streamtest: ../shared/data/corpus not found above the working directory: HC3 data absent")
-		}
-		dir = parent
-	}
+	return filepath.Dir(shareddata.Path(t, "corpus"))
 }
 
 var hc3 struct {
