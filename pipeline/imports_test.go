@@ -29,6 +29,8 @@ func TestImportDirection(t *testing.T) {
 			return 3
 		case p == "pipeline" || strings.HasPrefix(p, "pipeline/"):
 			return 4
+		case p == "internal/hugepage" || p == "internal/shareddata" || p == "internal/benchclock":
+			return 0 // leaf utilities
 		case strings.HasPrefix(p, "internal/"):
 			return 4
 		case strings.HasPrefix(p, "cmd/") || strings.HasPrefix(p, "examples"):

@@ -20,6 +20,7 @@ import (
 	"github.com/aigcwatch/aigcwatch/detectors"
 	"github.com/aigcwatch/aigcwatch/detectors/fingerprint/mih"
 	"github.com/aigcwatch/aigcwatch/detectors/fingerprint/pdq"
+	"github.com/aigcwatch/aigcwatch/internal/hugepage"
 )
 
 // Meaning is what a match against a bank means. Several banks may share a meaning
@@ -540,7 +541,7 @@ func (b *Builder) Build() (*Set, error) {
 }
 
 func cloneHuge[T any](s []T) []T {
-	c := makeHuge[T](len(s))
+	c := hugepage.Make[T](len(s))
 	copy(c, s)
 	return c
 }

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/aigcwatch/aigcwatch/internal/benchclock"
 )
 
 var benchBankN = flag.Int("fingerprint.n", 1_000_000, "PDQ entries in BenchmarkLoadBank (10000000 for the 10M figure)")
@@ -40,13 +42,13 @@ func BenchmarkLoadBank(b *testing.B) {
 	for b.Loop() {
 		set = nil
 		runtime.GC()
-		start, cpu := time.Now(), processCPU()
+		start, cpu := time.Now(), benchclock.ProcessCPU()
 		set, err = LoadFiles(DefaultConfig(), path)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(time.Since(start).Seconds(), "load-s")
-		b.ReportMetric(float64(processCPU()-cpu)/1e9, "load-cpu-s")
+		b.ReportMetric(float64(benchclock.ProcessCPU()-cpu)/1e9, "load-cpu-s")
 	}
 	b.StopTimer()
 	var before, after runtime.MemStats
@@ -80,28 +82,28 @@ func BenchmarkExact(b *testing.B) {
 	fn := func(Match) bool { n++; return true }
 	b.Run("text-key-hit", func(b *testing.B) {
 		b.ReportAllocs()
-		clk := startCPU()
+		clk := benchclock.Start()
 		for i := 0; b.Loop(); i++ {
 			s.MatchTextKey(keys[i%len(keys)], fn)
 		}
-		clk.report(b, "")
+		clk.Report(b, "")
 	})
 	b.Run("media-key-miss", func(b *testing.B) {
 		b.ReportAllocs()
-		clk := startCPU()
+		clk := benchclock.Start()
 		for i := 0; b.Loop(); i++ {
 			s.MatchMediaKey(keys[i%len(keys)]^1, fn)
 		}
-		clk.report(b, "")
+		clk.Report(b, "")
 	})
 	b.Run("text-normalise+hash-100B", func(b *testing.B) {
 		text := "这是一段已知的违法宣传文本，内容很长，用于测试精确匹配和近似重复。"
 		b.SetBytes(int64(len(text)))
 		b.ReportAllocs()
-		clk := startCPU()
+		clk := benchclock.Start()
 		for b.Loop() {
 			s.MatchTextKey(TextKey(text), fn)
 		}
-		clk.report(b, "")
+		clk.Report(b, "")
 	})
 }

@@ -1,6 +1,10 @@
 package fingerprint
 
-import "math/bits"
+import (
+	"math/bits"
+
+	"github.com/aigcwatch/aigcwatch/internal/hugepage"
+)
 
 // keyTable maps a 64-bit exact key (TextKey, MediaKey) to the chain of bank entries with
 // that key. It is a flat open-addressing table with linear probing, at most half full:
@@ -29,7 +33,7 @@ func newKeyTable(heads map[uint64]uint32, next []uint32) keyTable {
 	}
 	size := 1 << bits.Len(uint(2*len(heads)-1)) // ≥ 2 × keys: load factor ≤ 0.5
 	size = max(size, 8)
-	t := keyTable{slots: makeHuge[keySlot](size), shift: uint8(64 - bits.TrailingZeros(uint(size)))}
+	t := keyTable{slots: hugepage.Make[keySlot](size), shift: uint8(64 - bits.TrailingZeros(uint(size)))}
 	mask := uint64(size - 1)
 	for k, head := range heads {
 		n := uint32(0)

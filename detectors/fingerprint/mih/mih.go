@@ -38,6 +38,7 @@ import (
 	"unsafe"
 
 	"github.com/aigcwatch/aigcwatch/detectors/fingerprint/pdq"
+	"github.com/aigcwatch/aigcwatch/internal/hugepage"
 )
 
 const (
@@ -83,7 +84,7 @@ type Match struct {
 // operating system allows (Linux transparent huge pages in "madvise" or "always" mode) it
 // is backed by 2 MiB pages, which makes the random reads of full hashes during a search
 // cheaper (fewer TLB misses); otherwise it is an ordinary slice.
-func MakeHashes(n int) []pdq.Hash { return makeHuge[pdq.Hash](n) }
+func MakeHashes(n int) []pdq.Hash { return hugepage.Make[pdq.Hash](n) }
 
 // New builds an index over hashes. It retains hashes: the caller must not modify the
 // slice afterwards. Building uses up to GOMAXPROCS goroutines. It panics if there are
@@ -96,9 +97,9 @@ func New(hashes []pdq.Hash) *Index {
 	// One allocation per kind for all slots, so that even a small index is large enough
 	// for huge pages (see makeHuge).
 	n := len(hashes)
-	offAll := makeHuge[uint32](slots * (buckets + 1))
-	idsAll := makeHuge[uint32](slots * n)
-	sibAll := makeHuge[uint16](slots * (n + 4)) // padded: Search reads whole 64-bit words
+	offAll := hugepage.Make[uint32](slots * (buckets + 1))
+	idsAll := hugepage.Make[uint32](slots * n)
+	sibAll := hugepage.Make[uint16](slots * (n + 4)) // padded: Search reads whole 64-bit words
 	for s := 0; s < slots; s++ {
 		ix.off[s] = offAll[s*(buckets+1) : (s+1)*(buckets+1) : (s+1)*(buckets+1)]
 		ix.ids[s] = idsAll[s*n : (s+1)*n : (s+1)*n]

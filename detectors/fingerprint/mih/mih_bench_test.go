@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aigcwatch/aigcwatch/detectors/fingerprint/pdq"
+	"github.com/aigcwatch/aigcwatch/internal/benchclock"
 )
 
 var benchN = flag.Int("mih.n", 1_000_000, "bank size for the mih benchmarks (10000000 for the 10M figures)")
@@ -66,14 +67,14 @@ func BenchmarkSearch31(b *testing.B) {
 			b.ResetTimer()
 			found := 0
 			var dst []Match
-			clk := startCPU()
+			clk := benchclock.Start()
 			for i := 0; b.Loop(); i++ {
 				dst = bb.ix.Find(bb.queries[i%len(bb.queries)], 31, dst[:0])
 				found += len(dst)
 			}
-			clk.report(b, "lookups/cpu-s")
+			clk.Report(b, "lookups/cpu-s")
 			b.ReportMetric(float64(found)/float64(b.N), "matches/op")
-			b.ReportMetric(anonHugeMB(), "hugepage-MB")
+			b.ReportMetric(benchclock.AnonHugeMB(), "hugepage-MB")
 		})
 	}
 }
@@ -86,9 +87,9 @@ func BenchmarkBuild(b *testing.B) {
 		hashes[i] = randHash(r)
 	}
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := benchclock.ProcessCPU()
 	for b.Loop() {
 		_ = New(hashes)
 	}
-	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "process-cpu-ns/op")
+	b.ReportMetric(float64(benchclock.ProcessCPU()-cpu)/float64(b.N), "process-cpu-ns/op")
 }
