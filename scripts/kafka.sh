@@ -25,6 +25,8 @@
 #   KAFKA_HEAP_OPTS        JVM heap flags (default "-Xms256m -Xmx1g")
 #   KAFKA_START_TIMEOUT    seconds to wait for readiness (default 90)
 #   KAFKA_STOP_TIMEOUT     seconds to wait for a graceful stop before SIGKILL (default 30)
+#   KCAT                   kcat binary for readiness probes (default: found on PATH); "none"
+#                          probes with the Kafka topic tool instead (slower, no kcat needed)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -124,14 +126,20 @@ port_open() {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# kcat_bin prints kcat's path, or nothing; KCAT=none forces the Kafka-tools fallback.
 kcat_bin() {
-	command -v kcat || command -v kafkacat || true
+	case ${KCAT:-} in
+	none) return 0 ;;
+	"") command -v kcat || command -v kafkacat || true ;;
+	*) echo "$KCAT" ;;
+	esac
 }
 
+# java_tool runs a Kafka command-line tool class, bounded to 60 s.
 java_tool() {
 	local class=$1
 	shift
-	java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+	timeout 60 java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
 		-Dlog4j2.configurationFile="$DEPLOY/tools-log4j2.xml" \
 		-cp "$LIBS/*" "$class" "$@"
 }
@@ -143,8 +151,7 @@ ready() {
 	if [[ -n $k ]]; then
 		timeout 10 "$k" -b "$ADDR" -L -m 2 2>/dev/null | grep -q "^ *1 brokers:"
 	else
-		timeout 30 java_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$ADDR" --list \
-			>/dev/null 2>&1
+		java_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$ADDR" --list >/dev/null 2>&1
 	fi
 }
 
@@ -315,8 +322,11 @@ cmd_topic() {
 	k=$(kcat_bin)
 	if [[ -n $k ]]; then
 		have=$(timeout 10 "$k" -b "$ADDR" -L -t "$name" 2>/dev/null | sed -n 's/.*with \([0-9]*\) partitions.*/\1/p')
-		[[ $have == "$parts" ]] || die "topic $name exists with ${have:-?} partitions, not $parts"
+	else
+		have=$(java_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$ADDR" --describe --topic "$name" 2>/dev/null |
+			sed -n 's/.*PartitionCount: *\([0-9]*\).*/\1/p' | head -n 1)
 	fi
+	[[ $have == "$parts" ]] || die "topic $name exists with ${have:-?} partitions, not $parts"
 	say "topic $name ($parts partitions) on $ADDR"
 }
 
