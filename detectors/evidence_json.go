@@ -1,8 +1,9 @@
 package detectors
 
 import (
-	"encoding/json"
 	"strconv"
+
+	"github.com/aigcwatch/aigcwatch/internal/jsonw"
 )
 
 // MarshalJSON writes only the fields of the evidence's kind: text evidence (term set)
@@ -26,7 +27,7 @@ func (e *Evidence) AppendJSON(dst []byte) []byte {
 	}
 	str := func(k, v string) {
 		key(k)
-		dst = appendJSONString(dst, v)
+		dst = jsonw.AppendString(dst, v)
 	}
 	num := func(k string, v int) {
 		key(k)
@@ -55,8 +56,17 @@ func (e *Evidence) AppendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-// appendJSONString appends s as a JSON string exactly as encoding/json writes it.
-func appendJSONString(dst []byte, s string) []byte {
-	b, _ := json.Marshal(s) // cold enough here: evidence strings are short and few
-	return append(dst, b...)
+// AppendJSON appends the finding's JSON to dst, in the shape encoding/json gives it.
+func (f *Finding) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"detector":`...)
+	dst = jsonw.AppendString(dst, f.Detector)
+	dst = append(dst, `,"category":`...)
+	dst = jsonw.AppendString(dst, f.Category)
+	dst = append(dst, `,"severity":"`...)
+	dst = append(dst, f.Severity.String()...)
+	dst = append(dst, `","layer":"`...)
+	dst = append(dst, f.Layer.String()...)
+	dst = append(dst, `","evidence":`...)
+	dst = f.Evidence.AppendJSON(dst)
+	return append(dst, '}')
 }

@@ -12,13 +12,11 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
+	"strconv"
 	"time"
 
-	cloudevents "github.com/cloudevents/sdk-go/v2/event"
-
 	"github.com/aigcwatch/aigcwatch/detectors"
+	"github.com/aigcwatch/aigcwatch/internal/jsonw"
 	"github.com/aigcwatch/aigcwatch/record"
 	"github.com/aigcwatch/aigcwatch/rules"
 )
@@ -120,20 +118,24 @@ func (b *Builder) Build(r *record.Record, v *rules.Verdict) ([]Event, error) {
 }
 
 func (b *Builder) build(r *record.Record, v *rules.Verdict, rule *rules.Rule) (Event, error) {
-	e := cloudevents.New(cloudevents.CloudEventsVersionV1)
 	id := ID(r.ID, rule.ID)
-	e.SetID(id)
-	e.SetType(Type)
-	src := b.Source
-	if src == "" {
-		src = "urn:aigcwatch"
-	}
-	e.SetSource(src)
 	subject := r.Provider
 	if subject == "" {
 		subject = "unknown-provider"
 	}
-	e.SetSubject(subject)
+	js := b.appendEvent(make([]byte, 0, 1024), r, v, rule, id, subject)
+	return Event{ID: id, Key: subject, JSON: js}, nil
+}
+
+// appendEvent writes the event in CloudEvents 1.0 structured JSON mode. It is written by
+// hand (the SDK's reflective encoding cost ~20 µs per event, measured); the tests hold it
+// to the CNCF SDK: the SDK decodes it, validates it, and finds the same attributes and data
+// as an event it builds itself from the same inputs.
+func (b *Builder) appendEvent(dst []byte, r *record.Record, v *rules.Verdict, rule *rules.Rule, id, subject string) []byte {
+	src := b.Source
+	if src == "" {
+		src = "urn:aigcwatch"
+	}
 	t := r.Time
 	if t.IsZero() {
 		if b.Now != nil {
@@ -142,43 +144,80 @@ func (b *Builder) build(r *record.Record, v *rules.Verdict, rule *rules.Rule) (E
 			t = time.Now()
 		}
 	}
-	e.SetTime(t.UTC())
-	// Extension attributes let consumers route without parsing data.
-	e.SetExtension("jurisdiction", extValue(v.Jurisdiction))
-	e.SetExtension("decision", rule.Decision.String())
-	e.SetExtension("severity", rule.Severity.String())
-	e.SetExtension("layer", rule.Layer.String())
-	d := Data{
-		RecordID: r.ID, Rule: RuleRef{ID: rule.ID, Pack: rule.Pack, Title: rule.Title},
-		Decision: rule.Decision.String(), Layer: rule.Layer.String(), Severity: rule.Severity.String(), Tier: rule.Tier.String(),
-		Jurisdiction: v.Jurisdiction, Basis: rule.Basis, Authority: rule.Authority,
-		Provider: r.Provider, Service: r.Service, Platform: r.Platform, Role: r.Role, Modality: r.Modality,
-		Ruleset: v.Ruleset, Evidence: v.Findings,
+	str := func(key, val string) {
+		dst = append(dst, ',', '"')
+		dst = append(dst, key...)
+		dst = append(dst, '"', ':')
+		dst = jsonw.AppendString(dst, val)
 	}
+	opt := func(key, val string) {
+		if val != "" {
+			str(key, val)
+		}
+	}
+	dst = append(dst, `{"specversion":"1.0"`...)
+	str("id", id)
+	str("source", src)
+	str("type", Type)
+	str("subject", subject)
+	str("time", t.UTC().Format(time.RFC3339Nano))
+	str("datacontenttype", "application/json")
+	// Extension attributes let consumers route without parsing data.
+	str("jurisdiction", extValue(v.Jurisdiction))
+	str("decision", rule.Decision.String())
+	str("severity", rule.Severity.String())
+	str("layer", rule.Layer.String())
+
+	dst = append(dst, `,"data":{"record_id":`...)
+	dst = jsonw.AppendString(dst, r.ID)
+	dst = append(dst, `,"rule":{"id":`...)
+	dst = jsonw.AppendString(dst, rule.ID)
+	str("pack", rule.Pack)
+	str("title", rule.Title)
+	dst = append(dst, '}')
+	str("decision", rule.Decision.String())
+	str("layer", rule.Layer.String())
+	str("severity", rule.Severity.String())
+	str("tier", rule.Tier.String())
+	str("jurisdiction", v.Jurisdiction)
+	str("basis", rule.Basis)
+	str("authority", rule.Authority)
+	opt("provider", r.Provider)
+	opt("service", r.Service)
+	opt("platform", r.Platform)
+	opt("role", r.Role)
+	opt("modality", r.Modality)
 	if r.Account != "" {
-		d.AccountPseudonym = b.Pseudonym(r.Account)
+		str("account_pseudonym", b.Pseudonym(r.Account))
 	}
 	if r.Media != nil {
-		d.ContentSHA256 = r.Media.SHA256
+		opt("content_sha256", r.Media.SHA256)
 	}
-	if len(d.Evidence) > MaxEvidence {
-		d.EvidenceOmitted = len(d.Evidence) - MaxEvidence
-		d.Evidence = d.Evidence[:MaxEvidence]
+	ev := v.Findings
+	omitted := 0
+	if len(ev) > MaxEvidence {
+		omitted = len(ev) - MaxEvidence
+		ev = ev[:MaxEvidence]
 	}
-	if d.Evidence == nil {
-		d.Evidence = []detectors.Finding{}
+	dst = append(dst, `,"evidence":[`...)
+	for i := range ev {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = ev[i].AppendJSON(dst)
 	}
-	if err := e.SetData(cloudevents.ApplicationJSON, d); err != nil {
-		return Event{}, fmt.Errorf("incident: data: %w", err)
+	dst = append(dst, ']')
+	if omitted > 0 {
+		dst = append(dst, `,"evidence_omitted":`...)
+		dst = strconv.AppendInt(dst, int64(omitted), 10)
 	}
-	if err := e.Validate(); err != nil {
-		return Event{}, fmt.Errorf("incident: invalid event: %w", err)
+	dst = append(dst, `,"ruleset":`...)
+	if v.Ruleset == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, v.Ruleset.JSON()...)
 	}
-	js, err := json.Marshal(e)
-	if err != nil {
-		return Event{}, fmt.Errorf("incident: encode: %w", err)
-	}
-	return Event{ID: id, Key: subject, JSON: js}, nil
+	return append(dst, "}}"...)
 }
 
 // extValue keeps an extension attribute non-empty (CloudEvents forbids empty strings

@@ -29,7 +29,7 @@ func TestImportDirection(t *testing.T) {
 			return 3
 		case p == "pipeline" || strings.HasPrefix(p, "pipeline/"):
 			return 4
-		case p == "internal/hugepage" || p == "internal/shareddata" || p == "internal/benchclock":
+		case p == "internal/hugepage" || p == "internal/shareddata" || p == "internal/benchclock" || p == "internal/jsonw":
 			return 0 // leaf utilities
 		case strings.HasPrefix(p, "internal/"):
 			return 4

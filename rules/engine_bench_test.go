@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aigcwatch/aigcwatch/internal/benchclock"
+
 	"github.com/aigcwatch/aigcwatch/detectors"
 	"github.com/aigcwatch/aigcwatch/record"
 )
@@ -32,9 +34,11 @@ func BenchmarkEvaluate(b *testing.B) {
 			var v Verdict
 			res := &detectors.Result{Findings: c.f}
 			b.ReportAllocs()
+			clk := benchclock.Start()
 			for b.Loop() {
 				e.Evaluate(&s, &c.r, res, &v)
 			}
+			clk.Report(b, "")
 		})
 	}
 }

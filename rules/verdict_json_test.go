@@ -39,15 +39,3 @@ func TestAppendJSONMatchesReflection(t *testing.T) {
 		}
 	}
 }
-
-func FuzzAppendString(f *testing.F) {
-	f.Add("hello")
-	f.Add("\u2028<\xff>\"\\\x00")
-	f.Fuzz(func(t *testing.T, s string) {
-		got := appendString(nil, s)
-		want, _ := json.Marshal(s)
-		if !bytes.Equal(got, want) {
-			t.Fatalf("appendString(%q) = %s, encoding/json %s", s, got, want)
-		}
-	})
-}
