@@ -52,9 +52,10 @@ type PackRef struct {
 
 type compiled struct {
 	*Rule
-	program *vm.Program
-	trig    trigger
-	guard   guard
+	program   *vm.Program
+	trig      trigger
+	guard     guard
+	byTrigger bool // the condition is exactly its trigger: fire without evaluating
 }
 
 // ruleSet is the rules that apply to one jurisdiction, indexed by what triggers them.
@@ -244,6 +245,10 @@ func (e *Engine) Evaluate(s *Scratch, r *record.Record, res *detectors.Result, v
 			word &= word - 1
 			c := set.rules[i]
 			if !c.guard.admits(r) || !c.appliesAt(at) {
+				continue
+			}
+			if c.byTrigger {
+				v.fire(c.Rule)
 				continue
 			}
 			out, err := s.vm.Run(c.program, &s.env)

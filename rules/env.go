@@ -114,7 +114,15 @@ func compileCondition(r *Rule) (*compiled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("when: %v", oneLine(err))
 	}
-	return &compiled{Rule: r, program: prog, trig: needs(tree.Node), guard: guardOf(tree.Node)}, nil
+	c := &compiled{Rule: r, program: prog, trig: needs(tree.Node), guard: guardOf(tree.Node)}
+	// A condition that is exactly has("x") is true whenever the rule is a candidate (its only
+	// trigger is a finding of category x): the engine fires it without running the VM.
+	if call, ok := tree.Node.(*ast.CallNode); ok {
+		if id, ok := call.Callee.(*ast.IdentifierNode); ok && id.Value == "has" && len(c.trig.cats) == 1 && len(c.trig.dets) == 0 {
+			c.byTrigger = true
+		}
+	}
+	return c, nil
 }
 
 // checkHelperArgs requires constant arguments for has/count/atLeast/detected, so rules

@@ -185,6 +185,26 @@ func TestTriggerIndexSkipsUntriggeredRules(t *testing.T) {
 	}
 }
 
+func TestByTrigger(t *testing.T) {
+	for when, want := range map[string]bool{
+		`has("a")`:                    true,
+		`has("a") && has("b")`:        false,
+		`has("a") || has("b")`:        false,
+		`!has("a")`:                   false,
+		`atLeast("a", "high")`:        false,
+		`countOf("a") > 0`:            false,
+		`has("a") && record.id != ""`: false,
+	} {
+		c, err := compileCondition(&Rule{ID: "x", When: when})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.byTrigger != want {
+			t.Errorf("%s: byTrigger %v, want %v", when, c.byTrigger, want)
+		}
+	}
+}
+
 func TestGuards(t *testing.T) {
 	cases := []struct {
 		when  string
