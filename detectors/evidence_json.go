@@ -6,8 +6,8 @@ import (
 	"github.com/aigcwatch/aigcwatch/internal/jsonw"
 )
 
-// MarshalJSON writes only the fields of the evidence's kind: text evidence (term set)
-// always carries start and end; hash evidence (bank set) always carries
+// MarshalJSON writes only the fields of the evidence's kind: text evidence (a match,
+// End > 0) carries start and end; hash evidence (bank set) always carries
 // entry and distance, so an exact match shows distance 0; check evidence carries check
 // and outcome.
 func (e Evidence) MarshalJSON() ([]byte, error) { return e.AppendJSON(nil), nil }
@@ -38,6 +38,8 @@ func (e *Evidence) AppendJSON(dst []byte) []byte {
 	}
 	if e.Term != "" {
 		str("term", e.Term)
+	}
+	if e.End > 0 { // a text match: End > Start ≥ 0
 		num("start", e.Start)
 		num("end", e.End)
 	}

@@ -16,6 +16,7 @@ func TestEvidenceJSONByKind(t *testing.T) {
 		{Evidence{Bank: "known_deepfake", Entry: "e-1", Distance: 0}, `{"bank":"known_deepfake","entry":"e-1","distance":0}`},
 		{Evidence{Bank: "b", Entry: "e", Distance: 12}, `{"bank":"b","entry":"e","distance":12}`},
 		{Evidence{Field: "media.pdq", Bank: "b", Entry: "e", Distance: 3, Detail: "pdq rotate90"}, `{"field":"media.pdq","bank":"b","entry":"e","distance":3,"detail":"pdq rotate90"}`},
+		{Evidence{Field: "labels.implicit", Term: "xmp:TC260:AIGC", Check: "CN-IMP-02", Outcome: "fail"}, `{"field":"labels.implicit","term":"xmp:TC260:AIGC","check":"CN-IMP-02","outcome":"fail"}`},
 		{Evidence{Check: "CN-IMP-04", Outcome: "fail", Detail: `Label "AIGC" <x>`}, `{"check":"CN-IMP-04","outcome":"fail","detail":"Label \"AIGC\" \u003cx\u003e"}`},
 	}
 	for _, c := range cases {
