@@ -123,8 +123,7 @@ func deleteTopic(t testing.TB, addr, topic string) {
 	// Shorter than adminTimeout: the test may have left the broker down on purpose.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	// Conn.DeleteTopics speaks DeleteTopics v0/v1, which Kafka 4 no longer accepts: use Client,
-	// which negotiates the version.
+	// kafka.Client, not Conn: it reports errors per topic, so "already gone" can be told apart.
 	tr := &kafka.Transport{}
 	defer tr.CloseIdleConnections()
 	cl := &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second, Transport: tr}
