@@ -215,9 +215,8 @@ func xmlUnescape(s string) string {
 // keys, decoding the seven keys' values and skipping everything else. It does not
 // allocate unless a string holds escapes.
 type decoder struct {
-	s   string
-	i   int
-	eof bool // ran out of input: the payload is truncated
+	s string
+	i int
 }
 
 func (d *decoder) ws() {

@@ -14,8 +14,6 @@ type group struct {
 	fill   func(i int, t time.Time, r *rec)
 }
 
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 9, 30, 0, 0, time.UTC) }
-
 // ---- China: providers -----------------------------------------------------------
 
 func cnProvider(r *rec, i int, modality, service string) party {

@@ -52,11 +52,10 @@ var (
 	beijing     = time.FixedZone("CST", 8*3600)
 )
 
-// item is one record to be made: its group, its number within the group and its time.
+// item is one record to be made: its group and its number within the group.
 type item struct {
 	g *group
 	i int
-	t time.Time
 }
 
 func writeStream(w io.Writer) error {
