@@ -9,7 +9,11 @@ BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4d
 FUZZTIME ?= 20s
 BENCHCOUNT ?= 6
 
-.PHONY: all build run test test-short test-integration bench fuzz lint fmt tidy-check deps kafka-up kafka-down clean
+KAFKA_PORT ?= 9092
+export KAFKA_PORT
+
+.PHONY: all build run test test-short bench bench-kafka fuzz lint fmt tidy-check deps \
+	kafka-up kafka-down kafka-restart kafka-status kafka-logs prometheus-up prometheus-down clean
 
 all: build
 
@@ -64,11 +68,31 @@ tidy-check:
 deps:
 	scripts/deps.sh
 
+## kafka-*: the local single-node broker on 127.0.0.1:$(KAFKA_PORT) (jars from Maven Central).
 kafka-up:
 	scripts/kafka.sh up
 
 kafka-down:
 	scripts/kafka.sh down
+
+kafka-restart:
+	scripts/kafka.sh restart
+
+kafka-status:
+	scripts/kafka.sh status
+
+kafka-logs:
+	scripts/kafka.sh logs
+
+prometheus-up:
+	scripts/prometheus.sh up deploy/prometheus/prometheus.yml
+
+prometheus-down:
+	scripts/prometheus.sh down
+
+## bench-kafka: the pass-through reference rate through the real broker.
+bench-kafka: kafka-up
+	$(GO) test -run '^$$' -bench PassThrough -benchtime 500000x -count 6 ./internal/kafkatest
 
 clean:
 	rm -rf bin
