@@ -3,6 +3,8 @@ package pipeline
 import (
 	"context"
 	"testing"
+
+	"github.com/aigcwatch/aigcwatch/internal/benchclock"
 )
 
 var benchRecords = map[string][]byte{
@@ -27,11 +29,13 @@ func BenchmarkJudge(b *testing.B) {
 			}
 			b.SetBytes(int64(len(raw)))
 			b.ReportAllocs()
+			clk := benchclock.Start()
 			for b.Loop() {
 				if _, err := w.Judge(context.Background(), raw); err != nil {
 					b.Fatal(err)
 				}
 			}
+			clk.Report(b, "records/cpu-s")
 		})
 	}
 }

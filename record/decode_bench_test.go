@@ -1,6 +1,10 @@
 package record
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/aigcwatch/aigcwatch/internal/benchclock"
+)
 
 // A ~500-byte text record, the size the Kafka throughput target is stated for.
 var benchText = []byte(`{"id":"bench-000001","time":"2026-10-01T08:00:00Z","jurisdiction":"CN","provider":"provider-a","service":"chat-model v3","platform":"platform-b","role":"platform","account":"acct-123456","modality":"text","declared_ai":true,"text":"人工智能生成内容的标识办法自2025年9月1日起施行，要求服务提供者对生成合成内容添加显式标识和隐式标识。平台应当核验文件元数据中的隐式标识，并在发布内容周边添加显著的提示标识。"}`)
@@ -19,11 +23,13 @@ func BenchmarkDecode(b *testing.B) {
 			}
 			b.SetBytes(int64(len(c.in)))
 			b.ReportAllocs()
+			clk := benchclock.Start()
 			for b.Loop() {
 				if err := Decode(c.in, Limits{}, &r); err != nil {
 					b.Fatal(err)
 				}
 			}
+			clk.Report(b, "records/cpu-s")
 		})
 	}
 }
