@@ -98,6 +98,21 @@ func TestFastMatchesReference(t *testing.T) {
 	for i := range 20000 {
 		checkAgainstReference(t, opts[i%len(opts)], randText(r, 24))
 	}
+	// Long ASCII words and separator runs (asciiRun), with the bytes next to the
+	// letter and digit ranges ('@', '[', '`', '{', '/', ':'), NUL, DEL, and now and
+	// then a character that needs NFKC next to them.
+	ascii := "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@[`{/: .,\n\x00\x7f"
+	for i := range 20000 {
+		var sb strings.Builder
+		for range r.IntN(64) {
+			if r.IntN(40) == 0 {
+				sb.WriteString(refAlphabet[r.IntN(len(refAlphabet))])
+				continue
+			}
+			sb.WriteByte(ascii[r.IntN(len(ascii))])
+		}
+		checkAgainstReference(t, opts[i%len(opts)], sb.String())
+	}
 }
 
 func FuzzFastMatchesReference(f *testing.F) {
