@@ -306,10 +306,14 @@ func latin1(b []byte) []byte {
 	return out
 }
 
-func be16(b []byte) int    { return int(b[0])<<8 | int(b[1]) }
-func be32(b []byte) uint32 { return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) }
-func le32(b []byte) uint32 { return uint32(b[3])<<24 | uint32(b[2])<<16 | uint32(b[1])<<8 | uint32(b[0]) }
-func le16(b []byte) int    { return int(b[1])<<8 | int(b[0]) }
+func be16(b []byte) int { return int(b[0])<<8 | int(b[1]) }
+func be32(b []byte) uint32 {
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+func le32(b []byte) uint32 {
+	return uint32(b[3])<<24 | uint32(b[2])<<16 | uint32(b[1])<<8 | uint32(b[0])
+}
+func le16(b []byte) int { return int(b[1])<<8 | int(b[0]) }
 
 // fits reports whether n bytes fit in the rem remaining.
 func fits(n uint64, rem int) bool { return rem >= 0 && n <= uint64(rem) }

@@ -2,6 +2,7 @@ package carrier
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"strings"
 	"unicode/utf16"
@@ -45,28 +46,32 @@ func (s *state) eachBox(d []byte, base int, parent string, fn func(box) error) e
 			if bytes.Count(d[off:], []byte{0}) == rem { // QuickTime's 32-bit zero terminator
 				return nil
 			}
-			return s.errf(base+off, ErrTruncated, "%s: box header needs 8 bytes, %d remain", parent, rem)
+			return s.errf(base+off, ErrTruncated, "%s: box header needs 8 bytes, %d remain", cmp.Or(parent, "top level"), rem)
 		}
 		size, typ, h := uint64(be32(d[off:])), string(d[off+4:off+8]), 8
+		name := typ
+		if parent != "" {
+			name = parent + "/" + typ
+		}
 		switch size {
 		case 1:
 			if rem < 16 {
-				return s.errf(base+off, ErrTruncated, "%s/%s: 64-bit size needs 16 bytes, %d remain", parent, typ, rem)
+				return s.errf(base+off, ErrTruncated, "%s: 64-bit size needs 16 bytes, %d remain", name, rem)
 			}
 			size, h = uint64(be32(d[off+8:]))<<32|uint64(be32(d[off+12:])), 16
 		case 0: // to the end of the parent
 			size = uint64(rem)
 		}
 		if size < uint64(h) {
-			return s.errf(base+off, ErrMalformed, "%s/%s: box size %d is smaller than its header", parent, typ, size)
+			return s.errf(base+off, ErrMalformed, "%s: box size %d is smaller than its header", name, size)
 		}
 		if !fits(size, rem) {
-			return s.errf(base+off, ErrTruncated, "%s/%s box declares %d bytes, %d remain", parent, typ, size, rem)
+			return s.errf(base+off, ErrTruncated, "%s box declares %d bytes, %d remain", name, size, rem)
 		}
 		b := box{typ: typ, off: base + off, data: d[off+h : off+int(size)], dataOff: base + off + h}
 		if typ == "uuid" {
 			if len(b.data) < 16 {
-				return s.errf(base+off, ErrMalformed, "%s/uuid: box has no 16-byte extended type", parent)
+				return s.errf(base+off, ErrMalformed, "%s: box has no 16-byte extended type", name)
 			}
 			b.uuid, b.data, b.dataOff = b.data[:16], b.data[16:], b.dataOff+16
 		}
