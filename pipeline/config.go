@@ -23,6 +23,11 @@ type Config struct {
 	MaxTextBytes        int      `yaml:"max_text_bytes"`
 	IncidentSource      string   `yaml:"incident_source"`
 	PseudonymKeyFile    string   `yaml:"pseudonym_key_file"` // else $AIGCWATCH_PSEUDONYM_KEY, else incident.DevKey
+	BanksTopic          string   `yaml:"banks_topic"`        // Kafka topic of live bank lines (aigcwatch run); "" = none
+	AutoBankLabeled     bool     `yaml:"auto_bank_labeled"`  // bank the PDQ of every validly CN-labeled record as labeled_ai
+	// Fingerprints, if set, holds the banks across builds, so live additions (banks topic,
+	// auto-banking) survive reloads; nil: each build loads its own (docs/fingerprints.md).
+	Fingerprints *FingerprintMatcher `yaml:"-"`
 }
 
 // DefaultConfig is the embedded defaults with China as the default jurisdiction.

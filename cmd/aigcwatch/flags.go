@@ -33,6 +33,8 @@ func configFlags(fs *flag.FlagSet, c *pipeline.Config) {
 	fs.IntVar(&c.MaxTextBytes, "max-text-bytes", c.MaxTextBytes, "largest text field accepted (0: 256 KiB)")
 	fs.StringVar(&c.PseudonymKeyFile, "pseudonym-key-file", c.PseudonymKeyFile, "secret key for pseudonymising accounts in incidents (else $AIGCWATCH_PSEUDONYM_KEY)")
 	fs.StringVar(&c.IncidentSource, "incident-source", c.IncidentSource, "CloudEvents source of incidents (default urn:aigcwatch)")
+	fs.StringVar(&c.BanksTopic, "banks-topic", c.BanksTopic, "run only: Kafka topic of live fingerprint bank lines, read from the beginning by every instance (see docs/fingerprints.md)")
+	fs.BoolVar(&c.AutoBankLabeled, "auto-bank-labeled", c.AutoBankLabeled, "add the PDQ of every record carrying a valid CN implicit label to the labeled_ai bank (CN-TAMPER-01-HISTORY)")
 }
 
 func newFlagSet(name, args string, stderr io.Writer) *flag.FlagSet {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,9 +42,15 @@ const (
 	// accident. A match is reported as "hash.allow" and suppresses the other banks'
 	// findings on the same input, as Meta's HMA allow-lists do.
 	Allow
+	// LabeledAI: content seen before carrying an AIGC label (a CN implicit label), the
+	// memory of CN-TAMPER-01's history check. A match is reported as "hash.labeled_ai"
+	// only when the record carries no implicit label and no C2PA manifest saying AI: a
+	// near-duplicate of labeled AI content arriving without its label. Filled from bank
+	// files, the banks topic, or at run time by Detector.AutoBankLabeled.
+	LabeledAI
 )
 
-var meaningNames = [...]string{"", "known_deepfake", "known_illegal", "protected_original", "allow"}
+var meaningNames = [...]string{"", "known_deepfake", "known_illegal", "protected_original", "allow", "labeled_ai"}
 
 // String returns the lower-case name, used in categories as "hash.<name>".
 func (m Meaning) String() string {
@@ -62,7 +67,7 @@ func ParseMeaning(s string) (Meaning, error) {
 			return Meaning(i), nil
 		}
 	}
-	return 0, fmt.Errorf("fingerprint: unknown bank meaning %q (want known_deepfake, known_illegal, protected_original or allow)", s)
+	return 0, fmt.Errorf("fingerprint: unknown bank meaning %q (want known_deepfake, known_illegal, protected_original, allow or labeled_ai)", s)
 }
 
 // MarshalText implements encoding.TextMarshaler.
@@ -112,6 +117,7 @@ func DefaultConfig() Config {
 		{Name: "known_illegal", Meaning: KnownIllegal},
 		{Name: "protected_original", Meaning: ProtectedOriginal},
 		{Name: "allow", Meaning: Allow},
+		{Name: "labeled_ai", Meaning: LabeledAI},
 	}}
 }
 
@@ -119,8 +125,8 @@ func defaultSeverity(m Meaning) detectors.Severity {
 	switch m {
 	case KnownIllegal:
 		return detectors.Critical
-	case KnownDeepfake:
-		return detectors.High
+	case KnownDeepfake, LabeledAI:
+		return detectors.High // LabeledAI is reported only when the label is missing
 	default:
 		return detectors.Info
 	}
@@ -164,7 +170,7 @@ func (c Config) resolve() (Config, []bank, error) {
 			errs = append(errs, fmt.Errorf("fingerprint: config: banks[%d]: duplicate name %q", i, bc.Name))
 		}
 		seen[bc.Name] = true
-		if bc.Meaning < KnownDeepfake || bc.Meaning > Allow {
+		if bc.Meaning < KnownDeepfake || bc.Meaning > LabeledAI {
 			errs = append(errs, fmt.Errorf("fingerprint: config: bank %q: missing or unknown meaning", bc.Name))
 		}
 		if bc.PDQThreshold != nil {
@@ -420,7 +426,8 @@ func (b *Builder) fail(err error) {
 	}
 }
 
-func (b *Builder) addLine(line []byte) error {
+// splitLine splits a bank line into its five fields and checks that they are UTF-8.
+func splitLine(line []byte) ([5][]byte, error) {
 	var f [5][]byte
 	n := 0
 	for n < 5 {
@@ -440,12 +447,41 @@ func (b *Builder) addLine(line []byte) error {
 		if line != nil {
 			cnt = 5 + bytes.Count(line, []byte("\t")) + 1
 		}
-		return fmt.Errorf("want 5 tab-separated fields (hash, bank, label, category, source), got %d", cnt)
+		return f, fmt.Errorf("want 5 tab-separated fields (hash, bank, label, category, source), got %d", cnt)
 	}
 	for i := range f {
 		if !utf8.Valid(f[i]) {
-			return fmt.Errorf("field %d is not valid UTF-8", i+1)
+			return f, fmt.Errorf("field %d is not valid UTF-8", i+1)
 		}
+	}
+	return f, nil
+}
+
+// ParseEntry parses one bank line (format of ReadFrom, without the trailing newline)
+// into an Entry that does not alias line. It checks everything but the bank name, which
+// only a Set knows (Matcher.Add and Builder.Add check it). Errors say what is wrong, as
+// ParseError messages do, without the file and line.
+func ParseEntry(line []byte) (Entry, error) {
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	f, err := splitLine(line)
+	if err != nil {
+		return Entry{}, err
+	}
+	kind, h, key, err := ParseHash(string(f[0]))
+	if err != nil {
+		return Entry{}, err
+	}
+	if len(f[2]) == 0 {
+		return Entry{}, errors.New("empty label")
+	}
+	return Entry{Kind: kind, PDQ: h, Key: key, Bank: string(f[1]), Label: string(f[2]),
+		Category: string(f[3]), Source: string(f[4])}, nil
+}
+
+func (b *Builder) addLine(line []byte) error {
+	f, err := splitLine(line)
+	if err != nil {
+		return err
 	}
 	var (
 		kind Kind
@@ -570,7 +606,8 @@ type Set struct {
 	sim       *simIndex
 	simMeta   store
 
-	extra *Set // live additions (Matcher.Add), searched after this Set; nil when none
+	extra *Set  // live additions (Matcher.Add) folded into an index, searched after this Set; nil when none
+	tail  *tail // the newest live additions, scanned after extra; nil when none
 }
 
 // Stats counts entries by kind.
@@ -624,7 +661,13 @@ func (s *Set) MatchPDQ(h pdq.Hash, fn func(Match) bool) {
 		}
 	}
 	if s.extra != nil && !stopped {
-		s.extra.MatchPDQ(h, fn)
+		s.extra.MatchPDQ(h, func(m Match) bool {
+			stopped = !fn(m)
+			return !stopped
+		})
+	}
+	if s.tail != nil && !stopped {
+		s.tail.matchPDQ(s, h, fn)
 	}
 }
 
@@ -639,8 +682,11 @@ func (s *Set) MatchTextKey(k uint64, fn func(Match) bool) {
 			i = s.textNext[i-1]
 		}
 	}
-	if s.extra != nil {
-		s.extra.MatchTextKey(k, fn)
+	if s.extra != nil && !s.extra.matchKey(s.extra.MatchTextKey, k, fn) {
+		return
+	}
+	if s.tail != nil {
+		s.tail.matchKey(s, s.tail.text, k, fn)
 	}
 }
 
@@ -655,9 +701,22 @@ func (s *Set) MatchMediaKey(k uint64, fn func(Match) bool) {
 			i = s.mediaNext[i-1]
 		}
 	}
-	if s.extra != nil {
-		s.extra.MatchMediaKey(k, fn)
+	if s.extra != nil && !s.extra.matchKey(s.extra.MatchMediaKey, k, fn) {
+		return
 	}
+	if s.tail != nil {
+		s.tail.matchKey(s, s.tail.media, k, fn)
+	}
+}
+
+// matchKey runs lookup (a method of s) and reports whether fn wants more.
+func (s *Set) matchKey(lookup func(uint64, func(Match) bool), k uint64, fn func(Match) bool) bool {
+	more := true
+	lookup(k, func(m Match) bool {
+		more = fn(m)
+		return more
+	})
+	return more
 }
 
 // MatchSimHash calls fn for each SimHash entry within its bank's threshold of h.
@@ -673,7 +732,13 @@ func (s *Set) MatchSimHash(h uint64, fn func(Match) bool) {
 		}
 	})
 	if s.extra != nil && !stop {
-		s.extra.MatchSimHash(h, fn)
+		s.extra.MatchSimHash(h, func(m Match) bool {
+			stop = !fn(m)
+			return !stop
+		})
+	}
+	if s.tail != nil && !stop {
+		s.tail.matchSim(s, h, fn)
 	}
 }
 
@@ -706,44 +771,23 @@ type Matcher struct {
 	mu       sync.Mutex // serialises reloads and additions
 	checksum [32]byte
 	added    []Entry // live additions, re-applied after each reload
+	tail     tail    // the live additions not yet folded into the current Set's overlay
 }
 
-// MaxLiveAdditions bounds the entries Matcher.Add keeps in memory between reloads; they
-// are searched by brute force (PDQ) or small indexes, so fold them into bank files.
+// MaxLiveAdditions bounds the entries Matcher.Add keeps in memory; fold them into bank
+// files. When it is reached Add returns ErrTooManyAdditions and adds nothing more; the
+// additions held go on matching (across reloads) until the process restarts.
 const MaxLiveAdditions = 100_000
 
 // ErrTooManyAdditions is returned by Matcher.Add when MaxLiveAdditions would be
-// exceeded; the caller should write the additions to a bank file and reload.
+// exceeded; the caller should count it, write the additions to a bank file and reload.
 var ErrTooManyAdditions = errors.New("fingerprint: too many live additions; add them to a bank file and reload")
-
-// Add adds entries to the current Set without reloading (live additions, e.g. from a
-// Kafka topic). The entries are validated against the current Set's banks; on error
-// nothing is added. They are kept and re-applied after each successful Reload.
-func (m *Matcher) Add(entries ...Entry) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	cur := m.cur.Load()
-	if cur == nil {
-		return errors.New("fingerprint: no bank set loaded")
-	}
-	if len(m.added)+len(entries) > MaxLiveAdditions {
-		return ErrTooManyAdditions
-	}
-	all := append(slices.Clip(m.added), entries...)
-	next, err := withAdditions(cur, all)
-	if err != nil {
-		return err
-	}
-	m.added = all
-	m.cur.Store(next)
-	return nil
-}
 
 // withAdditions returns a shallow copy of base (without its overlay) whose overlay holds
 // entries.
 func withAdditions(base *Set, entries []Entry) (*Set, error) {
 	next := *base
-	next.extra = nil
+	next.extra, next.tail = nil, nil
 	if len(entries) == 0 {
 		return &next, nil
 	}
@@ -815,6 +859,7 @@ func (m *Matcher) Reload(cfg Config, paths ...string) (bool, error) {
 			return false, err
 		}
 	}
+	m.tail = tail{}
 	m.cur.Store(s)
 	m.checksum = c
 	return true, nil

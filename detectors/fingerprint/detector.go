@@ -20,7 +20,10 @@ import (
 	"crypto/sha256"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/aigcwatch/aigcwatch/detectors"
 	"github.com/aigcwatch/aigcwatch/detectors/fingerprint/pdq"
@@ -51,10 +54,42 @@ const (
 // is a Problem, never an error. Per input group (text, media) at most Config.MaxMatches
 // findings are kept, closest first; if any of them is from an Allow bank, only the
 // allow matches are reported for that group.
+//
+// Matches of a LabeledAI bank are reported ("hash.labeled_ai") only when the record
+// carries no implicit label (record.labels.implicit is empty) and no C2PA manifest the
+// label detector classes as AI (LabelFacts.AIC2PA): a near-duplicate of content seen
+// before with its AIGC label, now arriving without it (CN-TAMPER-01's history check). A
+// record that still carries a label, even a broken one, is not reported here: the label
+// checks judge it.
 type Detector struct {
 	m    *Matcher
 	pool sync.Pool // *scratch
+
+	// AutoBankLabeled, if not empty, names a bank (of meaning LabeledAI) to which the
+	// detector adds, through Matcher.Add, the PDQ hash of every record that carries a
+	// readable CN implicit label saying AI (LabelFacts: AILabel, no conflict, CN-TAMPER-01
+	// not failed) and a usable PDQ (media.pdq of good quality, or the hash of media.data).
+	// A hash within the bank's threshold of an entry already in a LabeledAI bank is not
+	// added again. The label detector must run before this one. Set it before the first
+	// Detect. The entry's label is the record id (cut to 128 bytes), its source "auto".
+	AutoBankLabeled string
+
+	auto AutoBankStats
 }
+
+// AutoBankStats counts what AutoBankLabeled did; read it with Detector.AutoBank.
+type AutoBankStats struct {
+	Added     atomic.Int64 // hashes added to the bank
+	Duplicate atomic.Int64 // not added: already within the threshold of a LabeledAI entry
+	Full      atomic.Int64 // not added: MaxLiveAdditions reached (ErrTooManyAdditions)
+	Failed    atomic.Int64 // not added: another error (unknown bank, no Set loaded)
+}
+
+// AutoBank returns the auto-banking counters.
+func (d *Detector) AutoBank() *AutoBankStats { return &d.auto }
+
+// Matcher returns the Matcher the detector reads.
+func (d *Detector) Matcher() *Matcher { return d.m }
 
 // NewDetector returns a Detector reading banks from m.
 func NewDetector(m *Matcher) *Detector {
@@ -70,6 +105,9 @@ type hit struct {
 type scratch struct {
 	norm []byte
 	hits []hit
+
+	skipLabeled bool // drop LabeledAI matches: the record carries a label
+	sawLabeled  bool // a LabeledAI match was seen (dropped or not)
 }
 
 // Name implements detectors.Detector.
@@ -83,6 +121,8 @@ func (d *Detector) Detect(ctx context.Context, r *record.Record, res *detectors.
 	}
 	sc := d.pool.Get().(*scratch)
 	defer d.pool.Put(sc)
+	sc.skipLabeled = len(r.Labels.Implicit) > 0 || res.Label.AIC2PA
+	sc.sawLabeled = false
 
 	if r.Text != "" {
 		sc.hits = sc.hits[:0]
@@ -98,13 +138,54 @@ func (d *Detector) Detect(ctx context.Context, r *record.Record, res *detectors.
 	}
 	if m := r.Media; m != nil {
 		sc.hits = sc.hits[:0]
-		d.detectMedia(ctx, s, m, sc, res)
+		sc.sawLabeled = false
+		h, ok := d.detectMedia(ctx, s, m, sc, res)
 		sc.emit(s.cfg.MaxMatches, res)
+		if ok && d.AutoBankLabeled != "" && labeledAI(&res.Label) {
+			if sc.sawLabeled {
+				d.auto.Duplicate.Add(1)
+			} else {
+				d.autoBank(r, h)
+			}
+		}
 	}
 	return nil
 }
 
-func (d *Detector) detectMedia(ctx context.Context, s *Set, m *record.Media, sc *scratch, res *detectors.Result) {
+// labeledAI reports whether the label detector found a readable CN implicit label saying
+// AI that is not itself suspect.
+func labeledAI(f *detectors.LabelFacts) bool {
+	return f.AILabel && f.Parsed > 0 && !f.Conflict && !f.EmptyShell && f.CNTamper01 != detectors.OutcomeFail
+}
+
+const maxAutoLabel = 128
+
+func (d *Detector) autoBank(r *record.Record, h pdq.Hash) {
+	label := r.ID
+	if len(label) > maxAutoLabel {
+		label = label[:maxAutoLabel]
+		for len(label) > 0 && !utf8.ValidString(label) {
+			label = label[:len(label)-1]
+		}
+	}
+	if label == "" {
+		label = "auto"
+	}
+	// The record's strings alias its input buffer: the entry outlives it.
+	err := d.m.Add(Entry{Kind: KindPDQ, PDQ: h, Bank: d.AutoBankLabeled, Label: strings.Clone(label), Source: "auto"})
+	switch {
+	case err == nil:
+		d.auto.Added.Add(1)
+	case errors.Is(err, ErrTooManyAdditions):
+		d.auto.Full.Add(1)
+	default:
+		d.auto.Failed.Add(1)
+	}
+}
+
+// detectMedia matches the media inputs and returns the record's PDQ hash (as given, or of
+// the untransformed image) when it has a usable one.
+func (d *Detector) detectMedia(ctx context.Context, s *Set, m *record.Media, sc *scratch, res *detectors.Result) (pdq.Hash, bool) {
 	problem := func(field, reason string) {
 		res.Problems = append(res.Problems, detectors.Problem{Detector: Name, Field: field, Reason: reason})
 	}
@@ -123,17 +204,18 @@ func (d *Detector) detectMedia(ctx context.Context, s *Set, m *record.Media, sc 
 		h, err := pdq.ParseHex(m.PDQ)
 		if err != nil {
 			problem("media.pdq", ReasonBadPDQ)
-			return
+			return h, false
 		}
 		if m.PDQQuality != nil && *m.PDQQuality < s.cfg.MinQuality {
 			problem("media.pdq", ReasonLowQuality)
-			return
+			return h, false
 		}
 		s.MatchPDQ(h, sc.collector(s.cfg.MaxMatches, "media.pdq", "pdq"))
-		return
+		return h, true
 	}
-	if len(m.Data) == 0 || !s.hasPDQ() || ctx.Err() != nil {
-		return
+	// Without PDQ entries there is nothing to hash for, unless auto-banking wants the hash.
+	if len(m.Data) == 0 || !(s.hasPDQ() || d.AutoBankLabeled != "") || ctx.Err() != nil {
+		return pdq.Hash{}, false
 	}
 	dih, q, err := pdq.DihedralBytes(m.Data, s.cfg.Limits)
 	if err != nil {
@@ -145,11 +227,11 @@ func (d *Detector) detectMedia(ctx context.Context, s *Set, m *record.Media, sc 
 		default:
 			problem("media.data", ReasonUndecodable)
 		}
-		return
+		return pdq.Hash{}, false
 	}
 	if q < s.cfg.MinQuality {
 		problem("media.data", ReasonLowQuality)
-		return
+		return pdq.Hash{}, false
 	}
 	for t, h := range dih {
 		detail := "pdq"
@@ -158,6 +240,7 @@ func (d *Detector) detectMedia(ctx context.Context, s *Set, m *record.Media, sc 
 		}
 		s.MatchPDQ(h, sc.collector(s.cfg.MaxMatches, "media.data", detail))
 	}
+	return dih[pdq.Original], true
 }
 
 // collector returns a callback that appends hits, bounding the work on huge clusters:
@@ -165,6 +248,12 @@ func (d *Detector) detectMedia(ctx context.Context, s *Set, m *record.Media, sc 
 func (sc *scratch) collector(maxMatches int, field, detail string) func(Match) bool {
 	limit := len(sc.hits) + 4*maxMatches
 	return func(m Match) bool {
+		if m.Meaning == LabeledAI {
+			sc.sawLabeled = true
+			if sc.skipLabeled {
+				return true
+			}
+		}
 		sc.hits = append(sc.hits, hit{Match: m, field: field, detail: detail})
 		return len(sc.hits) < limit
 	}
@@ -195,4 +284,6 @@ func (sc *scratch) emit(maxMatches int, res *detectors.Result) {
 	}
 }
 
-func (s *Set) hasPDQ() bool { return len(s.pdqHashes) > 0 || (s.extra != nil && s.extra.hasPDQ()) }
+func (s *Set) hasPDQ() bool {
+	return len(s.pdqHashes) > 0 || (s.extra != nil && s.extra.hasPDQ()) || (s.tail != nil && len(s.tail.pdq) > 0)
+}
