@@ -290,3 +290,70 @@ func TestHostileLengths(t *testing.T) {
 func id3TagRaw(ver byte, body []byte) []byte {
 	return append(append([]byte{'I', 'D', '3', ver, 0, 0}, syncsafeBytes(len(body))...), body...)
 }
+
+// TestMoreCarriers covers carriers and encodings the checked-in files do not.
+func TestMoreCarriers(t *testing.T) {
+	t.Parallel()
+	v23compressed := func() []byte { // 2.3 frame flag 0x0080: 4-byte size, then zlib
+		body := append([]byte{0}, "AIGC\x00"+testLabel...)
+		z := append(u32(uint32(len(body))), zlibBytes(body)...)
+		f := append([]byte("TXXX"), u32(uint32(len(z)))...)
+		return append(append(f, 0x00, 0x80), z...)
+	}
+	v24unsyncDLI := func() []byte { // 2.4 frame flags 0x0002|0x0001: DLI, then unsynchronised data
+		body := append([]byte{0}, "AIGC\x00\xff\xe0"...) // ISO 8859-1 "ÿà"
+		data := append(syncsafeBytes(len(body)), unsyncBytes(body)...)
+		f := append([]byte("TXXX"), syncsafeBytes(len(data))...)
+		return append(append(f, 0x00, 0x03), data...)
+	}
+	v22 := func() []byte {
+		body := append([]byte{0}, "AIGC\x00"+testLabel...)
+		return append(append([]byte("TXX"), byte(len(body)>>16), byte(len(body)>>8), byte(len(body))), body...)
+	}
+	utf16be := func() []byte {
+		b := []byte{2}
+		for _, r := range "AIGC\x00" + testLabel {
+			b = append(b, 0, byte(r))
+		}
+		return id3Frame(3, "TXXX", b)
+	}
+	geob := id3Frame(3, "GEOB", []byte("\x00"+c2paMIME+"\x00f.c2pa\x00d\x00"+"jumb..."))
+	cases := []struct {
+		name     string
+		data     []byte
+		carriers []string
+		raw      string
+		dst      string
+		c2pa     bool
+	}{
+		{"id3 2.2 TXX", append(append([]byte("ID3\x02\x00\x00"), syncsafeBytes(len(v22()))...), v22()...), []string{"id3:TXXX:AIGC"}, testLabel, "", false},
+		{"id3 2.3 compressed frame", append(append([]byte("ID3\x03\x00\x00"), syncsafeBytes(len(v23compressed()))...), v23compressed()...), []string{"id3:TXXX:AIGC"}, testLabel, "", false},
+		{"id3 2.4 frame unsync + data length indicator", append(append([]byte("ID3\x04\x00\x00"), syncsafeBytes(len(v24unsyncDLI()))...), v24unsyncDLI()...), []string{"id3:TXXX:AIGC"}, "\xc3\xbf\xc3\xa0", "", false},
+		{"id3 UTF-16BE", id3Tag(3, 0, utf16be()), []string{"id3:TXXX:AIGC"}, testLabel, "", false},
+		{"id3 GEOB c2pa", id3Tag(3, 0, geob), nil, "", "", true},
+		{"id3 description containing AIGC", id3Tag(4, 0, txxx(4, 3, "AIGC_Label", "x")), []string{"id3:TXXX:AIGC_Label"}, "x", "", false},
+		{"wav _PMX, id3 and C2PA chunks", wavFile(riffChunk("_PMX", xmpAttr), riffChunk("id3 ", id3Tag(3, 0, txxx(3, 0, "AIGC", testLabel))), riffChunk("C2PA", []byte("x"))),
+			[]string{"xmp:TC260:AIGC", "id3:TXXX:AIGC"}, "", testDST, true},
+		{"mp4 udta/XMP_ and trak meta", mp4File([][]byte{bmffBox("udta", bmffBox("XMP_", xmpElem))}), []string{"xmp:TC260:AIGC"}, testLabel, testDST, false},
+		{"mp4 non-mdta handler ignored", mp4File([][]byte{bytes.Replace(mdtaMeta(true, "AIGC", testLabel), []byte("mdta\x00"), []byte("mdir\x00"), 1)}), nil, "", "", false},
+		{"png tEXt keyword containing AIGC, ISO 8859-1 value", pngFile(pngText("AIGC-label", "caf\xe9")), []string{"png:tEXt:AIGC-label"}, "café", "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Read(tc.data, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var carriers []string
+			for _, l := range res.Labels {
+				carriers = append(carriers, l.Carrier)
+			}
+			if !slices.Equal(carriers, tc.carriers) || res.IPTCDigitalSourceType != tc.dst || res.C2PA != tc.c2pa || len(res.Warnings) != 0 {
+				t.Fatalf("carriers %q dst %q c2pa %v warnings %q; want %q %q %v", carriers, res.IPTCDigitalSourceType, res.C2PA, res.Warnings, tc.carriers, tc.dst, tc.c2pa)
+			}
+			if tc.raw != "" && res.Labels[len(res.Labels)-1].Raw != tc.raw && res.Labels[0].Raw != tc.raw {
+				t.Errorf("raw = %q, want %q", res.Labels[0].Raw, tc.raw)
+			}
+		})
+	}
+}
