@@ -2,7 +2,6 @@ package label
 
 import (
 	"strings"
-	"unicode/utf8"
 )
 
 // Elements reports whether s holds GB 45438's two elements of a text-type label: an AI
@@ -43,23 +42,42 @@ func disclosure(s string) bool {
 	return false
 }
 
-// head and tail return the first and last n characters (runes) of s.
+// head and tail return the first and last n characters (runes) of s. They count rune
+// starts (bytes that are not UTF-8 continuation bytes) instead of decoding: the text is
+// valid UTF-8 (the decoder checked), and this is on every text record's path.
 func head(s string, n int) string {
-	i := 0
-	for k := 0; k < n && i < len(s); k++ {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
+	if len(s) <= n {
+		return s
 	}
-	return s[:i]
+	k := 0
+	for i := 0; i < len(s); i++ {
+		if s[i]&0xC0 != 0x80 {
+			if k == n {
+				return s[:i]
+			}
+			k++
+		}
+	}
+	return s
 }
 
 func tail(s string, n int) string {
-	i := len(s)
-	for k := 0; k < n && i > 0; k++ {
-		_, size := utf8.DecodeLastRuneInString(s[:i])
-		i -= size
+	if n <= 0 {
+		return ""
 	}
-	return s[i:]
+	if len(s) <= n {
+		return s
+	}
+	k := 0
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i]&0xC0 != 0x80 {
+			k++
+			if k == n {
+				return s[i:]
+			}
+		}
+	}
+	return s
 }
 
 // TextLabel reports whether the first or last n characters of text hold both elements

@@ -604,7 +604,12 @@ func (d *Detector) explicit(r *record.Record, f *detectors.LabelFacts) {
 	ex := r.Labels.Explicit
 	iface := r.Labels.Interface != nil && *r.Labels.Interface
 	exOK := ex != nil && ex.Present && (ex.Type == "rhythm" || Elements(ex.Text))
-	textOK := r.Modality == record.Text && r.Text != "" && TextLabel(r.Text, d.cfg.TextWindow)
+	var h, t string
+	textOK := false
+	if r.Modality == record.Text && r.Text != "" {
+		h, t = head(r.Text, d.cfg.TextWindow), tail(r.Text, d.cfg.TextWindow)
+		textOK = Elements(h) || Elements(t)
+	}
 	f.ExplicitOK = exOK || textOK || iface
 	notice := false
 	if r.Distribution != nil {
@@ -613,9 +618,7 @@ func (d *Detector) explicit(r *record.Record, f *detectors.LabelFacts) {
 			notice = true
 		}
 	}
-	f.Disclosed = f.ExplicitOK || notice || (ex != nil && ex.Present) ||
-		(r.Modality == record.Text && r.Text != "" &&
-			(disclosure(head(r.Text, d.cfg.TextWindow)) || disclosure(tail(r.Text, d.cfg.TextWindow))))
+	f.Disclosed = f.ExplicitOK || notice || (ex != nil && ex.Present) || disclosure(h) || disclosure(t)
 }
 
 // aie computes the AI-evidence union.
