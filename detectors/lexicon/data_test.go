@@ -5,33 +5,21 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/aigcwatch/aigcwatch/internal/shareddata"
 )
 
 // sharedData returns the path of ../shared/data (found by walking up from the
 // package directory), or skips the test when it is absent.
 func sharedData(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "..", "shared", "data")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("shared data (../shared/data beside the repository) is absent")
-		}
-		dir = parent
-	}
+	return shareddata.Path(tb, ".")
 }
 
 // jiebaTerms returns the first n terms (first column) of the jieba dictionary;
@@ -102,7 +90,7 @@ func englishText(tb testing.TB) string {
 	tb.Helper()
 	var sb strings.Builder
 	for _, name := range []string{"go_spec.html", "go_mem.html", "asm.html"} {
-		data, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "doc", name))
+		data, err := os.ReadFile(filepath.Join(goroot(tb), "doc", name))
 		if err != nil {
 			tb.Skip("Go docs absent: ", err)
 		}
@@ -143,4 +131,15 @@ func benchCorpora(tb testing.TB) (zh, en string, sparse []string) {
 		}
 	})
 	return corpusOnce.zh, corpusOnce.en, corpusOnce.sparse
+}
+
+// goroot asks the go command for GOROOT (runtime.GOROOT is deprecated: it names the
+// root the test binary was built with, which need not exist here).
+func goroot(tb testing.TB) string {
+	tb.Helper()
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		tb.Skip("go env GOROOT: ", err)
+	}
+	return strings.TrimSpace(string(out))
 }

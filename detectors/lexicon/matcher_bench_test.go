@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aigcwatch/aigcwatch/internal/benchclock"
 	cfac "github.com/cloudflare/ahocorasick"
 	coac "github.com/coregx/ahocorasick"
 )
@@ -59,11 +60,11 @@ func benchScan(b *testing.B, terms []string, text string, only string) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			n := 0
-			clk := startCPU()
+			clk := benchclock.Start()
 			for b.Loop() {
 				n = scan(data)
 			}
-			clk.report(b, int64(len(data)))
+			clk.ReportBytes(b, int64(len(data)))
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "matches/s")
 		})
 		// Give a large automaton (cloudflare's: GBs) back before the next engine.
@@ -125,9 +126,9 @@ func BenchmarkBuild(b *testing.B) {
 				defer runtime.UnlockOSThread()
 				for b.Loop() {
 					before := heapInUse()
-					c0, t0 := threadCPUSeconds(), time.Now()
+					c0, t0 := float64(benchclock.ThreadCPU())/1e9, time.Now()
 					scan, err := e.build(terms)
-					wall, cpu = time.Since(t0), threadCPUSeconds()-c0
+					wall, cpu = time.Since(t0), float64(benchclock.ThreadCPU())/1e9-c0
 					if err != nil {
 						b.Fatal(err)
 					}

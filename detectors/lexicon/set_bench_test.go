@@ -6,6 +6,7 @@ import (
 
 	"github.com/aigcwatch/aigcwatch/detectors"
 	"github.com/aigcwatch/aigcwatch/detectors/lexicon/norm"
+	"github.com/aigcwatch/aigcwatch/internal/benchclock"
 	"github.com/aigcwatch/aigcwatch/record"
 )
 
@@ -44,11 +45,11 @@ func BenchmarkNormalized(b *testing.B) {
 				b.SetBytes(int64(len(c.text)))
 				b.ReportAllocs()
 				n := 0
-				clk := startCPU()
+				clk := benchclock.Start()
 				for b.Loop() {
 					n = len(set.Scan(c.text, "", &sc))
 				}
-				clk.report(b, int64(len(c.text)))
+				clk.ReportBytes(b, int64(len(c.text)))
 				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "matches/s")
 			})
 		}
@@ -78,7 +79,7 @@ func BenchmarkMessage1KiB(b *testing.B) {
 	b.SetBytes(1024)
 	b.ReportAllocs()
 	i := 0
-	clk := startCPU()
+	clk := benchclock.Start()
 	for b.Loop() {
 		res.Reset()
 		if err := d.Detect(ctx, recs[i%len(recs)], &res); err != nil {
@@ -86,5 +87,5 @@ func BenchmarkMessage1KiB(b *testing.B) {
 		}
 		i++
 	}
-	clk.report(b, 1024)
+	clk.ReportBytes(b, 1024)
 }
