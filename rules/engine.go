@@ -52,7 +52,8 @@ type PackRef struct {
 
 type compiled struct {
 	*Rule
-	program   *vm.Program
+	program   *vm.Program // the condition as written
+	fast      *vm.Program // the condition specialised for being a candidate (see compileCondition)
 	trig      trigger
 	guard     guard
 	byTrigger bool // the condition is exactly its trigger: fire without evaluating
@@ -251,7 +252,7 @@ func (e *Engine) Evaluate(s *Scratch, r *record.Record, res *detectors.Result, v
 				v.fire(c.Rule)
 				continue
 			}
-			out, err := s.vm.Run(c.program, &s.env)
+			out, err := s.vm.Run(c.fast, &s.env)
 			if err != nil {
 				v.Problems = append(v.Problems, detectors.Problem{Detector: "rules", Field: c.ID, Reason: "rule_error"})
 				continue

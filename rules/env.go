@@ -74,6 +74,21 @@ func (e *Env) count(cat string, min detectors.Severity) int {
 	return n
 }
 
+// foldHas replaces has(cat) with true, for a program run only when cat is present.
+type foldHas struct{ cat string }
+
+func (f foldHas) Visit(n *ast.Node) {
+	c, ok := (*n).(*ast.CallNode)
+	if !ok || len(c.Arguments) != 1 {
+		return
+	}
+	if id, ok := c.Callee.(*ast.IdentifierNode); ok && id.Value == "has" {
+		if s, ok := c.Arguments[0].(*ast.StringNode); ok && s.Value == f.cat {
+			ast.Patch(n, &ast.BoolNode{Value: true})
+		}
+	}
+}
+
 type envPatch struct{}
 
 func (envPatch) Visit(n *ast.Node) {
@@ -114,12 +129,23 @@ func compileCondition(r *Rule) (*compiled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("when: %v", oneLine(err))
 	}
-	c := &compiled{Rule: r, program: prog, trig: needs(tree.Node), guard: guardOf(tree.Node)}
-	// A condition that is exactly has("x") is true whenever the rule is a candidate (its only
-	// trigger is a finding of category x): the engine fires it without running the VM.
-	if call, ok := tree.Node.(*ast.CallNode); ok {
-		if id, ok := call.Callee.(*ast.IdentifierNode); ok && id.Value == "has" && len(c.trig.cats) == 1 && len(c.trig.dets) == 0 {
-			c.byTrigger = true
+	c := &compiled{Rule: r, program: prog, fast: prog, trig: needs(tree.Node), guard: guardOf(tree.Node)}
+	if len(c.trig.cats) == 1 && len(c.trig.dets) == 0 {
+		// The rule is evaluated only when a finding of category x exists, so has("x") is
+		// true wherever it appears: fold it. A condition that is exactly has("x") then needs
+		// no evaluation at all; others run a program without that function call. The
+		// original program stays for evaluating the rule outside the index (tests, tools).
+		x := c.trig.cats[0]
+		if call, ok := tree.Node.(*ast.CallNode); ok {
+			if id, ok := call.Callee.(*ast.IdentifierNode); ok && id.Value == "has" {
+				c.byTrigger = true
+			}
+		}
+		if !c.byTrigger {
+			fopts := append([]expr.Option{expr.Env(&Env{}), expr.AsBool(), expr.Patch(foldHas{x}), expr.Patch(envPatch{})}, funcOptions...)
+			if fast, err := expr.Compile(r.When, fopts...); err == nil {
+				c.fast = fast
+			}
 		}
 	}
 	return c, nil

@@ -9,6 +9,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/expr-lang/expr/vm"
+
 	"github.com/aigcwatch/aigcwatch/defaults"
 	"github.com/aigcwatch/aigcwatch/detectors"
 	"github.com/aigcwatch/aigcwatch/record"
@@ -205,6 +207,24 @@ func TestByTrigger(t *testing.T) {
 	}
 }
 
+func TestFoldHas(t *testing.T) {
+	c, err := compileCondition(&Rule{ID: "x", When: `has("a") && record.text != "" && !has("b")`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, orig := c.fast.Disassemble(), c.program.Disassemble()
+	if c.fast == c.program || strings.Count(fast, "_has") != 1 || strings.Count(orig, "_has") != 2 {
+		t.Errorf("has(\"a\") not folded in the specialised program:\n%s", fast)
+	}
+	env := &Env{Record: &record.Record{Text: "t"}, Findings: []detectors.Finding{{Category: "a"}}}
+	var m vm.VM
+	for _, p := range []*vm.Program{c.fast, c.program} {
+		if out, err := m.Run(p, env); err != nil || out != true {
+			t.Errorf("got %v %v", out, err)
+		}
+	}
+}
+
 func TestGuards(t *testing.T) {
 	cases := []struct {
 		when  string
@@ -234,7 +254,9 @@ func TestGuards(t *testing.T) {
 // same fired rules as evaluating every rule, on records with and without findings.
 func TestIndexAgreesWithFullEvaluation(t *testing.T) {
 	e, _ := embedded(t)
-	cats := []string{"", "fraud", "csam", "hate", "gambling", "weapons", "drugs", "self_harm", "violent_extremism"}
+	cats := []string{"", "fraud", "csam", "hate", "gambling", "weapons", "drugs", "self_harm", "violent_extremism",
+		"label.cn_imp_01", "label.cn_imp_02", "label.cn_imp_08", "label.cn_plat_01", "label.eu_50_2", "hash.labeled_ai",
+		"hash.protected_original", "signal.synthesis_tool", "signal.minor_intimate"}
 	mods := []string{"", "text", "image", "video", "audio"}
 	roles := []string{"", "provider", "platform"}
 	jurs := []string{"", "CN", "EU", "DE", "US", "US-CA", "UK", "BR"}
