@@ -270,11 +270,13 @@ func (s *state) wav(d []byte) error {
 		return s.errf(0, ErrMalformed, "no RIFF WAVE header")
 	}
 	end := len(d)
-	if sz := uint64(le32(d[4:])); sz < 4 {
+	switch sz := uint64(le32(d[4:])); {
+	case sz == 0 || sz == 0xFFFFFFFF: // left unset by a streaming writer: read to the end
+	case sz < 4:
 		return s.errf(4, ErrMalformed, "RIFF size %d is smaller than the form type", sz)
-	} else if fits(sz, len(d)-8) {
+	case fits(sz, len(d)-8):
 		end = 8 + int(sz)
-	} else if sz != 0xFFFFFFFF {
+	default:
 		s.warnf("RIFF size %d runs past the end of the file (%d bytes)", sz, len(d))
 	}
 	var byteRate uint32

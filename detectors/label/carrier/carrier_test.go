@@ -317,6 +317,8 @@ func TestMoreCarriers(t *testing.T) {
 		}
 		return id3Frame(3, "TXXX", b)
 	}
+	streamed := wavFile(riffChunk("AIGC", []byte(testLabel)))
+	copy(streamed[4:], "\xff\xff\xff\xff") // RIFF size left unset by a streaming writer
 	geob := id3Frame(3, "GEOB", []byte("\x00"+c2paMIME+"\x00f.c2pa\x00d\x00"+"jumb..."))
 	cases := []struct {
 		name     string
@@ -334,6 +336,7 @@ func TestMoreCarriers(t *testing.T) {
 		{"id3 description containing AIGC", id3Tag(4, 0, txxx(4, 3, "AIGC_Label", "x")), []string{"id3:TXXX:AIGC_Label"}, "x", "", false},
 		{"wav _PMX, id3 and C2PA chunks", wavFile(riffChunk("_PMX", xmpAttr), riffChunk("id3 ", id3Tag(3, 0, txxx(3, 0, "AIGC", testLabel))), riffChunk("C2PA", []byte("x"))),
 			[]string{"xmp:TC260:AIGC", "id3:TXXX:AIGC"}, "", testDST, true},
+		{"wav with unset RIFF size", streamed, []string{"riff:AIGC"}, testLabel, "", false},
 		{"mp4 udta/XMP_ and trak meta", mp4File([][]byte{bmffBox("udta", bmffBox("XMP_", xmpElem))}), []string{"xmp:TC260:AIGC"}, testLabel, testDST, false},
 		{"mp4 non-mdta handler ignored", mp4File([][]byte{bytes.Replace(mdtaMeta(true, "AIGC", testLabel), []byte("mdta\x00"), []byte("mdir\x00"), 1)}), nil, "", "", false},
 		{"png tEXt keyword containing AIGC, ISO 8859-1 value", pngFile(pngText("AIGC-label", "caf\xe9")), []string{"png:tEXt:AIGC-label"}, "café", "", false},
