@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,6 +99,7 @@ type BankConfig struct {
 	Meaning          Meaning             `yaml:"meaning"`
 	PDQThreshold     *int                `yaml:"pdq_threshold"`     // default DefaultPDQThreshold
 	SimHashThreshold *int                `yaml:"simhash_threshold"` // default DefaultSimHashThreshold
+	MinHashThreshold *float64            `yaml:"minhash_threshold"` // Jaccard, default DefaultMinHashThreshold
 	Severity         *detectors.Severity `yaml:"severity"`          // default by meaning
 }
 
@@ -138,6 +140,7 @@ type bank struct {
 	meaning  Meaning
 	pdqMax   int
 	simMax   int
+	minEq    int // least equal MinHash values (of MinHashPerms) for a match
 	severity detectors.Severity
 	category string // "hash.<meaning>"
 }
@@ -162,7 +165,8 @@ func (c Config) resolve() (Config, []bank, error) {
 	seen := map[string]bool{}
 	banks := make([]bank, 0, len(c.Banks))
 	for i, bc := range c.Banks {
-		b := bank{name: bc.Name, meaning: bc.Meaning, pdqMax: DefaultPDQThreshold, simMax: DefaultSimHashThreshold}
+		b := bank{name: bc.Name, meaning: bc.Meaning, pdqMax: DefaultPDQThreshold, simMax: DefaultSimHashThreshold,
+			minEq: minHashEqualMin(DefaultMinHashThreshold)}
 		if bc.Name == "" || strings.ContainsAny(bc.Name, "\t\n\r ") {
 			errs = append(errs, fmt.Errorf("fingerprint: config: banks[%d]: bad name %q", i, bc.Name))
 		}
@@ -185,6 +189,14 @@ func (c Config) resolve() (Config, []bank, error) {
 				errs = append(errs, fmt.Errorf("fingerprint: config: bank %q: simhash_threshold %d out of 0..16", bc.Name, b.simMax))
 			}
 		}
+		if bc.MinHashThreshold != nil {
+			j := *bc.MinHashThreshold
+			if !(j > 0 && j <= 1) {
+				errs = append(errs, fmt.Errorf("fingerprint: config: bank %q: %w: %v", bc.Name, errMinHashThreshold, j))
+			} else {
+				b.minEq = minHashEqualMin(j)
+			}
+		}
 		b.severity = defaultSeverity(bc.Meaning)
 		if bc.Severity != nil {
 			b.severity = *bc.Severity
@@ -204,13 +216,15 @@ const (
 	KindSHA256                  // "sha256:" + 64 hex digits of the media bytes' digest
 	KindText                    // "text:" + 16 hex digits of TextKey (xxhash64 of normalised text)
 	KindSimHash                 // "simhash:" + 16 hex digits of SimHash
+	KindMinHash                 // "minhash:" + 512 hex digits of a MinHashSig
 )
 
 // Entry is one bank entry.
 type Entry struct {
 	Kind     Kind
-	PDQ      pdq.Hash // KindPDQ
-	Key      uint64   // KindSHA256 (MediaKey), KindText (TextKey), KindSimHash
+	PDQ      pdq.Hash    // KindPDQ
+	Key      uint64      // KindSHA256 (MediaKey), KindText (TextKey), KindSimHash
+	MinHash  *MinHashSig // KindMinHash
 	Bank     string
 	Label    string // the entry's name in findings (Evidence.Entry); required
 	Category string // the bank owner's category, e.g. "ncii"; free text, may be empty
@@ -273,6 +287,8 @@ type Builder struct {
 	mediaMeta store
 	simKeys   []uint64
 	simMeta   store
+	minSigs   []MinHashSig
+	minMeta   store
 
 	errs []error
 }
@@ -298,12 +314,15 @@ func (b *Builder) Add(e Entry) error {
 	if !ok {
 		return fmt.Errorf("unknown bank %q", e.Bank)
 	}
-	return add(b, e.Kind, e.PDQ, e.Key, bi, e.Label, e.Category, e.Source)
+	if e.Kind == KindMinHash && e.MinHash == nil {
+		return errors.New("minhash entry without a signature")
+	}
+	return add(b, e.Kind, e.PDQ, e.Key, e.MinHash, bi, e.Label, e.Category, e.Source)
 }
 
 // add adds one entry of bank bi. It is generic so that ReadFrom can pass the fields of a
 // line as byte slices without converting each to a string (five allocations a line).
-func add[T string | []byte](b *Builder, kind Kind, h pdq.Hash, key uint64, bi uint8, label, category, source T) error {
+func add[T string | []byte](b *Builder, kind Kind, h pdq.Hash, key uint64, sig *MinHashSig, bi uint8, label, category, source T) error {
 	if len(label) == 0 {
 		return errors.New("empty label")
 	}
@@ -338,6 +357,9 @@ func add[T string | []byte](b *Builder, kind Kind, h pdq.Hash, key uint64, bi ui
 	case KindSimHash:
 		b.simKeys = append(b.simKeys, key)
 		st = &b.simMeta
+	case KindMinHash:
+		b.minSigs = append(b.minSigs, *sig)
+		st = &b.minMeta
 	default:
 		return fmt.Errorf("unknown entry kind %d", kind)
 	}
@@ -381,8 +403,13 @@ func ParseHash(s string) (Kind, pdq.Hash, uint64, error) {
 			return KindText, pdq.Hash{}, k, nil
 		}
 		return KindSimHash, pdq.Hash{}, k, nil
+	case "minhash":
+		if _, err := ParseMinHash(v); err != nil {
+			return 0, pdq.Hash{}, 0, err
+		}
+		return KindMinHash, pdq.Hash{}, 0, nil // the signature: ParseMinHash
 	}
-	return 0, pdq.Hash{}, 0, fmt.Errorf("unknown hash kind %q (want pdq:, sha256:, text: or simhash:)", truncate(kind))
+	return 0, pdq.Hash{}, 0, fmt.Errorf("unknown hash kind %q (want pdq:, sha256:, text:, simhash: or minhash:)", truncate(kind))
 }
 
 func truncate(s string) string {
@@ -471,10 +498,14 @@ func ParseEntry(line []byte) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
+	var sig *MinHashSig
+	if kind == KindMinHash {
+		sig, _ = ParseMinHash(string(f[0][len("minhash:"):]))
+	}
 	if len(f[2]) == 0 {
 		return Entry{}, errors.New("empty label")
 	}
-	return Entry{Kind: kind, PDQ: h, Key: key, Bank: string(f[1]), Label: string(f[2]),
+	return Entry{Kind: kind, PDQ: h, Key: key, MinHash: sig, Bank: string(f[1]), Label: string(f[2]),
 		Category: string(f[3]), Source: string(f[4])}, nil
 }
 
@@ -498,11 +529,15 @@ func (b *Builder) addLine(line []byte) error {
 			return err
 		}
 	}
+	var sig *MinHashSig
+	if kind == KindMinHash {
+		sig, _ = ParseMinHash(string(f[0][len("minhash:"):])) // ParseHash checked it
+	}
 	bi, ok := b.byName[string(f[1])]
 	if !ok {
 		return fmt.Errorf("unknown bank %q", f[1])
 	}
-	return add(b, kind, h, key, bi, f[2], f[3], f[4])
+	return add(b, kind, h, key, sig, bi, f[2], f[3], f[4])
 }
 
 // hexVal maps an ASCII hex digit to its value and every other byte to 0xff.
@@ -554,7 +589,7 @@ func (b *Builder) Build() (*Set, error) {
 	hashes := mih.MakeHashes(len(b.pdqHashes))
 	copy(hashes, b.pdqHashes)
 	b.pdqHashes = hashes
-	for _, st := range []*store{&b.pdqMeta, &b.textMeta, &b.mediaMeta, &b.simMeta} {
+	for _, st := range []*store{&b.pdqMeta, &b.textMeta, &b.mediaMeta, &b.simMeta, &b.minMeta} {
 		st.group, st.labelEnd, st.labels = cloneHuge(st.group), cloneHuge(st.labelEnd), cloneHuge(st.labels)
 	}
 	s := &Set{
@@ -562,16 +597,18 @@ func (b *Builder) Build() (*Set, error) {
 		pdqHashes: b.pdqHashes, pdqMeta: b.pdqMeta,
 		text: newKeyTable(b.text, b.textNext), textNext: b.textNext, textMeta: b.textMeta,
 		media: newKeyTable(b.media, b.mediaNext), mediaNext: b.mediaNext, mediaMeta: b.mediaMeta,
-		simMeta: b.simMeta,
+		simMeta: b.simMeta, minMeta: b.minMeta, minEqMin: MinHashPerms,
 	}
 	for _, bk := range b.banks {
 		s.pdqMax = max(s.pdqMax, bk.pdqMax)
 		s.simMax = max(s.simMax, bk.simMax)
+		s.minEqMin = min(s.minEqMin, bk.minEq)
 	}
 	if len(b.pdqHashes) >= bruteForceBelow {
 		s.pdqIndex = mih.New(b.pdqHashes)
 	}
 	s.sim = newSimIndex(b.simKeys)
+	s.minIndex = newLSHIndex(slices.Clip(b.minSigs))
 	*b = Builder{} // the Set owns the slices now
 	return s, nil
 }
@@ -605,17 +642,24 @@ type Set struct {
 	mediaMeta store
 	sim       *simIndex
 	simMeta   store
+	minIndex  *lshIndex // nil when there are no MinHash entries
+	minMeta   store
+	minEqMin  int // the least bank minEq
 
 	extra *Set  // live additions (Matcher.Add) folded into an index, searched after this Set; nil when none
 	tail  *tail // the newest live additions, scanned after extra; nil when none
 }
 
 // Stats counts entries by kind.
-type Stats struct{ PDQ, SHA256, Text, SimHash int }
+type Stats struct{ PDQ, SHA256, Text, SimHash, MinHash int }
 
 // Stats returns the number of entries of each kind.
 func (s *Set) Stats() Stats {
-	return Stats{PDQ: len(s.pdqHashes), SHA256: len(s.mediaNext), Text: len(s.textNext), SimHash: len(s.sim.keys)}
+	st := Stats{PDQ: len(s.pdqHashes), SHA256: len(s.mediaNext), Text: len(s.textNext), SimHash: len(s.sim.keys)}
+	if s.minIndex != nil {
+		st.MinHash = len(s.minIndex.sigs)
+	}
+	return st
 }
 
 // Match is one bank entry matched by an input.

@@ -46,8 +46,8 @@ const (
 // Detector matches records against the Set currently held by a Matcher. It implements
 // detectors.Detector and is safe for concurrent use.
 //
-// Inputs, in order: the record text (exact key, then SimHash when it has at least
-// Config.MinShingles shingles), media.sha256 (or the sha256 of media.data), media.pdq, or
+// Inputs, in order: the record text (exact key, then SimHash and, when a bank holds
+// MinHash entries, MinHash, each when the text has at least Config.MinShingles shingles), media.sha256 (or the sha256 of media.data), media.pdq, or
 // when there is no media.pdq the PDQ hashes of the 8 dihedral variants of media.data.
 // A PDQ hash with a known quality below Config.MinQuality is not matched and is reported
 // as a Problem (ReasonLowQuality); an absent quality is treated as good. Malformed input
@@ -132,6 +132,11 @@ func (d *Detector) Detect(ctx context.Context, r *record.Record, res *detectors.
 			s.MatchTextKey(xxhashSum(sc.norm), add)
 			if sh, n := SimHash(sc.norm); n >= s.cfg.MinShingles {
 				s.MatchSimHash(sh, sc.collector(s.cfg.MaxMatches, "text", "simhash"))
+			}
+			if s.hasMinHash() {
+				if sig, n := MinHash(sc.norm); n >= s.cfg.MinShingles {
+					s.MatchMinHash(&sig, sc.collector(s.cfg.MaxMatches, "text", "minhash"))
+				}
 			}
 		}
 		sc.emit(s.cfg.MaxMatches, res)

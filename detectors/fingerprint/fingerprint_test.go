@@ -363,6 +363,8 @@ func FuzzReadFrom(f *testing.F) {
 	f.Add(strings.Repeat("ab", 32) + "\tknown_deepfake\tx\tc\ts\n")
 	f.Add("text:0123456789abcdef\tallow\tx\t\t\nsha256:" + strings.Repeat("00", 32) + "\tknown_illegal\ty\t\t")
 	f.Add("simhash:ffffffffffffffff\tknown_deepfake\tz\t\t\n#c\n\n")
+	sig := MinHashOf("近似重复文本的指纹")
+	f.Add(sig.String() + "\tlabeled_ai\tm\t\t\n")
 	f.Fuzz(func(t *testing.T, data string) {
 		b, _ := NewBuilder(DefaultConfig())
 		if err := b.ReadFrom("fuzz.tsv", strings.NewReader(data)); err != nil {

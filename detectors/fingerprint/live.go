@@ -25,6 +25,7 @@ type tail struct {
 	text    []int32
 	media   []int32
 	sim     []int32
+	minhash []int32
 }
 
 func (t *tail) add(e Entry, bi uint8) {
@@ -40,13 +41,15 @@ func (t *tail) add(e Entry, bi uint8) {
 		t.media = append(t.media, i)
 	case KindSimHash:
 		t.sim = append(t.sim, i)
+	case KindMinHash:
+		t.minhash = append(t.minhash, i)
 	}
 }
 
 // snapshot returns a copy whose slices cannot be appended to in place.
 func (t *tail) snapshot() *tail {
 	return &tail{entries: clip(t.entries), bank: clip(t.bank), pdq: clip(t.pdq), text: clip(t.text),
-		media: clip(t.media), sim: clip(t.sim)}
+		media: clip(t.media), sim: clip(t.sim), minhash: clip(t.minhash)}
 }
 
 func clip[T any](s []T) []T { return s[:len(s):len(s)] }
@@ -147,8 +150,10 @@ func (s *Set) validate(e *Entry) (uint8, error) {
 		return 0, fmt.Errorf("unknown bank %q", e.Bank)
 	case e.Label == "":
 		return 0, errors.New("empty label")
-	case e.Kind < KindPDQ || e.Kind > KindSimHash:
+	case e.Kind < KindPDQ || e.Kind > KindMinHash:
 		return 0, fmt.Errorf("unknown entry kind %d", e.Kind)
+	case e.Kind == KindMinHash && e.MinHash == nil:
+		return 0, errors.New("minhash entry without a signature")
 	}
 	return uint8(bi), nil
 }

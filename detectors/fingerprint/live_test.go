@@ -309,6 +309,8 @@ func FuzzParseEntry(f *testing.F) {
 	f.Add("pdq:" + strings.Repeat("ab", 32) + "\tlabeled_ai\tx\tc\ts")
 	f.Add("text:0123456789abcdef\tallow\tx\t\t")
 	f.Add("simhash:ffffffffffffffff\tnope\tz\t\t")
+	sig := MinHashOf("近似重复文本的指纹")
+	f.Add(sig.String() + "\tknown_illegal\tm\t\t")
 	f.Fuzz(func(t *testing.T, line string) {
 		// Line ends are the reader's business (TestParseEntry covers one CR).
 		if strings.ContainsAny(line, "\n\r") || strings.HasPrefix(line, "#") || line == "" {

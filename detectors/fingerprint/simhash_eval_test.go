@@ -50,10 +50,15 @@ type simEval struct {
 	negatives         int
 }
 
-// evalSimHash measures SimHash near-duplicate detection on the HC3 Plus "si" corpus:
-// positives are each text (>= minRunes normalised runes) against its paraphrase at 5%
-// and 10% edit rates; negatives are all pairs of distinct texts of the corpus.
-func evalSimHash(t testing.TB, minRunes int) []simEval {
+// siCorpus is the evaluation set built from the HC3 Plus "si" corpus: the distinct texts
+// with at least minRunes normalised runes and, for each, a paraphrase at 5% and at 10%
+// edits (see paraphrase), drawn from one seeded generator in a fixed order so that every
+// evaluation (SimHash, MinHash) sees the same pairs.
+type siCorpus struct {
+	texts, p5, p10 []string
+}
+
+func loadSICorpus(t testing.TB, minRunes int) siCorpus {
 	p := sharedData(t, "corpus/hc3plus_zh_val_si.jsonl")
 	f, err := os.Open(p)
 	if err != nil {
@@ -87,13 +92,28 @@ func evalSimHash(t testing.TB, minRunes int) []simEval {
 	// map order is random: sort for determinism
 	slicesSortRunes(alphabet)
 	r := rand.New(rand.NewPCG(2024, 6))
+	c := siCorpus{texts: texts, p5: make([]string, len(texts)), p10: make([]string, len(texts))}
+	for i, s := range texts {
+		c.p5[i] = paraphrase(r, s, 0.05, alphabet)
+		c.p10[i] = paraphrase(r, s, 0.10, alphabet)
+	}
+	t.Logf("texts: %d (>= %d normalised runes, distinct)", len(texts), minRunes)
+	return c
+}
+
+// evalSimHash measures SimHash near-duplicate detection on the HC3 Plus "si" corpus:
+// positives are each text (>= minRunes normalised runes) against its paraphrase at 5%
+// and 10% edit rates; negatives are all pairs of distinct texts of the corpus.
+func evalSimHash(t testing.TB, minRunes int) []simEval {
+	c := loadSICorpus(t, minRunes)
+	texts := c.texts
 	orig := make([]uint64, len(texts))
 	p5 := make([]uint64, len(texts))
 	p10 := make([]uint64, len(texts))
 	for i, s := range texts {
 		orig[i], _ = SimHash(AppendNormalized(nil, s))
-		p5[i], _ = SimHash(AppendNormalized(nil, paraphrase(r, s, 0.05, alphabet)))
-		p10[i], _ = SimHash(AppendNormalized(nil, paraphrase(r, s, 0.10, alphabet)))
+		p5[i], _ = SimHash(AppendNormalized(nil, c.p5[i]))
+		p10[i], _ = SimHash(AppendNormalized(nil, c.p10[i]))
 	}
 	var out []simEval
 	negHist := make([]int, 65)
@@ -120,7 +140,6 @@ func evalSimHash(t testing.TB, minRunes int) []simEval {
 		}
 		out = append(out, e)
 	}
-	t.Logf("texts: %d (>= %d normalised runes, distinct)", n, minRunes)
 	return out
 }
 
