@@ -2,9 +2,10 @@ package label_test
 
 import (
 	"context"
-	"runtime"
 	"testing"
 	"time"
+
+	"github.com/aigcwatch/aigcwatch/internal/benchclock"
 
 	"github.com/aigcwatch/aigcwatch/detectors"
 	"github.com/aigcwatch/aigcwatch/detectors/label"
@@ -45,20 +46,6 @@ func benchRecords() map[string]*record.Record {
 	}
 }
 
-// cpuPerOp locks the benchmark to its OS thread and returns a function that reports the
-// thread's CPU time per iteration as cpu-ns/op (see threadCPU).
-func cpuPerOp(b *testing.B) func() {
-	runtime.LockOSThread()
-	start := threadCPU()
-	return func() {
-		end := threadCPU()
-		runtime.UnlockOSThread()
-		if start >= 0 && end >= 0 && b.N > 0 {
-			b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
-		}
-	}
-}
-
 // BenchmarkDetect measures the label detector alone.
 func BenchmarkDetect(b *testing.B) {
 	det := label.New(label.Config{})
@@ -66,7 +53,7 @@ func BenchmarkDetect(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			var res detectors.Result
 			b.ReportAllocs()
-			defer cpuPerOp(b)()
+			defer benchclock.Start().Report(b, "")
 			for b.Loop() {
 				res.Reset()
 				_ = det.Detect(context.Background(), r, &res)
@@ -87,7 +74,7 @@ func BenchmarkDetectAndEvaluate(b *testing.B) {
 			var s rules.Scratch
 			var v rules.Verdict
 			b.ReportAllocs()
-			defer cpuPerOp(b)()
+			defer benchclock.Start().Report(b, "")
 			for b.Loop() {
 				res.Reset()
 				_ = det.Detect(context.Background(), r, &res)
