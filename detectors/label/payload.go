@@ -219,6 +219,26 @@ type decoder struct {
 	i int
 }
 
+// key reads an object key (a string) and the colon after it.
+func (d *decoder) key() (string, Status) {
+	k, ok, trunc := d.str()
+	switch {
+	case trunc:
+		return "", Truncated
+	case !ok:
+		return "", Syntax
+	}
+	d.ws()
+	if d.i >= len(d.s) {
+		return "", Truncated
+	}
+	if d.s[d.i] != ':' {
+		return "", Syntax
+	}
+	d.i++
+	return k, OK
+}
+
 func (d *decoder) ws() {
 	for d.i < len(d.s) {
 		switch d.s[d.i] {
@@ -306,19 +326,9 @@ func (d *decoder) wrapped(p *Payload) Status {
 		case ',':
 			d.i++
 			d.ws()
-			if _, ok, trunc := d.str(); trunc {
-				return Truncated
-			} else if !ok {
-				return Syntax
+			if _, st := d.key(); st != OK {
+				return st
 			}
-			d.ws()
-			if d.i >= len(d.s) {
-				return Truncated
-			}
-			if d.s[d.i] != ':' {
-				return Syntax
-			}
-			d.i++
 			if st := d.skip(0); st != OK {
 				return st
 			}
@@ -345,21 +355,10 @@ func (d *decoder) object(p *Payload) Status {
 		if d.i >= len(d.s) {
 			return Truncated
 		}
-		k, ok, trunc := d.str()
-		if trunc {
-			return Truncated
+		k, st := d.key()
+		if st != OK {
+			return st
 		}
-		if !ok {
-			return Syntax
-		}
-		d.ws()
-		if d.i >= len(d.s) {
-			return Truncated
-		}
-		if d.s[d.i] != ':' {
-			return Syntax
-		}
-		d.i++
 		d.ws()
 		if d.i >= len(d.s) {
 			return Truncated
@@ -558,19 +557,9 @@ func (d *decoder) skip(depth int) Status {
 		for {
 			if c == '{' {
 				d.ws()
-				if _, ok, trunc := d.str(); trunc {
-					return Truncated
-				} else if !ok {
-					return Syntax
+				if _, st := d.key(); st != OK {
+					return st
 				}
-				d.ws()
-				if d.i >= len(d.s) {
-					return Truncated
-				}
-				if d.s[d.i] != ':' {
-					return Syntax
-				}
-				d.i++
 			}
 			if st := d.skip(depth + 1); st != OK {
 				return st
