@@ -50,7 +50,9 @@ type Func struct {
 func (f Func) Name() string { return f.N }
 
 // Detect implements Detector.
-func (f Func) Detect(ctx context.Context, r *record.Record, res *Result) error { return f.F(ctx, r, res) }
+func (f Func) Detect(ctx context.Context, r *record.Record, res *Result) error {
+	return f.F(ctx, r, res)
+}
 
 // Chain runs detectors in order; it is itself a Detector. Every detector runs even if
 // an earlier one failed; their errors are joined.

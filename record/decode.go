@@ -227,9 +227,13 @@ func jsonKind(goType string) string {
 // badTimeField finds which time field failed to parse. It runs only on the error path.
 func badTimeField(data []byte) string {
 	var probe struct {
-		Time         json.RawMessage `json:"time"`
-		Export       *struct{ L json.RawMessage `json:"log_retention_until"` } `json:"export"`
-		ProviderInfo *struct{ P json.RawMessage `json:"placed_on_market"` }    `json:"provider_info"`
+		Time   json.RawMessage `json:"time"`
+		Export *struct {
+			L json.RawMessage `json:"log_retention_until"`
+		} `json:"export"`
+		ProviderInfo *struct {
+			P json.RawMessage `json:"placed_on_market"`
+		} `json:"provider_info"`
 	}
 	_ = json.Unmarshal(data, &probe)
 	bad := func(m json.RawMessage) bool {

@@ -97,17 +97,17 @@ type Watermark struct {
 
 // C2PA summarises a C2PA manifest store as read by an upstream C2PA validator.
 type C2PA struct {
-	Present            bool              `json:"present" expr:"present"`
-	ValidationState    string            `json:"validation_state" expr:"validation_state"` // Invalid, Valid, Trusted
-	StatusCodes        []string          `json:"status_codes" expr:"status_codes"`
-	ClaimGenerator     string            `json:"claim_generator" expr:"claim_generator"`
-	ClaimGeneratorInfo *ClaimGenerator   `json:"claim_generator_info" expr:"claim_generator_info"`
-	SignerOrg          string            `json:"signer_org" expr:"signer_org"`
-	When               string            `json:"when" expr:"when"`
-	InstanceID         string            `json:"instance_id" expr:"instance_id"`
-	Actions            []C2PAAction      `json:"actions" expr:"actions"`
-	Ingredients        []C2PAIngredient  `json:"ingredients" expr:"ingredients"`
-	AllActionsIncluded *bool             `json:"all_actions_included" expr:"all_actions_included"`
+	Present            bool             `json:"present" expr:"present"`
+	ValidationState    string           `json:"validation_state" expr:"validation_state"` // Invalid, Valid, Trusted
+	StatusCodes        []string         `json:"status_codes" expr:"status_codes"`
+	ClaimGenerator     string           `json:"claim_generator" expr:"claim_generator"`
+	ClaimGeneratorInfo *ClaimGenerator  `json:"claim_generator_info" expr:"claim_generator_info"`
+	SignerOrg          string           `json:"signer_org" expr:"signer_org"`
+	When               string           `json:"when" expr:"when"`
+	InstanceID         string           `json:"instance_id" expr:"instance_id"`
+	Actions            []C2PAAction     `json:"actions" expr:"actions"`
+	Ingredients        []C2PAIngredient `json:"ingredients" expr:"ingredients"`
+	AllActionsIncluded *bool            `json:"all_actions_included" expr:"all_actions_included"`
 }
 
 // ClaimGenerator names the software that made a C2PA claim.
