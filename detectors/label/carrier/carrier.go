@@ -313,7 +313,6 @@ func be32(b []byte) uint32 {
 func le32(b []byte) uint32 {
 	return uint32(b[3])<<24 | uint32(b[2])<<16 | uint32(b[1])<<8 | uint32(b[0])
 }
-func le16(b []byte) int { return int(b[1])<<8 | int(b[0]) }
 
 // fits reports whether n bytes fit in the rem remaining.
 func fits(n uint64, rem int) bool { return rem >= 0 && n <= uint64(rem) }
