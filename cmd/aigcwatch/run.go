@@ -11,8 +11,11 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/aigcwatch/aigcwatch/detectors/fingerprint"
 
 	"go.yaml.in/yaml/v3"
 
@@ -247,6 +250,9 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "aigcwatch run: %v\n", err)
 		return exitUsage
 	}
+	// One fingerprint matcher for the life of the process, shared by every rebuild, so live
+	// bank additions (banks topic, auto-banking) survive reloads.
+	cfg.Pipeline.Fingerprints = fingerprint.NewMatcher(nil)
 	p, err := pipeline.Build(cfg.Pipeline)
 	if err != nil {
 		log.Error("building the pipeline", "component", "run", "err", err)
@@ -260,13 +266,21 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		log.Error("config", "component", "run", "err", err)
 		return exitUsage
 	}
+	banks, err := stream.NewBanks(cfg, p, log) // nil without a banks topic
+	if err != nil {
+		log.Error("config", "component", "run", "err", err)
+		return exitUsage
+	}
 	reloader := &pipeline.Reloader{P: p, Cfg: cfg.Pipeline, Log: log}
 	ctx, cancel := context.WithCancel(ctx)
+	// Every goroutine started here is waited for before run returns.
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	defer cancel()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	go func() {
+	wg.Go(func() {
 		for {
 			select {
 			case <-ctx.Done():
@@ -275,13 +289,20 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 				_ = reloader.Reload() // logged; the running rules stay on failure
 			}
 		}
-	}()
+	})
 	if cfg.Watch {
-		go func() {
+		wg.Go(func() {
 			if err := reloader.Watch(ctx, 500*time.Millisecond); err != nil {
 				log.Warn("not watching rule and lexicon files; SIGHUP still reloads", "component", "run", "err", err)
 			}
-		}()
+		})
+	}
+	if banks != nil {
+		wg.Go(func() {
+			if err := banks.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("banks topic reader stopped", "component", "banks", "err", err)
+			}
+		})
 	}
 	if err := r.Run(ctx); err != nil {
 		log.Error("stopped with an error", "component", "run", "err", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -287,4 +288,48 @@ func TestRunTwoProcessesOneStops(t *testing.T) {
 		t.Errorf("a exited with %v after SIGTERM", err)
 	}
 	a.done <- nil
+}
+
+// TestRunBanksTopicAndAutoBank runs the binary with a banks topic and auto-banking: a bank
+// line published on the topic makes a near-duplicate image match (stay-down rule), and an
+// image that arrived with a valid CN label is remembered, so its stripped re-upload fires
+// CN-TAMPER-01-HISTORY.
+func TestRunBanksTopicAndAutoBank(t *testing.T) {
+	t.Parallel()
+	addr := kafkatest.Broker(t)
+	bin := aigcwatchBinary(t)
+	rt := newRunTopics(t, addr, 1)
+	banksTopic := kafkatest.CreateTopic(t, addr, "banks", 1)
+	const illegal = "d8f8f0cce0f4a84f0e370a22028f67f0b36e2ed596623e1d33e6b39c4e9c9b22"
+	streamtest.Produce(t, addr, banksTopic, []streamtest.Record{{ID: "b1", Value: []byte("pdq:" + illegal + "\tknown_illegal\tcase-17\tterror\tgifct\n")}})
+	env, args := rt.args()
+	p := startProc(t, "banks", bin, env, append(args, "--banks-topic", banksTopic, "--auto-bank-labeled")...)
+	if err := streamtest.Until(2*time.Minute, func() bool { return strings.Contains(p.log.String(), "banks topic caught up") }); err != nil {
+		t.Fatalf("the banks topic was not read:\n%s", lastLines(p.log.String(), 20))
+	}
+	const labeled = "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f"
+	label := `{"AIGC":{"Label":"1","ContentProducer":"001191110108MA01KP2T5U10000","ProduceID":"img-1","ReservedCode1":"","ContentPropagator":"001191110108MA01KP2T5U10000","PropagateID":"img-1","ReservedCode2":""}}`
+	rec := func(id, body string) streamtest.Record {
+		return streamtest.Record{ID: id, Value: []byte(`{"id":"` + id + `","time":"2026-10-01T00:00:00Z",` + body + `}`)}
+	}
+	labelJSON, _ := json.Marshal(label)
+	recs := []streamtest.Record{
+		rec("near-illegal", `"jurisdiction":"BR","modality":"image","media":{"pdq":"`+illegal[:63]+`f"}`),
+		rec("labeled", `"jurisdiction":"CN","role":"platform","modality":"image","media":{"pdq":"`+labeled+`"},"labels":{"implicit":[{"carrier":"xmp:TC260:AIGC","raw":`+string(labelJSON)+`}]}`),
+	}
+	streamtest.Produce(t, addr, rt.in, recs)
+	streamtest.WaitLag(t, addr, rt.in, rt.group, 1, 0, 2*time.Minute)
+	stripped := []streamtest.Record{rec("stripped", `"jurisdiction":"CN","role":"platform","modality":"image","media":{"pdq":"`+labeled[:63]+`e"}`)}
+	streamtest.Produce(t, addr, rt.in, stripped)
+	streamtest.WaitLag(t, addr, rt.in, rt.group, 1, 0, 2*time.Minute)
+	got := map[string]string{}
+	for _, m := range streamtest.ReadAll(t, addr, rt.verdicts, 3) {
+		got[string(m.Key)] = string(m.Value)
+	}
+	if v := got["near-illegal"]; !strings.Contains(v, `"bank":"known_illegal"`) || !strings.Contains(v, `"id":"GL-HASH-01"`) {
+		t.Errorf("a record near a bank line from the topic: %s", v)
+	}
+	if v := got["stripped"]; !strings.Contains(v, `"category":"hash.labeled_ai"`) || !strings.Contains(v, `"id":"CN-TAMPER-01-HISTORY"`) {
+		t.Errorf("the stripped re-upload of a labelled image: %s", v)
+	}
 }
