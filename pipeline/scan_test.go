@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -235,3 +236,26 @@ func TestVerdictShape(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestJudgeRecordMatchesJudge: the entry point for callers that decode themselves (the
+// inline API) gives the same verdict as judging the raw bytes.
+func TestJudgeRecordMatchesJudge(t *testing.T) {
+	p := testProcessor(t)
+	raw := []byte(`{"id":"jr","jurisdiction":"CN","modality":"text","text":"a SCAM"}`)
+	j1, err := p.NewWorker().Judge(context.Background(), raw)
+	if err != nil || j1.Verdict == nil {
+		t.Fatal(err)
+	}
+	var r record.Record
+	if err := record.Decode(raw, record.Limits{}, &r); err != nil {
+		t.Fatal(err)
+	}
+	j2, err := p.NewWorker().JudgeRecord(context.Background(), &r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	strip := func(b []byte) string { return regexp.MustCompile(`"latency_us":\d+`).ReplaceAllString(string(b), "") }
+	if strip(j1.VerdictJSON) != strip(j2.VerdictJSON) || j2.Verdict.Decision != rules.Review {
+		t.Errorf("Judge %s\nJudgeRecord %s", j1.VerdictJSON, j2.VerdictJSON)
+	}
+}

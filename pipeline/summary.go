@@ -64,12 +64,6 @@ func (s *Summary) Add(j *Judgement) {
 	}
 }
 
-// AddReject counts a line rejected before decoding (e.g. oversize while reading).
-func (s *Summary) AddReject(reason string) {
-	s.Rejected++
-	bump(&s.Rejects, reason, 1)
-}
-
 // Merge adds o into s.
 func (s *Summary) Merge(o *Summary) {
 	s.Records += o.Records

@@ -3,7 +3,6 @@ package rules
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math/bits"
 	"sort"
@@ -316,9 +315,6 @@ func or(dst, src []uint64) {
 
 // Holder holds the current engine and swaps it atomically on reload.
 type Holder struct{ p atomicEngine }
-
-// ErrNoEngine is returned by Holder.Load before any engine was stored.
-var ErrNoEngine = errors.New("rules: no engine loaded")
 
 // Load returns the current engine.
 func (h *Holder) Load() *Engine { return h.p.Load() }
