@@ -97,7 +97,6 @@ func Build(c Config) (*Processor, error) {
 // BuildDetectors builds the configured detectors, in the order they run.
 func (c *Config) BuildDetectors() (detectors.Detector, error) {
 	var chain detectors.Chain
-	sort.SliceStable(detectorBuilders, func(i, j int) bool { return detectorBuilders[i].order < detectorBuilders[j].order })
 	for _, b := range detectorBuilders {
 		d, err := b.build(c)
 		if err != nil {
@@ -121,6 +120,9 @@ type detectorBuilder struct {
 	build func(*Config) (detectors.Detector, error)
 }
 
+// registerDetector is called from init functions only; it keeps the list sorted by order
+// so that building, which may happen concurrently (reloads), only reads it.
 func registerDetector(order int, name string, build func(*Config) (detectors.Detector, error)) {
 	detectorBuilders = append(detectorBuilders, detectorBuilder{order, name, build})
+	sort.SliceStable(detectorBuilders, func(i, j int) bool { return detectorBuilders[i].order < detectorBuilders[j].order })
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aigcwatch/aigcwatch/detectors"
 )
 
 const reloadPack = `pack: t
@@ -138,5 +140,25 @@ func TestPseudonymKey(t *testing.T) {
 	t.Setenv("AIGCWATCH_PSEUDONYM_KEY", "")
 	if _, dev, err := (&Config{}).PseudonymKey(); err != nil || !dev {
 		t.Errorf("no key configured: dev=%v err=%v", dev, err)
+	}
+}
+
+func TestDetectorsRunInRegisteredOrder(t *testing.T) {
+	for i := 1; i < len(detectorBuilders); i++ {
+		if detectorBuilders[i-1].order > detectorBuilders[i].order {
+			t.Fatalf("detectors out of order: %s (%d) before %s (%d)", detectorBuilders[i-1].name, detectorBuilders[i-1].order,
+				detectorBuilders[i].name, detectorBuilders[i].order)
+		}
+	}
+	d, err := DefaultConfig.BuildDetectors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, x := range d.(detectors.Chain) {
+		names = append(names, x.Name())
+	}
+	if got := strings.Join(names, ","); got != "lexicon,signals,label" {
+		t.Errorf("default chain %s, want lexicon,signals,label (fingerprint only with banks)", got)
 	}
 }
