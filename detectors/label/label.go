@@ -162,16 +162,48 @@ var intrinsic = [numIntrinsic]struct {
 func Categories() []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, c := range intrinsic {
-		out = append(out, c.category)
-	}
-	for _, c := range duties {
-		if !seen[c.category] {
-			seen[c.category] = true
-			out = append(out, c.category)
+	add := func(c string) {
+		for _, v := range [...]string{c, warnCategory(c), inconCategory(c)} {
+			if !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
 		}
 	}
+	for _, c := range intrinsic {
+		add(c.category)
+	}
+	for _, c := range duties {
+		add(c.category)
+	}
 	return out
+}
+
+// Categories of the non-failing outcomes: "label.cn_imp_06.warn",
+// "label.cn_imp_02.inconclusive". Precomputed so emitting allocates nothing.
+var warnCats, inconCats = map[string]string{}, map[string]string{}
+
+func warnCategory(c string) string {
+	if v, ok := warnCats[c]; ok {
+		return v
+	}
+	return c + ".warn"
+}
+
+func inconCategory(c string) string {
+	if v, ok := inconCats[c]; ok {
+		return v
+	}
+	return c + ".inconclusive"
+}
+
+func init() {
+	for _, c := range intrinsic {
+		warnCats[c.category], inconCats[c.category] = c.category+".warn", c.category+".inconclusive"
+	}
+	for _, c := range duties {
+		warnCats[c.category], inconCats[c.category] = c.category+".warn", c.category+".inconclusive"
+	}
 }
 
 // Detect implements detectors.Detector. It never fails: inputs it cannot read become
@@ -226,6 +258,14 @@ func emit(res *detectors.Result, id, category string, sev detectors.Severity, la
 		sev = min(sev, detectors.Low)
 	case outcome == incon && sev > detectors.Low:
 		sev--
+	}
+	// Warnings and inconclusive outcomes have categories of their own, so a rule on a
+	// failure is just has("label.<check>") and the engine fires it from its index.
+	switch outcome {
+	case warn:
+		category = warnCategory(category)
+	case incon:
+		category = inconCategory(category)
 	}
 	res.Findings = append(res.Findings, detectors.Finding{Detector: "label", Category: category, Severity: sev, Layer: layer,
 		Evidence: detectors.Evidence{Field: field, Term: term, Check: id, Outcome: outcome, Detail: detail}})

@@ -47,11 +47,11 @@ func TestFindingsCarryOutcomeAndSeverity(t *testing.T) {
 		sev      detectors.Severity
 		term     string
 	}{
-		{"numeric Label is a low warning", record.Record{Role: "provider", Modality: "image", Labels: implicit(num)}, "label.cn_imp_04", "warn", detectors.Low, "xmp:TC260:AIGC"},
+		{"numeric Label is a low warning", record.Record{Role: "provider", Modality: "image", Labels: implicit(num)}, "label.cn_imp_04.warn", "warn", detectors.Low, "xmp:TC260:AIGC"},
 		{"bad Label fails high", record.Record{Role: "provider", Modality: "image", Labels: implicit(strings.Replace(inner, `"Label":"1"`, `"Label":"true"`, 1))}, "label.cn_imp_04", "fail", detectors.High, "xmp:TC260:AIGC"},
-		{"truncated payload is inconclusive, one step lower", record.Record{Labels: implicit(inner[:50])}, "label.cn_imp_02", "inconclusive", detectors.Medium, "xmp:TC260:AIGC"},
+		{"truncated payload is inconclusive, one step lower", record.Record{Labels: implicit(inner[:50])}, "label.cn_imp_02.inconclusive", "inconclusive", detectors.Medium, "xmp:TC260:AIGC"},
 		{"conflict names the second carrier", record.Record{Labels: implicit(inner, strings.Replace(inner, "p-1", "p-2", 2))}, "label.cn_imp_08", "fail", detectors.Medium, "png:tEXt:AIGC"},
-		{"untrusted C2PA is a low warning", record.Record{C2PA: &record.C2PA{Present: true, ValidationState: "Valid", StatusCodes: []string{"signingCredential.untrusted"}}}, "label.c2pa_01", "warn", detectors.Low, ""},
+		{"untrusted C2PA is a low warning", record.Record{C2PA: &record.C2PA{Present: true, ValidationState: "Valid", StatusCodes: []string{"signingCredential.untrusted"}}}, "label.c2pa_01.warn", "warn", detectors.Low, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -207,7 +207,7 @@ func TestChinaOnlyProvenanceNotes(t *testing.T) {
 		want bool
 	}{{"CN", true}, {"US", false}, {"DE", false}} {
 		res := detect(t, &record.Record{Jurisdiction: c.j, Modality: "image", C2PA: full})
-		if got := finding(res, "label.x_consist_01") != nil; got != c.want {
+		if got := finding(res, "label.x_consist_01.warn") != nil; got != c.want {
 			t.Errorf("%s: X-CONSIST-01 warning %v, want %v", c.j, got, c.want)
 		}
 		res = detect(t, &record.Record{Jurisdiction: c.j, Modality: "image", C2PA: invalid})
