@@ -45,23 +45,9 @@ PIDFILE="$STATE/kafka.pid"
 LOG="$STATE/logs/server.log"
 OUT="$STATE/logs/stdout.log"
 
-say() { printf 'kafka.sh: %s\n' "$*" >&2; }
-die() {
-	say "error: $*"
-	exit 1
-}
-
-usage() {
-	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
-	exit 2
-}
-
-# lock serialises every command that changes or depends on the broker's state, across processes.
-lock() {
-	mkdir -p "$STATE"
-	exec 9>"$STATE/.lock"
-	flock 9
-}
+NAME=kafka.sh
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 need_java() {
 	command -v java >/dev/null || die "java not found: run scripts/deps.sh (installs a JRE) or install Java 17+"

@@ -24,21 +24,9 @@ PIDFILE="$STATE/prometheus.pid"
 LOG="$STATE/prometheus.log"
 STAMP="$STATE/config.stamp"
 
-say() { printf 'prometheus.sh: %s\n' "$*" >&2; }
-die() {
-	say "error: $*"
-	exit 1
-}
-usage() {
-	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
-	exit 2
-}
-
-lock() {
-	mkdir -p "$STATE"
-	exec 9>"$STATE/.lock"
-	flock 9
-}
+NAME=prometheus.sh
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # pid prints the server's pid when the pid file names a live prometheus using our data dir.
 pid() {
