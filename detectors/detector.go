@@ -29,6 +29,10 @@ type Detector interface {
 type Result struct {
 	Findings []Finding
 	Problems []Problem
+	// Arena is per-record scratch memory: a detector may append bytes it derives from the
+	// record (an unescaped payload) and make strings that point into them, valid until
+	// Reset. Nothing may keep such strings past the record.
+	Arena []byte
 	// Label holds the facts derived by the label detector; zero when it did not run.
 	Label LabelFacts
 }
@@ -37,6 +41,7 @@ type Result struct {
 func (r *Result) Reset() {
 	r.Findings = r.Findings[:0]
 	r.Problems = r.Problems[:0]
+	r.Arena = r.Arena[:0]
 	r.Label = LabelFacts{}
 }
 

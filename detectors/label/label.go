@@ -378,7 +378,7 @@ func (d *Detector) implicit(r *record.Record, res *detectors.Result, f *detector
 	firstRaw := strings.TrimSpace(sites[0].Raw)
 	for i := range sites {
 		term := sites[i].Carrier
-		p := Parse(sites[i].Raw)
+		p := parseArena(sites[i].Raw, &res.Arena)
 		rawSame = rawSame && strings.TrimSpace(sites[i].Raw) == firstRaw
 		if p.Shell() {
 			f.EmptyShell = true

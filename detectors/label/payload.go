@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The seven keys of a GB 45438 Annex E implicit label, in the standard's order.
@@ -87,11 +88,37 @@ const maxDepth = 32
 // beyond the returned strings.
 func Parse(raw string) Payload {
 	var p Payload
-	parseInto(&p, raw, 0)
+	parseInto(&p, raw, 0, nil)
 	return p
 }
 
-func parseInto(p *Payload, raw string, depth int) {
+// parseArena is Parse for the detector: an escaped payload is unescaped into arena (the
+// record's detectors.Result.Arena) instead of a fresh allocation, so the returned strings
+// are valid until the arena is reset.
+func parseArena(raw string, arena *[]byte) Payload {
+	var p Payload
+	parseInto(&p, raw, 0, arena)
+	return p
+}
+
+// unescaped returns the unescaped form of s made by appendFn: in arena when there is
+// one (a string over the appended bytes), else in a new allocation.
+func unescaped(s string, arena *[]byte, appendFn func([]byte, string) []byte) string {
+	if arena == nil {
+		return string(appendFn(make([]byte, 0, len(s)), s))
+	}
+	start := len(*arena)
+	*arena = appendFn(*arena, s)
+	b := (*arena)[start:]
+	if len(b) == 0 {
+		return ""
+	}
+	// The bytes are not written again until the arena is reset (appends that grow it move
+	// later bytes to a new array and leave these in place).
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+func parseInto(p *Payload, raw string, depth int, arena *[]byte) {
 	s := strings.TrimSpace(strings.TrimPrefix(raw, "\ufeff"))
 	if s == "" {
 		p.Status = Empty
@@ -101,7 +128,7 @@ func parseInto(p *Payload, raw string, depth int) {
 		switch {
 		case strings.Contains(s, "&quot;") || strings.Contains(s, "&#"):
 			p.Encoding = "xml"
-			parseInto(p, xmlUnescape(s), depth+1)
+			parseInto(p, unescaped(s, arena, appendXMLUnescape), depth+1, arena)
 			return
 		case s[0] == '"':
 			// A JSON string holding the JSON (double-encoded).
@@ -116,11 +143,11 @@ func parseInto(p *Payload, raw string, depth int) {
 				return
 			}
 			p.Encoding = "backslash"
-			parseInto(p, v, depth+1)
+			parseInto(p, v, depth+1, arena)
 			return
 		case s[0] == '{' && backslashForm(s):
 			p.Encoding = "backslash"
-			parseInto(p, backslashUnescape(s), depth+1)
+			parseInto(p, unescaped(s, arena, appendBackslashUnescape), depth+1, arena)
 			return
 		}
 	}
@@ -143,54 +170,51 @@ func backslashForm(s string) bool {
 	return false
 }
 
-func backslashUnescape(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+// appendBackslashUnescape appends s to dst with \", \\ and \/ undone.
+func appendBackslashUnescape(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if s[i] == '\\' && i+1 < len(s) {
 			switch s[i+1] {
 			case '"', '\\', '/':
-				b.WriteByte(s[i+1])
+				dst = append(dst, s[i+1])
 				i++
 				continue
 			}
 		}
-		b.WriteByte(s[i])
+		dst = append(dst, s[i])
 	}
-	return b.String()
+	return dst
 }
 
-// xmlUnescape undoes the five predefined XML entities and numeric character
-// references; anything else is left as it was.
-func xmlUnescape(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+// appendXMLUnescape appends s to dst with the five predefined XML entities and numeric character
+// references undone; anything else is left as it was.
+func appendXMLUnescape(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c != '&' {
-			b.WriteByte(c)
+			dst = append(dst, c)
 			continue
 		}
 		end := strings.IndexByte(s[i:], ';')
 		if end < 0 || end > 12 {
-			b.WriteByte(c)
+			dst = append(dst, c)
 			continue
 		}
 		ent := s[i+1 : i+end]
 		switch ent {
 		case "quot":
-			b.WriteByte('"')
+			dst = append(dst, '"')
 		case "amp":
-			b.WriteByte('&')
+			dst = append(dst, '&')
 		case "lt":
-			b.WriteByte('<')
+			dst = append(dst, '<')
 		case "gt":
-			b.WriteByte('>')
+			dst = append(dst, '>')
 		case "apos":
-			b.WriteByte('\'')
+			dst = append(dst, '\'')
 		default:
 			if len(ent) < 2 || ent[0] != '#' {
-				b.WriteByte(c)
+				dst = append(dst, c)
 				continue
 			}
 			var n uint64
@@ -201,14 +225,14 @@ func xmlUnescape(s string) string {
 				n, err = strconv.ParseUint(ent[1:], 10, 32)
 			}
 			if err != nil || !utf8.ValidRune(rune(n)) {
-				b.WriteByte(c)
+				dst = append(dst, c)
 				continue
 			}
-			b.WriteRune(rune(n))
+			dst = utf8.AppendRune(dst, rune(n))
 		}
 		i += end
 	}
-	return b.String()
+	return dst
 }
 
 // decoder is a small JSON reader for label payloads: it reads one object of string
@@ -300,7 +324,7 @@ func (d *decoder) wrapped(p *Payload) Status {
 			return Syntax
 		}
 		var inner Payload
-		parseInto(&inner, v, 2)
+		parseInto(&inner, v, 2, nil)
 		if inner.Status != OK {
 			return inner.Status
 		}

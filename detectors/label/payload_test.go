@@ -1,9 +1,14 @@
 package label
 
 import (
+	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/aigcwatch/aigcwatch/detectors"
+	"github.com/aigcwatch/aigcwatch/record"
 )
 
 const (
@@ -190,6 +195,11 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		p := Parse(raw)
+		// Parsing into a record's arena (already holding bytes) gives the same payload.
+		arena := []byte("earlier bytes of the record")
+		if q := parseArena(raw, &arena); !reflect.DeepEqual(p, q) {
+			t.Fatalf("%q: parseArena %+v, Parse %+v", raw, q, p)
+		}
 		if p.Status != OK || p.Encoding != "" || p.Wrapped {
 			return
 		}
@@ -208,4 +218,33 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestArenaStringsSurviveGrowth: several escaped carriers in one record grow the arena;
+// the facts taken from the first must still be intact afterwards, and the next record
+// (after Reset) must not see the previous one's bytes.
+func TestArenaStringsSurviveGrowth(t *testing.T) {
+	esc := func(s string) string { return strings.ReplaceAll(s, `"`, "&quot;") }
+	first := `{"AIGC":{"Label":"1","ContentProducer":"001191110108MA01KP2T5U10000","ProduceID":"first-id","ReservedCode1":"","ContentPropagator":"001191110108MA01KP2T5U10000","PropagateID":"first-id","ReservedCode2":""}}`
+	other := strings.ReplaceAll(first, "first-id", strings.Repeat("x", 300))
+	var res detectors.Result
+	res.Arena = make([]byte, 0, 8) // force growth
+	d := New(Config{})
+	r := &record.Record{ID: "a", Jurisdiction: "CN", Role: "provider", Modality: "image", Labels: record.Labels{Implicit: []record.ImplicitLabel{
+		{Carrier: "xmp:TC260:AIGC", Raw: esc(first)}, {Carrier: "png:tEXt:AIGC", Raw: esc(other)}, {Carrier: "png:iTXt:AIGC", Raw: esc(other)}}}}
+	if err := d.Detect(context.Background(), r, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Label.ProduceID != "first-id" || res.Label.Producer != "001191110108MA01KP2T5U10000" || !res.Label.Conflict {
+		t.Fatalf("facts of the first carrier damaged: %+v", res.Label)
+	}
+	res.Reset()
+	r2 := &record.Record{ID: "b", Jurisdiction: "CN", Role: "provider", Modality: "image", Labels: record.Labels{Implicit: []record.ImplicitLabel{
+		{Carrier: "xmp:TC260:AIGC", Raw: esc(strings.ReplaceAll(first, "first-id", "second"))}}}}
+	if err := d.Detect(context.Background(), r2, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Label.ProduceID != "second" || res.Label.Conflict {
+		t.Fatalf("second record: %+v", res.Label)
+	}
 }
