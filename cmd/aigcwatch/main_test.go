@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -130,5 +131,26 @@ examples:
 	code, out, _ = runCLI(t, "", "rules", "test", dir)
 	if code != exitFailed || !strings.Contains(out, "expects the wrong decision") || !strings.Contains(out, "0 passed, 1 failed") {
 		t.Errorf("failing example: %d %s", code, out)
+	}
+}
+
+// TestScanAutoBankIsReproducible: with auto-banking a verdict depends on the records before
+// it, so scan judges in input order; two scans give the same verdicts, and a stripped
+// re-upload of a labelled image in the sample stream is caught.
+func TestScanAutoBankIsReproducible(t *testing.T) {
+	latency := regexp.MustCompile(`"latency_us":\d+`)
+	var outs []string
+	for range 2 {
+		code, out, errs := runCLI(t, "", "scan", "--quiet", "--auto-bank-labeled", "../../examples/stream.jsonl")
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		outs = append(outs, latency.ReplaceAllString(out, ""))
+	}
+	if outs[0] != outs[1] {
+		t.Error("two scans with --auto-bank-labeled gave different verdicts")
+	}
+	if !strings.Contains(outs[0], `"id":"CN-TAMPER-01-HISTORY"`) {
+		t.Error("no stripped re-upload caught in the sample stream")
 	}
 }

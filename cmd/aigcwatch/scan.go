@@ -67,6 +67,11 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	bufOut := bufio.NewWriterSize(stdout, 1<<20)
 	opt := pipeline.ScanOptions{Workers: *workers}
+	if cfg.AutoBankLabeled {
+		// Auto-banking makes a verdict depend on the records judged before it: judge them in
+		// input order, on one worker, so a scan stays reproducible.
+		opt.Workers = 1
+	}
 	var werr error
 	if opt.Verdicts, werr = open(*out, bufOut); werr == nil {
 		if opt.Incidents, werr = open(*incidents, nil); werr == nil {
