@@ -91,6 +91,14 @@ func (p *Processor) now() time.Time {
 // Judgement.Reject, for the dead-letter output. An error means the pipeline failed
 // (an incident could not be encoded) and the record must not be acknowledged.
 func (w *Worker) Judge(ctx context.Context, raw []byte) (Judgement, error) {
+	return w.JudgeAt(ctx, raw, time.Time{})
+}
+
+// JudgeAt is Judge for records that arrive with a time of their own, such as a Kafka
+// message's timestamp: a record without a `time` field is judged (date-bound rules,
+// incident times) at `at` rather than at the processing time, so a redelivered or replayed
+// record is judged as it was the first time. A zero `at` is Judge.
+func (w *Worker) JudgeAt(ctx context.Context, raw []byte, at time.Time) (Judgement, error) {
 	start := time.Now()
 	p := w.p
 	if err := record.Decode(raw, p.Limits, &w.rec); err != nil {
@@ -99,6 +107,9 @@ func (w *Worker) Judge(ctx context.Context, raw []byte) (Judgement, error) {
 			return Judgement{Reject: de}, nil
 		}
 		return Judgement{}, err
+	}
+	if w.rec.Time.IsZero() && !at.IsZero() {
+		w.rec.Time = at
 	}
 	return w.judge(ctx, &w.rec, start)
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
 
@@ -257,5 +258,32 @@ func TestJudgeRecordMatchesJudge(t *testing.T) {
 	strip := func(b []byte) string { return regexp.MustCompile(`"latency_us":\d+`).ReplaceAllString(string(b), "") }
 	if strip(j1.VerdictJSON) != strip(j2.VerdictJSON) || j2.Verdict.Decision != rules.Review {
 		t.Errorf("Judge %s\nJudgeRecord %s", j1.VerdictJSON, j2.VerdictJSON)
+	}
+}
+
+// TestJudgeAtDatesRecordsWithoutTime: a record without a time is judged at the given time
+// (a Kafka message timestamp), so date-bound rules decide the same way on every redelivery;
+// a record's own time wins.
+func TestJudgeAtDatesRecordsWithoutTime(t *testing.T) {
+	p, err := Build(DefaultConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := p.NewWorker()
+	noTime := []byte(`{"id":"t","jurisdiction":"CN","role":"provider","modality":"image"}`)
+	before, after := time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
+	fired := func(raw []byte, at time.Time) bool {
+		j, err := w.JudgeAt(context.Background(), raw, at)
+		if err != nil || j.Verdict == nil {
+			t.Fatal(err)
+		}
+		return strings.Contains(string(j.VerdictJSON), `"id":"CN-IMP-01"`)
+	}
+	if fired(noTime, before) || !fired(noTime, after) {
+		t.Error("CN-IMP-01 (from 2025-09-01) did not follow the message time")
+	}
+	withTime := []byte(`{"id":"t","time":"2025-07-01T00:00:00Z","jurisdiction":"CN","role":"provider","modality":"image"}`)
+	if fired(withTime, after) {
+		t.Error("the record's own time must win over the message time")
 	}
 }

@@ -178,7 +178,7 @@ func (p *partition) judgeOne(stop context.Context, w *pipeline.Worker, m kafka.M
 	}
 	bo := newBackoff(100*time.Millisecond, 5*time.Second)
 	for {
-		j, err := w.Judge(stop, m.Value)
+		j, err := w.JudgeAt(stop, m.Value, m.Time) // a record without a time takes its message's
 		if err == nil {
 			p.outputs(m, &j, b)
 			return true
