@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"sort"
@@ -47,8 +49,33 @@ func (c *Config) LoadEngine() (*rules.Engine, []*rules.Pack, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	e, err := rules.Compile(packs, rules.Options{DefaultJurisdiction: c.DefaultJurisdiction})
+	inputs, err := c.inputs()
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := rules.Compile(packs, rules.Options{DefaultJurisdiction: c.DefaultJurisdiction, Inputs: inputs})
 	return e, packs, err
+}
+
+// inputs hashes the detectors' input files (lexicons, or the embedded one; banks) for the
+// verdicts' ruleset, so a verdict names the exact data it was made with.
+func (c *Config) inputs() ([]rules.InputRef, error) {
+	var out []rules.InputRef
+	add := func(name string, data []byte) {
+		sum := sha256.Sum256(data)
+		out = append(out, rules.InputRef{Name: name, SHA256: hex.EncodeToString(sum[:])})
+	}
+	if len(c.Lexicons) == 0 {
+		add(defaults.LexiconName, defaults.Lexicon())
+	}
+	for _, p := range append(append([]string{}, c.Lexicons...), c.Banks...) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %w", p, err)
+		}
+		add(p, data)
+	}
+	return out, nil
 }
 
 // PseudonymKey returns the configured key and whether it is the public development key.

@@ -162,3 +162,37 @@ func TestDetectorsRunInRegisteredOrder(t *testing.T) {
 		t.Errorf("default chain %s, want lexicon,signals,label (fingerprint only with banks)", got)
 	}
 }
+
+// TestRulesetNamesInputs: verdicts name the lexicon and bank files they were made with,
+// and the checksum changes when their content does.
+func TestRulesetNamesInputs(t *testing.T) {
+	e, _, err := DefaultConfig.LoadEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := e.Info().Inputs; len(in) != 1 || in[0].Name != "embedded:lexicon.tsv" || len(in[0].SHA256) != 64 {
+		t.Fatalf("embedded inputs %+v", in)
+	}
+	dir := t.TempDir()
+	lex := filepath.Join(dir, "terms.tsv")
+	os.WriteFile(lex, []byte("刷单返利\tfraud\thigh\n"), 0o644)
+	cfg := Config{Lexicons: []string{lex}}
+	e1, _, err := cfg.LoadEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(lex, []byte("刷单返利\tfraud\tcritical\n"), 0o644)
+	e2, _, err := cfg.LoadEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e1.Info().Inputs[0].Name != lex || e1.Info().Checksum == e2.Info().Checksum || e1.Info().Checksum == e.Info().Checksum {
+		t.Errorf("checksums %s %s %s", e.Info().Checksum, e1.Info().Checksum, e2.Info().Checksum)
+	}
+	if !strings.Contains(string(e2.Info().JSON()), `"inputs":[{"name":"`+lex) {
+		t.Errorf("ruleset JSON %s", e2.Info().JSON())
+	}
+	if _, _, err := (&Config{Banks: []string{filepath.Join(dir, "missing.tsv")}}).LoadEngine(); err == nil {
+		t.Error("a missing bank file was accepted")
+	}
+}

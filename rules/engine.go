@@ -18,6 +18,9 @@ import (
 
 // Options configure an Engine.
 type Options struct {
+	// Inputs are the detectors' input files, recorded in every verdict's ruleset and
+	// covered by its checksum.
+	Inputs []InputRef
 	// DefaultJurisdiction selects the packs for records that carry no jurisdiction.
 	// Records whose jurisdiction no pack names get only the "*" packs.
 	DefaultJurisdiction string
@@ -36,11 +39,20 @@ type Engine struct {
 // Ruleset identifies the packs an engine was built from; every verdict carries it so a
 // decision can be reproduced offline.
 type Ruleset struct {
-	Packs    []PackRef `json:"packs"`
-	Checksum string    `json:"checksum"` // sha256 over the packs' checksums, in order
+	Packs []PackRef `json:"packs"`
+	// Inputs are the other files the verdict depends on (lexicons, fingerprint banks), so a
+	// decision can be reproduced offline with the same data.
+	Inputs   []InputRef `json:"inputs,omitempty"`
+	Checksum string     `json:"checksum"` // sha256 over the packs' checksums, then the inputs', in order
 
 	jsonOnce  sync.Once
 	jsonBytes []byte
+}
+
+// InputRef names one input file of the detectors and its content hash.
+type InputRef struct {
+	Name   string `json:"name"`   // file path, or "embedded:…" for built-in data
+	SHA256 string `json:"sha256"` // hex
 }
 
 // PackRef names one pack and its version.
@@ -105,6 +117,12 @@ func Compile(packs []*Pack, opt Options) (*Engine, error) {
 	}
 	if len(problems) > 0 {
 		return nil, &LoadError{Problems: problems}
+	}
+	for _, in := range opt.Inputs {
+		e.info.Inputs = append(e.info.Inputs, in)
+		h.Write([]byte(in.Name))
+		h.Write([]byte{0})
+		h.Write([]byte(in.SHA256))
 	}
 	e.info.Checksum = hex.EncodeToString(h.Sum(nil))
 	packOf := func(c *compiled) *Pack {
