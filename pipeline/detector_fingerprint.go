@@ -56,5 +56,5 @@ func (p *Processor) FingerprintDetector() *fingerprint.Detector {
 		}
 		return nil
 	}
-	return find(*p.detector.Load())
+	return find(p.current.Load().detector)
 }

@@ -26,31 +26,37 @@ type Processor struct {
 	Incidents *incident.Builder
 	Now       func() time.Time
 
-	engine   rules.Holder
-	detector atomic.Pointer[detectors.Detector]
+	// current is the engine and detectors, swapped together so a record is never judged by
+	// new detectors under old rules (its verdict names the data it was judged with).
+	current atomic.Pointer[judges]
+}
+
+type judges struct {
+	engine   *rules.Engine
+	detector detectors.Detector
 }
 
 // NewProcessor returns a processor running det (may be nil: no detectors) and e.
 func NewProcessor(e *rules.Engine, det detectors.Detector) *Processor {
 	p := &Processor{Incidents: &incident.Builder{}}
-	p.engine.Store(e)
-	p.SetDetector(det)
+	p.Swap(e, det)
 	return p
 }
 
 // Engine returns the current rule engine.
-func (p *Processor) Engine() *rules.Engine { return p.engine.Load() }
+func (p *Processor) Engine() *rules.Engine { return p.current.Load().engine }
 
-// SetEngine swaps the rule engine; records being judged finish with the old one.
-func (p *Processor) SetEngine(e *rules.Engine) { p.engine.Store(e) }
-
-// SetDetector swaps the detectors.
-func (p *Processor) SetDetector(d detectors.Detector) {
+// Swap installs a rule engine and detectors together; records being judged finish with
+// the old pair. A nil detector means none.
+func (p *Processor) Swap(e *rules.Engine, d detectors.Detector) {
 	if d == nil {
 		d = detectors.Chain(nil)
 	}
-	p.detector.Store(&d)
+	p.current.Store(&judges{engine: e, detector: d})
 }
+
+// SetDetector swaps the detectors, keeping the engine.
+func (p *Processor) SetDetector(d detectors.Detector) { p.Swap(p.Engine(), d) }
 
 // Judgement is the outcome for one raw record. Exactly one of Verdict and Reject is set.
 // VerdictJSON and Incidents are freshly allocated and may be retained; Verdict and
@@ -123,11 +129,11 @@ func (w *Worker) JudgeRecord(ctx context.Context, r *record.Record) (Judgement, 
 func (w *Worker) judge(ctx context.Context, r *record.Record, start time.Time) (Judgement, error) {
 	p := w.p
 	w.res.Reset()
-	det := *p.detector.Load()
-	if err := det.Detect(ctx, r, &w.res); err != nil && ctx.Err() != nil {
+	cur := p.current.Load()
+	if err := cur.detector.Detect(ctx, r, &w.res); err != nil && ctx.Err() != nil {
 		return Judgement{}, ctx.Err()
 	}
-	p.engine.Load().Evaluate(&w.scratch, r, &w.res, &w.verdict)
+	cur.engine.Evaluate(&w.scratch, r, &w.res, &w.verdict)
 	evs, err := p.Incidents.Build(r, &w.verdict)
 	if err != nil {
 		return Judgement{}, err

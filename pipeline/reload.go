@@ -37,8 +37,7 @@ func (r *Reloader) Reload() error {
 		if derr != nil {
 			err = derr
 		} else {
-			r.P.SetDetector(d)
-			r.P.SetEngine(e)
+			r.P.Swap(e, d)
 			r.checksum = e.Info().Checksum
 		}
 	}

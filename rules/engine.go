@@ -3,7 +3,6 @@ package rules
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"math/bits"
 	"sort"
 	"strings"
@@ -329,26 +328,6 @@ func or(dst, src []uint64) {
 	for i := range dst {
 		dst[i] |= src[i]
 	}
-}
-
-// Holder holds the current engine and swaps it atomically on reload.
-type Holder struct{ p atomicEngine }
-
-// Load returns the current engine.
-func (h *Holder) Load() *Engine { return h.p.Load() }
-
-// Store makes e the current engine.
-func (h *Holder) Store(e *Engine) { h.p.Store(e) }
-
-// Reload builds a new engine with build and swaps it in on success. On failure the
-// current engine keeps running and the error is returned.
-func (h *Holder) Reload(build func() (*Engine, error)) error {
-	e, err := build()
-	if err != nil {
-		return fmt.Errorf("rules: reload failed, keeping the running rules: %w", err)
-	}
-	h.p.Store(e)
-	return nil
 }
 
 // runProgram evaluates one compiled condition with a fresh VM (tests and tools; the hot

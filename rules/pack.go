@@ -2,7 +2,7 @@
 // packs (YAML files, one per jurisdiction or theme); each rule has a condition in the
 // expr language (github.com/expr-lang/expr: sandboxed, type-checked against the record
 // and findings at load time). The compiled Engine is immutable and safe for concurrent
-// use; reloads build a new Engine off the hot path and swap it (see Holder).
+// use; reloads build a new Engine off the hot path and swap it (pipeline.Reloader).
 //
 // It leaves out what happens after the verdict: incidents, enforcement and delivery are
 // other packages.

@@ -307,32 +307,6 @@ func fullEvaluate(t *testing.T, e *Engine, r *record.Record, res *detectors.Resu
 	return strings.Join(ids, ",")
 }
 
-func TestHolderKeepsOldEngineOnFailedReload(t *testing.T) {
-	e, _ := embedded(t)
-	var h Holder
-	h.Store(e)
-	err := h.Reload(func() (*Engine, error) {
-		packs, err := LoadFS(fstest.MapFS{"x.yaml": {Data: []byte("pack: [")}}, ".")
-		if err != nil {
-			return nil, err
-		}
-		return Compile(packs, Options{})
-	})
-	if err == nil || h.Load() != e {
-		t.Fatalf("failed reload: err=%v, engine swapped=%v", err, h.Load() != e)
-	}
-	err = h.Reload(func() (*Engine, error) {
-		packs, err := LoadFS(fstest.MapFS{"c.yaml": {Data: []byte(goodPack)}}, ".")
-		if err != nil {
-			return nil, err
-		}
-		return Compile(packs, Options{})
-	})
-	if err != nil || h.Load() == e || len(h.Load().Rules()) != 1 {
-		t.Fatalf("good reload: err=%v, rules=%d", err, len(h.Load().Rules()))
-	}
-}
-
 func TestVerdictCombination(t *testing.T) {
 	e, _ := embedded(t)
 	var s Scratch

@@ -1,5 +1,0 @@
-package rules
-
-import "sync/atomic"
-
-type atomicEngine = atomic.Pointer[Engine]
