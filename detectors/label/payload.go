@@ -263,6 +263,24 @@ func (d *decoder) key() (string, Status) {
 	return k, OK
 }
 
+// sep reads what follows an object member or array element: a comma (more follow) or
+// closer (done).
+func (d *decoder) sep(closer byte) (done bool, st Status) {
+	d.ws()
+	if d.i >= len(d.s) {
+		return false, Truncated
+	}
+	switch d.s[d.i] {
+	case ',':
+		d.i++
+		return false, OK
+	case closer:
+		d.i++
+		return true, OK
+	}
+	return false, Syntax
+}
+
 func (d *decoder) ws() {
 	for d.i < len(d.s) {
 		switch d.s[d.i] {
@@ -403,18 +421,8 @@ func (d *decoder) object(p *Payload) Status {
 				return st
 			}
 		}
-		d.ws()
-		if d.i >= len(d.s) {
-			return Truncated
-		}
-		switch d.s[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
-			return OK
-		default:
-			return Syntax
+		if done, st := d.sep('}'); st != OK || done {
+			return st
 		}
 	}
 }
@@ -588,18 +596,8 @@ func (d *decoder) skip(depth int) Status {
 			if st := d.skip(depth + 1); st != OK {
 				return st
 			}
-			d.ws()
-			if d.i >= len(d.s) {
-				return Truncated
-			}
-			switch d.s[d.i] {
-			case ',':
-				d.i++
-			case closer:
-				d.i++
-				return OK
-			default:
-				return Syntax
+			if done, st := d.sep(closer); st != OK || done {
+				return st
 			}
 		}
 	case c == '-' || (c >= '0' && c <= '9'):
