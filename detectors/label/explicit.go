@@ -7,16 +7,47 @@ import (
 // Elements reports whether s holds GB 45438's two elements of a text-type label: an AI
 // element ("人工智能", or "AI" in any case, not preceded by a Latin letter, so "said"
 // and "email" do not count) and a generation element ("生成" or "合成").
-func Elements(s string) bool {
-	return hasAI(s) && (strings.Contains(s, "生成") || strings.Contains(s, "合成"))
+func Elements(s string) bool { return readWindow(s).elements }
+
+// window is what one stretch of text says about AI: both GB 45438 elements, and an AI
+// disclosure in Chinese or English (the elements, or "AI" with "generat", "synthe",
+// "manipulat", "created" or "made").
+type window struct{ elements, disclosure bool }
+
+// readWindow reads s once for both answers. The AI element is looked for first: most
+// text has none, and then neither answer needs anything else.
+func readWindow(s string) window {
+	if !hasAI(s) {
+		return window{}
+	}
+	el := strings.Contains(s, "生成") || strings.Contains(s, "合成")
+	return window{elements: el, disclosure: el || hasVerb(s)}
 }
 
 func hasAI(s string) bool {
-	if strings.Contains(s, "人工智能") {
-		return true
-	}
+	return strings.Contains(s, "人工智能") || latinAI(s, 'A') || latinAI(s, 'a')
+}
+
+// latinAI reports whether s has c ('A' or 'a') followed by 'I' or 'i' and not preceded
+// by a Latin letter. It jumps between the c bytes with IndexByte, which is vectorised:
+// most of a Chinese text is passed over without a per-byte loop.
+func latinAI(s string, c byte) bool {
 	for i := 0; i+1 < len(s); i++ {
-		if (s[i] == 'A' || s[i] == 'a') && (s[i+1] == 'I' || s[i+1] == 'i') && (i == 0 || !isLetter(s[i-1])) {
+		j := strings.IndexByte(s[i:len(s)-1], c)
+		if j < 0 {
+			return false
+		}
+		i += j
+		if s[i+1]|0x20 == 'i' && (i == 0 || !isLetter(s[i-1])) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasVerb(s string) bool {
+	for _, w := range [...]string{"generat", "synthe", "manipulat", "created", "made", "Generat", "Synthe", "Manipulat", "Created", "Made", "GENERAT"} {
+		if strings.Contains(s, w) {
 			return true
 		}
 	}
@@ -25,21 +56,18 @@ func hasAI(s string) bool {
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
-// disclosure reports whether s reads as an AI disclosure in Chinese or English: the
-// GB 45438 elements, or "AI" with "generat", "synthe", "manipulat", "created" or "made".
-func disclosure(s string) bool {
-	if Elements(s) {
-		return true
+// disclosure reports whether s reads as an AI disclosure in Chinese or English.
+func disclosure(s string) bool { return readWindow(s).disclosure }
+
+// textWindows reads the first and the last n characters of text; when the text is
+// no longer than n characters they are the same stretch, read once.
+func textWindows(text string, n int) (h, t window) {
+	hs := head(text, n)
+	h = readWindow(hs)
+	if len(hs) == len(text) {
+		return h, h
 	}
-	if !hasAI(s) {
-		return false
-	}
-	for _, w := range [...]string{"generat", "synthe", "manipulat", "created", "made", "Generat", "Synthe", "Manipulat", "Created", "Made", "GENERAT"} {
-		if strings.Contains(s, w) {
-			return true
-		}
-	}
-	return false
+	return h, readWindow(tail(text, n))
 }
 
 // head and tail return the first and last n characters (runes) of s. They count rune
@@ -83,5 +111,6 @@ func tail(s string, n int) string {
 // TextLabel reports whether the first or last n characters of text hold both elements
 // (CN-EXP-01, GB 45438 §5.1).
 func TextLabel(text string, n int) bool {
-	return Elements(head(text, n)) || Elements(tail(text, n))
+	h, t := textWindows(text, n)
+	return h.elements || t.elements
 }

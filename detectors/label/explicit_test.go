@@ -25,3 +25,50 @@ func TestHeadTailCountRunes(t *testing.T) {
 		}
 	}
 }
+
+// TestReadWindowMatchesReference holds the one-pass window reader (IndexByte jumps) to
+// the plain per-byte definitions on texts built from the pieces that matter: "AI" in
+// both cases, letters before it, the Chinese elements, the English verbs, and the
+// boundaries of the string.
+func TestReadWindowMatchesReference(t *testing.T) {
+	refAI := func(s string) bool {
+		if strings.Contains(s, "人工智能") {
+			return true
+		}
+		for i := 0; i+1 < len(s); i++ {
+			if (s[i] == 'A' || s[i] == 'a') && (s[i+1] == 'I' || s[i+1] == 'i') && (i == 0 || !isLetter(s[i-1])) {
+				return true
+			}
+		}
+		return false
+	}
+	refGen := func(s string) bool { return strings.Contains(s, "生成") || strings.Contains(s, "合成") }
+	refVerb := func(s string) bool {
+		for _, w := range []string{"generat", "synthe", "manipulat", "created", "made", "Generat", "Synthe", "Manipulat", "Created", "Made", "GENERAT"} {
+			if strings.Contains(s, w) {
+				return true
+			}
+		}
+		return false
+	}
+	pieces := []string{"A", "a", "I", "i", "x", "Z", " ", "人工智能", "人工", "生成", "合成", "正文", "made", "Generat", "é", "\x00"}
+	rng := uint64(1)
+	next := func(n int) int {
+		rng ^= rng << 13
+		rng ^= rng >> 7
+		rng ^= rng << 17
+		return int(rng % uint64(n))
+	}
+	for range 200000 {
+		var b strings.Builder
+		for k := next(8); k >= 0; k-- {
+			b.WriteString(pieces[next(len(pieces))])
+		}
+		s := b.String()
+		ai := refAI(s)
+		want := window{elements: ai && refGen(s), disclosure: ai && (refGen(s) || refVerb(s))}
+		if got := readWindow(s); got != want || hasAI(s) != ai {
+			t.Fatalf("readWindow(%q) = %+v, hasAI %v; want %+v, %v", s, got, hasAI(s), want, ai)
+		}
+	}
+}

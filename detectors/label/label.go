@@ -216,9 +216,9 @@ func (d *Detector) Detect(_ context.Context, r *record.Record, res *detectors.Re
 	d.implicit(r, res, f, &ck, &in)
 	d.output(r, f, &out)
 	d.provenance(r, f, &ck)
-	d.explicit(r, f)
+	textLabel := d.explicit(r, f)
 	d.aie(r, f)
-	d.cnDuties(r, f, &ck, &in, &out)
+	d.cnDuties(r, f, &ck, &in, &out, textLabel)
 	d.otherDuties(r, f)
 	d.consistency(r, f, &ck)
 
@@ -640,15 +640,18 @@ func textPosition(p string) bool {
 }
 
 // explicit derives ExplicitOK and Disclosed.
-func (d *Detector) explicit(r *record.Record, f *detectors.LabelFacts) {
+//
+// It returns whether a text record's own text carries the label (CN-EXP-01's text
+// position), which cnExplicit uses again.
+func (d *Detector) explicit(r *record.Record, f *detectors.LabelFacts) (textLabel bool) {
 	ex := r.Labels.Explicit
 	iface := r.Labels.Interface != nil && *r.Labels.Interface
 	exOK := ex != nil && ex.Present && (ex.Type == "rhythm" || Elements(ex.Text))
-	var h, t string
+	var h, t window
 	textOK := false
 	if r.Modality == record.Text && r.Text != "" {
-		h, t = head(r.Text, d.cfg.TextWindow), tail(r.Text, d.cfg.TextWindow)
-		textOK = Elements(h) || Elements(t)
+		h, t = textWindows(r.Text, d.cfg.TextWindow)
+		textOK = h.elements || t.elements
 	}
 	f.ExplicitOK = exOK || textOK || iface
 	notice := false
@@ -658,7 +661,8 @@ func (d *Detector) explicit(r *record.Record, f *detectors.LabelFacts) {
 			notice = true
 		}
 	}
-	f.Disclosed = f.ExplicitOK || notice || (ex != nil && ex.Present) || disclosure(h) || disclosure(t)
+	f.Disclosed = f.ExplicitOK || notice || (ex != nil && ex.Present) || h.disclosure || t.disclosure
+	return textOK
 }
 
 // aie computes the AI-evidence union.
@@ -692,7 +696,8 @@ func noticeStrength(n string) int {
 }
 
 // cnDuties runs CN-IMP-01, CN-PLAT-*, CN-TAMPER-01, CN-EXP-*, CN-ILLEGAL-01 and CN-DS-01.
-func (d *Detector) cnDuties(r *record.Record, f *detectors.LabelFacts, ck *[numIntrinsic]check, in, out *Payload) {
+// textLabel is explicit's answer: the text record's own text carries the label.
+func (d *Detector) cnDuties(r *record.Record, f *detectors.LabelFacts, ck *[numIntrinsic]check, in, out *Payload, textLabel bool) {
 	// Files: media, and text or other modalities delivered as a file (Markdown, PDF, DOCX).
 	fileLike := isMedia(r.Modality) || ((r.Modality == record.Text || r.Modality == record.Other) && r.Media != nil)
 	dist := r.Distribution
@@ -776,7 +781,7 @@ func (d *Detector) cnDuties(r *record.Record, f *detectors.LabelFacts, ck *[numI
 		ck[iTamper].set(pass, "", "")
 	}
 
-	d.cnExplicit(r, f)
+	d.cnExplicit(r, f, textLabel)
 
 	// CN-ILLEGAL-01.
 	f.CNIllegal01 = skip
@@ -839,7 +844,7 @@ func plat02(f *detectors.LabelFacts, dist *record.Distribution, in, out *Payload
 }
 
 // cnExplicit runs CN-EXP-01…06.
-func (d *Detector) cnExplicit(r *record.Record, f *detectors.LabelFacts) {
+func (d *Detector) cnExplicit(r *record.Record, f *detectors.LabelFacts, textLabel bool) {
 	f.CNExp01, f.CNExp02, f.CNExp03, f.CNExp04, f.CNExp05, f.CNExp06 = skip, skip, skip, skip, skip, skip
 	if r.Moderation != nil && r.Moderation.Verdict == "illegal" {
 		return // illegal content must not be delivered at all: CN-ILLEGAL-01 judges it, not a label
@@ -852,7 +857,7 @@ func (d *Detector) cnExplicit(r *record.Record, f *detectors.LabelFacts) {
 		case record.Text:
 			if r.Text != "" {
 				f.CNExp01 = fail
-				if iface || TextLabel(r.Text, d.cfg.TextWindow) || (exPresent && textPosition(ex.Position) && Elements(ex.Text)) {
+				if iface || textLabel || (exPresent && textPosition(ex.Position) && Elements(ex.Text)) {
 					f.CNExp01 = pass
 				}
 			}
@@ -883,7 +888,7 @@ func (d *Detector) cnExplicit(r *record.Record, f *detectors.LabelFacts) {
 	// CN-EXP-06: an export without an explicit label needs a request, an agreement and six months of logs.
 	if e := r.Export; e != nil {
 		labeled := !e.RequestedWithoutLabel && ((exPresent && (ex.Type == "rhythm" || Elements(ex.Text))) ||
-			(r.Modality == record.Text && r.Text != "" && TextLabel(r.Text, d.cfg.TextWindow)))
+			textLabel)
 		f.CNExp06 = pass
 		if !labeled {
 			at := r.Time
