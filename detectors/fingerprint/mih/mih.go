@@ -71,6 +71,7 @@ type Index struct {
 	off    [slots][]uint32 // bucket b of slot s is ids[s][off[s][b]:off[s][b+1]]
 	ids    [slots][]uint32
 	sib    [slots][]uint16 // the other slot of the same superchunk, parallel to ids
+	kernel kernelID        // the sibling filter: kernel, or another in tests
 }
 
 // Match is one search result: the position of the hash in the slice given to New and its
@@ -93,17 +94,18 @@ func New(hashes []pdq.Hash) *Index {
 	if uint64(len(hashes)) >= 1<<32 {
 		panic("mih: too many hashes")
 	}
-	ix := &Index{hashes: hashes}
+	ix := &Index{hashes: hashes, kernel: kernel}
 	// One allocation per kind for all slots, so that even a small index is large enough
 	// for huge pages (see makeHuge).
 	n := len(hashes)
 	offAll := hugepage.Make[uint32](slots * (buckets + 1))
 	idsAll := hugepage.Make[uint32](slots * n)
-	sibAll := hugepage.Make[uint16](slots * (n + 4)) // padded: Search reads whole 64-bit words
+	m := n + scanPad // padded: the filter reads whole blocks (see scanPad)
+	sibAll := hugepage.Make[uint16](slots * m)
 	for s := 0; s < slots; s++ {
 		ix.off[s] = offAll[s*(buckets+1) : (s+1)*(buckets+1) : (s+1)*(buckets+1)]
 		ix.ids[s] = idsAll[s*n : (s+1)*n : (s+1)*n]
-		ix.sib[s] = sibAll[s*(n+4) : (s+1)*(n+4) : (s+1)*(n+4)]
+		ix.sib[s] = sibAll[s*m : (s+1)*m : (s+1)*m]
 	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
@@ -224,7 +226,6 @@ type searcher struct {
 	nc    int
 	cand  [candBatch]cand
 	dist  [candBatch]int32
-	sink  uint16
 }
 
 func (sr *searcher) run() {
@@ -260,50 +261,46 @@ func (sr *searcher) run() {
 	sr.flushCands()
 }
 
-const (
-	lanes16 = 0x8000_8000_8000_8000
-	ones16  = 0x0001_0001_0001_0001
-)
+// prefetchAhead is how many probes ahead of the one being filtered flushProbes
+// prefetches buckets.
+const prefetchAhead = 16
 
 // flushProbes scans the queued buckets.
 func (sr *searcher) flushProbes() {
 	probes := sr.probe[:sr.np]
 	sr.np = 0
 	ix := sr.ix
-	// Touch every cache line of the buckets: independent loads that the CPU overlaps
-	// (Go has no prefetch instruction), so that the scan below reads from cache. The
-	// hardware prefetcher alone does not keep up with a few hundred short runs.
-	var x uint16
-	for i := range probes {
+	// Prefetch the buckets a few probes ahead of the filter, so that their cache lines
+	// arrive while the filter works on earlier ones (where there is no prefetch
+	// instruction, see scan_other.go, the hardware prefetcher is all there is).
+	pf := func(i int) {
 		p := &probes[i]
-		sib := ix.sib[p.s][:p.hi]
-		for pos := p.lo; pos < p.hi; pos += 32 {
-			x ^= sib[pos]
-		}
-		x ^= sib[p.hi-1]
+		prefetch(unsafe.Pointer(&ix.sib[p.s][p.lo]), uintptr(p.hi-p.lo)*2)
 	}
-	sr.sink ^= x
+	for i := range min(prefetchAhead, len(probes)) {
+		pf(i)
+	}
+	kern := ix.kernel
 	for i := range probes {
+		if i+prefetchAhead < len(probes) {
+			pf(i + prefetchAhead)
+		}
 		p := probes[i]
 		s := int(p.s)
-		qb := uint64(sr.qs[s^1]) * ones16
-		add := ((0x80 - (uint64(p.lim) + 1)) << 8) * ones16
+		q := sr.qs[s^1]
 		sib := ix.sib[s]
-		_ = sib[p.hi+3] // the slice is padded by 4 entries: whole words can be read
+		_ = sib[p.hi+scanPad-1] // the kernel may read this far
 		base := unsafe.Pointer(unsafe.SliceData(sib))
-		for pos := p.lo; pos < p.hi; pos += 4 {
-			var pass uint64
-			pos, pass = scan(base, pos, p.hi, qb, add, &swar)
-			if pass == 0 {
+		for pos := p.lo; pos < p.hi; {
+			at, mask := scan(kern, base, pos, p.hi, q, p.lim)
+			if mask == 0 {
 				break
 			}
-			if n := p.hi - pos; n < 4 {
-				pass &= 1<<(16*n) - 1
-			}
-			for pass != 0 {
-				k := uint32(bits.TrailingZeros64(pass)) / 16
-				pass &= pass - 1
-				sr.cand[sr.nc] = cand{pos: pos + k, s: p.s}
+			pos = at + uint32(bits.Len64(mask))
+			for mask != 0 {
+				k := uint32(bits.TrailingZeros64(mask))
+				mask &= mask - 1
+				sr.cand[sr.nc] = cand{pos: at + k, s: p.s}
 				sr.nc++
 				if sr.nc == candBatch {
 					sr.flushCands()
@@ -314,38 +311,6 @@ func (sr *searcher) flushProbes() {
 			}
 		}
 	}
-}
-
-// swarConsts holds scan's constants. They are passed in memory because the compiler would
-// otherwise rematerialise each 64-bit constant inside the loop (one MOVQ each per word).
-type swarConsts struct{ m1, m2, m4, lanes uint64 }
-
-var swar = swarConsts{0x5555_5555_5555_5555, 0x3333_3333_3333_3333, 0x0f0f_0f0f_0f0f_0f0f, lanes16}
-
-// scan returns the first position pos' ≥ pos (a multiple of 4 from pos) below hi whose
-// word of four sibling slots has a lane within the bound, and that word's pass mask: bit
-// 15 of lane k is set when the slot at pos'+k passes (lanes at or past hi may be set too;
-// the caller masks them). It returns a zero mask when no word passes. The loop is kept
-// in its own function, not inlined, so that its values stay in registers.
-//
-//go:noinline
-func scan(base unsafe.Pointer, pos, hi uint32, qb, add uint64, c *swarConsts) (uint32, uint64) {
-	m1, m2, m4, lanes := c.m1, c.m2, c.m4, c.lanes
-	for ; pos < hi; pos += 4 {
-		x := *(*uint64)(unsafe.Add(base, uintptr(pos)*2)) ^ qb
-		x -= (x >> 1) & m1
-		x = (x & m2) + ((x >> 2) & m2)
-		x = (x + (x >> 4)) & m4
-		// Each byte now holds the popcount of its 8 bits (≤ 8); adding each lane's low
-		// byte to its high byte leaves the lane's popcount (≤ 16) in the high byte.
-		x += x << 8
-		// A lane fails when its popcount ≥ lim+1: add adds 0x80-(lim+1) to the high
-		// byte, setting bit 15. The low byte (≤ 16) never carries into it.
-		if pass := ^(x + add) & lanes; pass != 0 {
-			return pos, pass
-		}
-	}
-	return pos, 0
 }
 
 // flushCands reads the queued candidates' ids, then their hashes, then reports the

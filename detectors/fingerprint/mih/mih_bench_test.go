@@ -12,7 +12,24 @@ import (
 	"github.com/aigcwatch/aigcwatch/internal/benchclock"
 )
 
-var benchN = flag.Int("mih.n", 1_000_000, "bank size for the mih benchmarks (10000000 for the 10M figures)")
+var (
+	benchN      = flag.Int("mih.n", 1_000_000, "bank size for the mih benchmarks (10000000 for the 10M figures)")
+	benchKernel = flag.String("mih.kernel", "", "sibling filter kernel for BenchmarkSearch31 (avx512, avx2, go; default: the best this CPU has)")
+)
+
+// benchKernelID returns the kernel named by -mih.kernel.
+func benchKernelID(b *testing.B) kernelID {
+	if *benchKernel == "" {
+		return kernel
+	}
+	for _, k := range kernels {
+		if k.name == *benchKernel {
+			return k.id
+		}
+	}
+	b.Fatalf("-mih.kernel %q: this CPU has %v", *benchKernel, kernelNames())
+	return 0
+}
 
 type benchBank struct {
 	ix      *Index
@@ -63,6 +80,8 @@ func BenchmarkSearch31(b *testing.B) {
 	for _, kind := range []string{"random", "clustered"} {
 		b.Run(fmt.Sprintf("%s/n=%d", kind, *benchN), func(b *testing.B) {
 			bb := bank(b, kind)
+			defer func(k kernelID) { bb.ix.kernel = k }(bb.ix.kernel)
+			bb.ix.kernel = benchKernelID(b)
 			b.ReportAllocs()
 			b.ResetTimer()
 			found := 0

@@ -43,12 +43,17 @@ func sorted(m []Match) []Match {
 	return m
 }
 
+// checkEqual compares the index with brute force, with each filter kernel this CPU has.
 func checkEqual(t *testing.T, ix *Index, hashes []pdq.Hash, q pdq.Hash, d int) int {
 	t.Helper()
-	got := sorted(ix.Find(q, d, nil))
 	want := BruteForce(hashes, q, d, nil)
-	if !slices.Equal(got, want) {
-		t.Fatalf("query %s at %d: index %v, brute force %v", q, d, got, want)
+	defer func(k kernelID) { ix.kernel = k }(ix.kernel)
+	for _, k := range kernels {
+		ix.kernel = k.id
+		got := sorted(ix.Find(q, d, nil))
+		if !slices.Equal(got, want) {
+			t.Fatalf("query %s at %d, %s kernel: index %v, brute force %v", q, d, k.name, got, want)
+		}
 	}
 	return len(want)
 }
