@@ -102,6 +102,11 @@ type Matcher struct {
 	patLen   []int32 // pattern length in bytes
 	nStates  int
 	alphabet int
+	maxLen   int32 // longest pattern in bytes
+
+	// bytes is set when the automaton reads bytes, not runes: its alphabet is
+	// the bytes of the patterns (codes in bmp[:256]) and it has a full table.
+	bytes bool
 
 	// dfa, when the automaton is small, is the full transition table: row s (at
 	// offset s*stride) holds the next state's row offset for every code, negated
@@ -122,18 +127,26 @@ const maxDFAEntries = 1 << 22
 
 // NewMatcher builds a Matcher for patterns; pattern i is reported with ID i. Equal
 // patterns are allowed and each is reported. Patterns must be non-empty valid UTF-8.
-func NewMatcher(patterns []string) (*Matcher, error) { return newMatcher(patterns, true) }
+func NewMatcher(patterns []string) (*Matcher, error) { return newMatcher(patterns, buildAuto) }
 
-func newMatcher(patterns []string, allowDFA bool) (*Matcher, error) {
+// buildKind selects the automaton newMatcher builds.
+type buildKind uint8
+
+const (
+	// buildAuto: over bytes with a full table when that surely fits in
+	// maxDFAEntries, else over runes with a full table when that fits, else hashed.
+	buildAuto    buildKind = iota
+	buildRuneDFA           // over runes, full table when it fits (tests)
+	buildHashed            // over runes, hashed transitions (tests)
+)
+
+func newMatcher(patterns []string, kind buildKind) (*Matcher, error) {
 	if len(patterns) > 1<<30 {
 		return nil, fmt.Errorf("lexicon: too many patterns (%d)", len(patterns))
 	}
 	m := &Matcher{patLen: make([]int32, len(patterns))}
-
-	// Alphabet: each distinct rune gets a code, the most frequent the smallest, so
-	// the double array packs densely.
-	freq := make(map[rune]int)
-	total := 0
+	var seen [256]bool
+	distinct, totalBytes := 0, 0
 	for i, p := range patterns {
 		if p == "" || !utf8.ValidString(p) {
 			return nil, fmt.Errorf("%w: pattern %d %q", ErrEmptyPattern, i, p)
@@ -142,10 +155,43 @@ func newMatcher(patterns []string, allowDFA bool) (*Matcher, error) {
 			return nil, fmt.Errorf("lexicon: pattern %d longer than 16 MiB", i)
 		}
 		m.patLen[i] = int32(len(p))
+		m.maxLen = max(m.maxLen, int32(len(p)))
+		totalBytes += len(p)
+		for j := 0; j < len(p); j++ {
+			if !seen[p[j]] {
+				seen[p[j]] = true
+				distinct++
+			}
+		}
+	}
+	// An automaton over the bytes of UTF-8 has at most totalBytes+1 states. A
+	// valid UTF-8 pattern equal to the bytes at some offset of a text starts at a
+	// character boundary of that text (its first byte is not a continuation byte),
+	// so byte matching finds exactly what rune matching finds.
+	m.bytes = kind == buildAuto && (totalBytes+1)*(distinct+1) <= maxDFAEntries
+	allowDFA := kind != buildHashed
+	// symbols calls f with each symbol of p: its bytes or its runes.
+	symbols := func(p string, f func(r rune)) {
+		if m.bytes {
+			for j := 0; j < len(p); j++ {
+				f(rune(p[j]))
+			}
+			return
+		}
 		for _, r := range p {
+			f(r)
+		}
+	}
+
+	// Alphabet: each distinct symbol gets a code, the most frequent the smallest,
+	// so the tables pack densely.
+	freq := make(map[rune]int)
+	total := 0
+	for _, p := range patterns {
+		symbols(p, func(r rune) {
 			freq[r]++
 			total++
-		}
+		})
 	}
 	runes := make([]rune, 0, len(freq))
 	for r := range freq {
@@ -174,9 +220,7 @@ func newMatcher(patterns []string, allowDFA bool) (*Matcher, error) {
 	keys := make([]uint32, 0, total)
 	keyOff := make([]int32, len(patterns)+1)
 	for i, p := range patterns {
-		for _, r := range p {
-			keys = append(keys, m.code(r))
-		}
+		symbols(p, func(r rune) { keys = append(keys, m.code(r)) })
 		keyOff[i+1] = int32(len(keys))
 	}
 	key := func(i int32) []uint32 { return keys[keyOff[i]:keyOff[i+1]] }
@@ -489,6 +533,9 @@ func (m *Matcher) Contains(text string) bool {
 func (m *Matcher) scan(text string, dst []Match) []Match { return m.scanLimit(text, dst, false) }
 
 func (m *Matcher) scanLimit(text string, dst []Match, stopAtFirst bool) []Match {
+	if m.bytes {
+		return m.scanBytes(text, dst, stopAtFirst)
+	}
 	if m.dfa != nil {
 		return m.scanDFA(text, dst, stopAtFirst)
 	}

@@ -59,13 +59,13 @@ func bruteLeftmostLongest(text string, patterns []string) []Match {
 
 func checkMatcher(t *testing.T, text string, patterns []string) {
 	t.Helper()
-	for _, dfa := range []bool{true, false} {
-		m, err := newMatcher(patterns, dfa)
+	for _, kind := range []buildKind{buildAuto, buildRuneDFA, buildHashed} {
+		m, err := newMatcher(patterns, kind)
 		if err != nil {
 			t.Fatalf("NewMatcher(%q): %v", patterns, err)
 		}
-		if (m.dfa != nil) != dfa {
-			t.Fatalf("dfa = %v, want %v", m.dfa != nil, dfa)
+		if m.bytes != (kind == buildAuto) || (m.dfa != nil) != (kind != buildHashed) {
+			t.Fatalf("kind %d: bytes = %v, dfa = %v", kind, m.bytes, m.dfa != nil)
 		}
 		checkMatcherWith(t, m, text, patterns)
 	}
@@ -155,6 +155,36 @@ func TestMatcherRandom(t *testing.T) {
 	}
 }
 
+// checkStreams holds the interleaved scan of the byte automaton, with streams of
+// any length, to the one-stream scan, match for match and in the same order.
+func checkStreams(t *testing.T, text string, patterns []string) {
+	t.Helper()
+	m, err := newMatcher(patterns, buildAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := m.runBytes(text, 0, len(text), 0, 0, nil, false)
+	if !slices.Equal(sortMatches(want), sortMatches(bruteForce(text, patterns))) {
+		t.Fatalf("one stream: text %q patterns %q: got %v", text, patterns, want)
+	}
+	for _, l := range [][2]int{{1, 1}, {1, 3}, {4, 16}, {16, 1 << 20}} {
+		if got := m.scanStreams(text, nil, l[0], l[1]); !slices.Equal(got, want) {
+			t.Fatalf("streams of %d to %d bytes: text %q patterns %q:\n got %v\nwant %v", l[0], l[1], text, patterns, got, want)
+		}
+	}
+}
+
+func TestStreamsRandom(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 2000 {
+		checkStreams(t, randString(r, 200), randPatterns(r))
+	}
+	// Dense matches fill the held-back buffers of the later streams.
+	checkStreams(t, strings.Repeat("ab", 300), []string{"a", "ab", "b", "bab", "abababababab"})
+	checkStreams(t, strings.Repeat("中a", 100), []string{"中", "a中", "中a中a中"})
+}
+
 func FuzzMatcher(f *testing.F) {
 	f.Add("ushers", "he\nshe\nhis\nhers")
 	f.Add("中华人民共和国", "中华\n人民共和国\n共和")
@@ -170,5 +200,6 @@ func FuzzMatcher(f *testing.F) {
 			return
 		}
 		checkMatcher(t, text, ps)
+		checkStreams(t, text, ps)
 	})
 }

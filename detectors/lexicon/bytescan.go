@@ -1,0 +1,178 @@
+package lexicon
+
+import "unsafe"
+
+// Scanning with the automaton over bytes (Matcher.bytes): one table look-up per
+// byte, no decoding. Each step's load depends on the previous one (about five
+// cycles), so long texts are cut into streams scanned in one loop, whose chains
+// of loads overlap.
+
+// streams is the number of stretches of text scanned together.
+const streams = 4
+
+// minStream is the shortest stretch worth a stream of its own, maxStream the
+// longest: a text is scanned in blocks of up to streams*maxStream bytes, so that
+// a block dense with matches (held back, see recCap) costs only that block.
+const (
+	minStream = 256
+	maxStream = 4096
+)
+
+// recCap bounds the matches each stream but the first of a block holds back
+// until the streams before it have reported theirs; when one fills up, the rest
+// of the block is scanned by one stream after the other.
+const recCap = 32
+
+// heldMatch is a match ending at end in state s (a row offset of the table).
+type heldMatch struct {
+	end int
+	s   int32
+}
+
+func (m *Matcher) scanBytes(text string, dst []Match, stopAtFirst bool) []Match {
+	if stopAtFirst {
+		dst, _, _ = m.runBytes(text, 0, len(text), 0, 0, dst, true)
+		return dst
+	}
+	return m.scanStreams(text, dst, minStream, maxStream)
+}
+
+// scanStreams scans text in blocks of streams stretches of minLen to maxLen
+// bytes (one stream for what is left when a stretch would be shorter).
+func (m *Matcher) scanStreams(text string, dst []Match, minLen, maxLen int) []Match {
+	warm := int(m.maxLen) - 1
+	s := int32(0)
+	for pos := 0; pos < len(text); {
+		q := min(maxLen, (len(text)-pos)/streams)
+		if q < minLen || q <= warm {
+			dst, _, _ = m.runBytes(text, pos, len(text), s, 0, dst, false)
+			break
+		}
+		dst, s = m.block(text, pos, q, s, dst)
+		pos += streams * q
+	}
+	return dst
+}
+
+// block scans text[pos:pos+streams*q] from state s in streams of q bytes and
+// returns the state at its end. Stream k reports the matches ending in
+// (b[k], b[k+1]], b[k] = pos+k*q. Stream 0 starts in state s; the others start
+// warm bytes before b[k], from the root: after reading byte b[k] a stream is in
+// the state a scan from the start of text would be in, since no state is deeper
+// than warm+1 bytes.
+func (m *Matcher) block(text string, pos, q int, s int32, dst []Match) ([]Match, int32) {
+	warm := int(m.maxLen) - 1
+	var b [streams + 1]int
+	for k := range b {
+		b[k] = pos + k*q
+	}
+	x := [streams]int{pos, b[1] - warm, b[2] - warm, b[3] - warm}
+	st := [streams]int32{s}
+	var held [streams - 1][recCap]heldMatch
+	var nheld [streams - 1]int
+	i := 0
+	for i < q {
+		i = m.step4(text, &x, &st, i, q)
+		// Byte i-1 of each stream with a negative state took it to a state with
+		// outputs. Streams 1..3 report a match once past their warm-up (end >
+		// b[k], i.e. i > warm).
+		full := false
+		for k := range streams {
+			if st[k] >= 0 {
+				continue
+			}
+			st[k] = ^st[k]
+			switch {
+			case k == 0:
+				dst = m.emit(dst, st[k], x[0]+i)
+			case i > warm:
+				h := &nheld[k-1]
+				held[k-1][*h] = heldMatch{x[k] + i, st[k]}
+				*h++
+				full = full || *h == recCap
+			}
+		}
+		if full {
+			break
+		}
+	}
+	// Finish each stream in order: its held matches, then the rest of its bytes.
+	for k := range streams {
+		if k > 0 {
+			for _, h := range held[k-1][:nheld[k-1]] {
+				dst = m.emit(dst, h.s, h.end)
+			}
+		}
+		dst, st[k], _ = m.runBytes(text, x[k]+i, b[k+1], st[k], b[k], dst, false)
+	}
+	return dst, st[streams-1]
+}
+
+// step4 runs the four streams starting at text[x[k]] in step from byte i, the
+// states in st, until byte n or a byte that takes one of them to a state with
+// outputs: then st holds that state complemented (negative) for the streams
+// that entered one, and step4 returns the byte after it. It requires
+// x[k]+n <= len(text). The loads skip bounds checks: every entry of the table
+// is a row offset (or its complement) and every code is below the stride, so
+// s+code stays inside the table.
+func (m *Matcher) step4(text string, x *[streams]int, st *[streams]int32, i, n int) int {
+	_ = text[x[3]+n-1]
+	dfa := unsafe.Pointer(unsafe.SliceData(m.dfa))
+	cls := (*[256]uint32)(m.bmp[:256])
+	// Index from i-(n-1) up to 0 from each stream's byte n-1, so that the loop
+	// needs no register for its bound.
+	last := unsafe.Add(unsafe.Pointer(unsafe.StringData(text)), n-1)
+	p0, p1, p2, p3 := unsafe.Add(last, x[0]), unsafe.Add(last, x[1]), unsafe.Add(last, x[2]), unsafe.Add(last, x[3])
+	s0, s1, s2, s3 := uint32(st[0]), uint32(st[1]), uint32(st[2]), uint32(st[3])
+	j := i - (n - 1)
+	for j <= 0 {
+		c0 := cls[*(*byte)(unsafe.Add(p0, j))]
+		c1 := cls[*(*byte)(unsafe.Add(p1, j))]
+		c2 := cls[*(*byte)(unsafe.Add(p2, j))]
+		c3 := cls[*(*byte)(unsafe.Add(p3, j))]
+		s0 = *(*uint32)(unsafe.Add(dfa, uint(s0+c0)*4))
+		s1 = *(*uint32)(unsafe.Add(dfa, uint(s1+c1)*4))
+		s2 = *(*uint32)(unsafe.Add(dfa, uint(s2+c2)*4))
+		s3 = *(*uint32)(unsafe.Add(dfa, uint(s3+c3)*4))
+		j++
+		if int32(s0|s1|s2|s3) < 0 {
+			break
+		}
+	}
+	st[0], st[1], st[2], st[3] = int32(s0), int32(s1), int32(s2), int32(s3)
+	return j + n - 1
+}
+
+// runBytes runs the automaton from state s over text[i:end], appending the
+// matches that end after lo, and returns the state at end. With stopAtFirst it
+// returns after the first match, and reports whether there was one.
+func (m *Matcher) runBytes(text string, i, end int, s int32, lo int, dst []Match, stopAtFirst bool) ([]Match, int32, bool) {
+	cls := (*[256]uint32)(m.bmp[:256])
+	dfa := m.dfa
+	t := text[:end]
+	for ; i < len(t); i++ {
+		v := dfa[uint(uint32(s))+uint(cls[t[i]])]
+		if v >= 0 {
+			s = v
+			continue
+		}
+		s = ^v
+		if i < lo {
+			continue
+		}
+		dst = m.emit(dst, s, i+1)
+		if stopAtFirst {
+			return dst, s, true
+		}
+	}
+	return dst, s, false
+}
+
+// emit appends the matches of state s (a row offset) ending at end.
+func (m *Matcher) emit(dst []Match, s int32, end int) []Match {
+	for o := m.nodes[s/m.stride].out; o >= 0; o = m.outs[o].next {
+		p := m.outs[o].pat
+		dst = append(dst, Match{Start: end - int(m.patLen[p]), End: end, ID: p})
+	}
+	return dst
+}
