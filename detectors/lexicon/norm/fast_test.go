@@ -135,3 +135,100 @@ func TestRunesNoAllocs(t *testing.T) {
 		t.Errorf("t2s not applied: %v", b.fin)
 	}
 }
+
+// englishLike builds text of ASCII words of 1 to 12 characters (mixed case,
+// digits) between separator runs of every kind asciiChunks judges: single and
+// repeated white space, punctuation with white space, and now and then a
+// character that needs the slow path.
+func englishLike(r *rand.Rand, words int) string {
+	seps := []string{" ", " ", " ", " ", "  ", "\n", "\t", ", ", ".\n", " - ", "\n \n", "(", ") ", " = ", ".", "\r\n", "\x00", "\x7f"}
+	letters := "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	var sb strings.Builder
+	for range words {
+		n := 1 + r.IntN(12)
+		if r.IntN(3) == 0 {
+			n = 1
+		}
+		for range n {
+			sb.WriteByte(letters[r.IntN(len(letters))])
+		}
+		if r.IntN(60) == 0 {
+			sb.WriteString(refAlphabet[r.IntN(len(refAlphabet))])
+		}
+		sb.WriteString(seps[r.IntN(len(seps))])
+	}
+	return sb.String()
+}
+
+func TestASCIIChunksMatchReference(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(9, 10))
+	opts := allOptions()
+	for i := range 6000 {
+		o := opts[i%len(opts)]
+		if i%3 == 0 {
+			o.MaxRun = 1 + r.IntN(3)
+			o.MaxSeparators = 1 + r.IntN(4)
+		}
+		checkAgainstReference(t, o, englishLike(r, 1+r.IntN(40)))
+	}
+}
+
+// TestASCIIChunksFastPath checks that the chunked path really takes ordinary
+// prose (and stops where it must), so that a regression to the byte loop shows.
+func TestASCIIChunksFastPath(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, text string
+		min, max   int // bounds for how far asciiChunks gets
+	}{
+		{"prose", strings.Repeat("The quick brown fox, jumps over a lazy dog.\n", 8), 300, 352},
+		{"lines", strings.Repeat("The quick brown\nfox jumps over\tthe lazy dog ", 8), 300, 352},
+		{"double space", "The quick  brown fox jumps over the lazy dog", 9, 9},
+		{"glued letters", "some words b.a.d and more words here and there", 12, 12},
+		{"long separator run", "word" + strings.Repeat(".", 20) + "word and more words", 0, 0},
+	}
+	for _, tc := range cases {
+		out := make([]byte, len(tc.text))
+		k, w, _ := asciiChunks(tc.text, 0, len(tc.text), out, 0, 0, true)
+		if k < tc.min || k > tc.max || w != k {
+			t.Errorf("%s: stopped at %d (out %d), want %d..%d", tc.name, k, w, tc.min, tc.max)
+		}
+		want := strings.ToLower(tc.text[:k])
+		if tc.name == "lines" {
+			want = strings.NewReplacer("\n", " ", "\t", " ").Replace(want)
+		}
+		if string(out[:w]) != want {
+			t.Errorf("%s: wrote %q, want %q", tc.name, out[:w], want)
+		}
+	}
+}
+
+func TestSWAR(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(11, 12))
+	for range 10000 {
+		var b [8]byte
+		var x uint64
+		for j := range b {
+			b[j] = byte(r.IntN(128))
+			x |= uint64(b[j]) << (8 * j)
+		}
+		lo, hi := byte(1+r.IntN(126)), byte(r.IntN(127))
+		var want uint32
+		for j, c := range b {
+			if lo <= c && c <= hi {
+				want |= 1 << j
+			}
+		}
+		if got := movemask(inRange(x, lo, hi)); got != want {
+			t.Fatalf("inRange(%q, %d, %d) = %08b, want %08b", b[:], lo, hi, got, want)
+		}
+		l := lowerASCII(x)
+		for j, c := range b {
+			if byte(l>>(8*j)) != asciiLower[c] {
+				t.Fatalf("lowerASCII(%q) byte %d = %q", b[:], j, byte(l>>(8*j)))
+			}
+		}
+	}
+}

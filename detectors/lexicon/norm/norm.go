@@ -655,9 +655,25 @@ func (n *Normalizer) asciiRun(b *Buffer, text string, i int, lower *[utf8.RuneSe
 	k := i
 	lin := b.linEnd // original offset continuing the current linear seg; -1 none
 	left := st.left
+	chunks := !sep || o.MaxRun == 1
 	for k < lim {
 		// A run of word characters (of any ASCII without the separators step).
 		start := k
+		if chunks && k+16 <= lim && (!sep || asciiWord[text[k]]) {
+			w0 := w
+			if sep {
+				k, w, left = asciiChunks(text, k, lim, out, w, left, o.CaseFold)
+			} else {
+				k, w = asciiCopy(text, k, lim, out, w, o.CaseFold)
+			}
+			if k > start {
+				if int32(start) != lin {
+					b.segs = append(b.segs, seg{int32(w0), int32(start), -1})
+				}
+				lin = int32(k)
+				start = k
+			}
+		}
 		for k < lim {
 			v := fast[text[k]]
 			if v == 0 {
