@@ -3,6 +3,7 @@ package rules
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"math/bits"
 	"sort"
 	"strings"
@@ -71,6 +72,7 @@ type compiled struct {
 
 // ruleSet is the rules that apply to one jurisdiction, indexed by what triggers them.
 type ruleSet struct {
+	info   *Ruleset // the packs that apply, with their own checksum: what verdicts carry
 	rules  []*compiled
 	always []uint64            // bitset of rules evaluated for every record
 	byCat  map[string][]uint64 // category → bitset of rules that need it
@@ -117,13 +119,8 @@ func Compile(packs []*Pack, opt Options) (*Engine, error) {
 	if len(problems) > 0 {
 		return nil, &LoadError{Problems: problems}
 	}
-	for _, in := range opt.Inputs {
-		e.info.Inputs = append(e.info.Inputs, in)
-		h.Write([]byte(in.Name))
-		h.Write([]byte{0})
-		h.Write([]byte(in.SHA256))
-	}
-	e.info.Checksum = hex.EncodeToString(h.Sum(nil))
+	e.info.Inputs = append(e.info.Inputs, opt.Inputs...)
+	e.info.Checksum = checksum(h, opt.Inputs)
 	packOf := func(c *compiled) *Pack {
 		for _, p := range packs {
 			if p.Name == c.Pack {
@@ -139,7 +136,17 @@ func Compile(packs []*Pack, opt Options) (*Engine, error) {
 				sel = append(sel, c)
 			}
 		}
-		return newRuleSet(sel)
+		rs := newRuleSet(sel)
+		rs.info = &Ruleset{Inputs: e.info.Inputs}
+		h := sha256.New()
+		for _, p := range packs {
+			if p.appliesTo(j) {
+				rs.info.Packs = append(rs.info.Packs, PackRef{Name: p.Name, Version: p.Version})
+				h.Write(p.checksum[:])
+			}
+		}
+		rs.info.Checksum = checksum(h, opt.Inputs)
+		return rs
 	}
 	for j := range juris {
 		e.sets[j] = build(j)
@@ -152,6 +159,17 @@ func Compile(packs []*Pack, opt Options) (*Engine, error) {
 	}
 	e.global = build("")
 	return e, nil
+}
+
+// checksum finishes a ruleset checksum: h has had the packs' digests written, in order;
+// then each input's name, a NUL byte and its hex digest.
+func checksum(h hash.Hash, inputs []InputRef) string {
+	for _, in := range inputs {
+		h.Write([]byte(in.Name))
+		h.Write([]byte{0})
+		h.Write([]byte(in.SHA256))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func (p *Pack) appliesTo(j string) bool {
@@ -190,8 +208,15 @@ func newRuleSet(sel []*compiled) *ruleSet {
 	return s
 }
 
-// Info returns the packs the engine was built from.
+// Info returns every pack the engine was built from, with the checksum over them all.
+// A verdict carries only the packs that apply to its record's jurisdiction (RulesetFor).
 func (e *Engine) Info() *Ruleset { return &e.info }
+
+// RulesetFor returns what a verdict for a record of jurisdiction j carries: the packs
+// that apply to j (as Evaluate routes it: own code, country, alias, EU member state, else
+// only the "*" packs; "" is the default jurisdiction), the inputs, and the checksum over
+// those packs and inputs.
+func (e *Engine) RulesetFor(j string) *Ruleset { return e.setFor(j).info }
 
 // Rules returns every compiled rule, in pack order.
 func (e *Engine) Rules() []*Rule {
@@ -234,7 +259,7 @@ func (e *Engine) Evaluate(s *Scratch, r *record.Record, res *detectors.Result, v
 	}
 	v.Findings = res.Findings
 	v.Problems = append(v.Problems, res.Problems...)
-	v.Ruleset = &e.info
+	v.Ruleset = set.info
 
 	// Candidate rules: the always-set plus those triggered by a finding's category or detector.
 	s.bits = append(s.bits[:0], set.always...)

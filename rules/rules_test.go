@@ -2,6 +2,8 @@ package rules
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"slices"
 	"strings"
@@ -405,5 +407,60 @@ func TestDateLiteralIsFolded(t *testing.T) {
 	}
 	if strings.Contains(c.program.Disassemble(), "date") {
 		t.Errorf("date() still called at run time:\n%s", c.program.Disassemble())
+	}
+}
+
+// TestVerdictRulesetIsTheApplicablePacks: a verdict names the packs that apply to its
+// record's jurisdiction, in load order, with the checksum over exactly those packs and the
+// inputs; the engine's Info names them all.
+func TestVerdictRulesetIsTheApplicablePacks(t *testing.T) {
+	packs, err := LoadFS(defaults.Packs(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := []InputRef{{Name: "embedded:lexicon.tsv", SHA256: strings.Repeat("ab", 32)}}
+	e, err := Compile(packs, Options{DefaultJurisdiction: "CN", Inputs: inputs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := func(j string) (names []string, sum string) {
+		h := sha256.New()
+		for _, p := range packs {
+			for _, pj := range p.Jurisdictions {
+				if pj == "*" || pj == j || (j == "US-CA" && pj == "US") {
+					names = append(names, p.Name+"@"+p.Version)
+					h.Write(p.checksum[:])
+					break
+				}
+			}
+		}
+		for _, in := range inputs {
+			h.Write([]byte(in.Name + "\x00" + in.SHA256))
+		}
+		return names, hex.EncodeToString(h.Sum(nil))
+	}
+	seen := map[string]string{}
+	for _, j := range []string{"CN", "EU", "US-CA", "UK"} {
+		var s Scratch
+		var v Verdict
+		e.Evaluate(&s, &record.Record{ID: "r", Jurisdiction: j, Modality: "text"}, &detectors.Result{}, &v)
+		var got []string
+		for _, p := range v.Ruleset.Packs {
+			got = append(got, p.Name+"@"+p.Version)
+		}
+		names, sum := want(j)
+		if strings.Join(got, ",") != strings.Join(names, ",") || v.Ruleset.Checksum != sum || !slices.Equal(v.Ruleset.Inputs, inputs) {
+			t.Errorf("%s: verdict ruleset %v %s; want %v %s", j, got, v.Ruleset.Checksum, names, sum)
+		}
+		if len(got) >= len(packs) || e.RulesetFor(j) != v.Ruleset {
+			t.Errorf("%s: %d of %d packs, RulesetFor agrees: %v", j, len(got), len(packs), e.RulesetFor(j) == v.Ruleset)
+		}
+		if other, dup := seen[sum]; dup {
+			t.Errorf("%s and %s verdicts have the same checksum", j, other)
+		}
+		seen[sum] = j
+	}
+	if len(e.Info().Packs) != len(packs) {
+		t.Errorf("Info names %d packs, want all %d", len(e.Info().Packs), len(packs))
 	}
 }
