@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -305,3 +306,48 @@ func lastLines(b []byte, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// BrokerCPU returns a function that reads the CPU time (user + system) the shared broker's
+// process has used so far, for benchmarks that report the broker's share of the work. It
+// returns nil when the broker is not one this package started with scripts/kafka.sh (an
+// external broker, or no /proc).
+func BrokerCPU(t testing.TB) func() time.Duration {
+	t.Helper()
+	s := sharedServer(t)
+	if s.script == "" {
+		return nil
+	}
+	out, err := s.run(30*time.Second, "status")
+	if err != nil {
+		return nil
+	}
+	f := strings.Fields(string(out))
+	i := slices.Index(f, "pid")
+	if i < 0 || i+1 >= len(f) {
+		return nil
+	}
+	stat := "/proc/" + f[i+1] + "/stat"
+	read := func() time.Duration {
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			return -1
+		}
+		// Fields after the command name (which may hold spaces, so cut at the last ')'):
+		// utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+		g := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(g) < 13 {
+			return -1
+		}
+		u, _ := strconv.ParseInt(g[11], 10, 64)
+		s, _ := strconv.ParseInt(g[12], 10, 64)
+		return time.Duration(u+s) * time.Second / clockTicks
+	}
+	if read() < 0 {
+		return nil
+	}
+	return read
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's times: 100 on every Linux ABI Go
+// supports.
+const clockTicks = 100

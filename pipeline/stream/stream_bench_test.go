@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aigcwatch/aigcwatch/internal/benchclock"
 	"github.com/aigcwatch/aigcwatch/internal/kafkatest"
 	"github.com/aigcwatch/aigcwatch/pipeline"
 	"github.com/aigcwatch/aigcwatch/pipeline/stream"
@@ -64,17 +65,30 @@ func BenchmarkStream(b *testing.B) {
 			b.SetBytes(int64(size / len(recs)))
 			b.ReportAllocs()
 			run := startBench(b, r)
+			brokerCPU := kafkatest.BrokerCPU(b)
 			var t0 time.Time
 			for r.Stats().Fetched == 0 {
 				time.Sleep(time.Millisecond)
 			}
 			t0 = time.Now()
+			cpu0 := benchclock.ProcessCPU()
+			var bcpu0 time.Duration
+			if brokerCPU != nil {
+				bcpu0 = brokerCPU()
+			}
 			b.ResetTimer()
 			for r.Stats().Acked < int64(b.N) {
 				time.Sleep(time.Millisecond)
 			}
 			el := time.Since(t0)
 			b.StopTimer()
+			// CPU per record of this process and of the broker over the same window: on a
+			// machine where both share the cores, judged/pass-through throughput is about
+			// the ratio of their sums.
+			b.ReportMetric(float64(benchclock.ProcessCPU()-cpu0)/1e3/float64(b.N), "client-cpu-us/rec")
+			if brokerCPU != nil {
+				b.ReportMetric(float64(brokerCPU()-bcpu0)/1e3/float64(b.N), "broker-cpu-us/rec")
+			}
 			run.stop()
 			if err := <-run.done; err != nil {
 				b.Fatal(err)
