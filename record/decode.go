@@ -9,8 +9,11 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	fastjson "github.com/segmentio/encoding/json"
 )
@@ -110,7 +113,12 @@ func Decode(data []byte, lim Limits, r *Record) error {
 	*r = Record{}
 	// Field names match exactly (snake_case): "Modality" or "ID" are unknown fields, not
 	// aliases that could overwrite "id".
-	rest, err := fastjson.Parse(data, r, fastjson.DontMatchCaseInsensitiveStructFields|fastjson.ZeroCopy)
+	w := wirePool.Get().(*wire)
+	w.Record, w.Text = r, ""
+	rest, err := fastjson.Parse(data, w, fastjson.DontMatchCaseInsensitiveStructFields|fastjson.ZeroCopy)
+	r.Text = string(w.Text)
+	w.Record = nil
+	wirePool.Put(w)
 	if err == nil && len(rest) != 0 {
 		return syntaxError(data, "")
 	}
@@ -118,6 +126,119 @@ func Decode(data []byte, lim Limits, r *Record) error {
 		return jsonError(data, err)
 	}
 	return r.validate(lim)
+}
+
+// wire is what the JSON decoder fills: the record, with its text decoded by wireText.
+type wire struct {
+	*Record
+	Text wireText `json:"text"` // shadows Record.Text
+}
+
+var wirePool = sync.Pool{New: func() any { return new(wire) }}
+
+// wireText decodes the record's text without the JSON decoder's general string path,
+// which copies every string holding a non-ASCII byte, one rune at a time, to replace
+// invalid UTF-8 (already rejected for the whole record above). A text without escapes is
+// not copied at all: it aliases the input, as ZeroCopy does for ASCII strings; a text
+// with escapes is unescaped in one pass of appends into a buffer of its length.
+type wireText string
+
+// UnmarshalJSON implements the decoder's Unmarshaler. b is the raw value, already
+// checked to be well-formed JSON by the decoder.
+func (t *wireText) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || b[0] != '"' {
+		if string(b) == "null" {
+			return nil // as for any string field: absent
+		}
+		return &fastjson.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[string]()}
+	}
+	b = b[1 : len(b)-1]
+	i := bytes.IndexByte(b, '\\')
+	if i < 0 {
+		*t = wireText(unsafe.String(unsafe.SliceData(b), len(b)))
+		return nil
+	}
+	u, ok := unescape(make([]byte, 0, len(b)), b, i)
+	if !ok {
+		return &fastjson.UnmarshalTypeError{Value: `"` + string(b) + `"`, Type: reflect.TypeFor[string]()}
+	}
+	*t = wireText(unsafe.String(unsafe.SliceData(u), len(u)))
+	return nil
+}
+
+// unescape appends the JSON string body s, whose first backslash is at i, to dst with
+// its escapes decoded. It reports false for an escape the decoder should have refused.
+// Unpaired surrogates become U+FFFD, as encoding/json decodes them.
+func unescape(dst, s []byte, i int) ([]byte, bool) {
+	for {
+		dst = append(dst, s[:i]...)
+		s = s[i:]
+		if len(s) < 2 {
+			return dst, false
+		}
+		c := s[1]
+		s = s[2:]
+		switch c {
+		case '"', '\\', '/':
+			dst = append(dst, c)
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r, ok := hex4(s)
+			if !ok {
+				return dst, false
+			}
+			s = s[4:]
+			if utf16.IsSurrogate(r) {
+				r2, ok2 := rune(-1), false
+				if len(s) >= 6 && s[0] == '\\' && s[1] == 'u' {
+					r2, ok2 = hex4(s[2:])
+				}
+				if d := utf16.DecodeRune(r, r2); ok2 && d != utf8.RuneError {
+					r = d
+					s = s[6:]
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			dst = utf8.AppendRune(dst, r)
+		default:
+			return dst, false
+		}
+		i = bytes.IndexByte(s, '\\')
+		if i < 0 {
+			return append(dst, s...), true
+		}
+	}
+}
+
+func hex4(s []byte) (rune, bool) {
+	if len(s) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range s[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }
 
 func invalidUTF8Offset(b []byte) int {

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -176,6 +177,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"id":"a","time":"2026-01-01T00:00:00Z","signals":{"ai_score":0.5}}`))
 	f.Add([]byte("{\"id\":\"\xff\"}"))
 	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"id":"a","text":"a\n\u4e2d\ud83d\ude00\ud800x\udc00\\\"\/\b\f\r\t"}`))
+	f.Add([]byte(`{"id":"a","text":null}`))
+	f.Add([]byte(`{"id":"a","text":"x","Text":"y","text":"z"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var r Record
 		err := Decode(data, Limits{MaxRecordBytes: 4096, MaxTextBytes: 1024}, &r)
@@ -191,6 +195,18 @@ func FuzzDecode(f *testing.F) {
 		}
 		if len(r.Text) > 1024 {
 			t.Fatalf("accepted oversize text")
+		}
+		// The text (decoded by wireText, not the JSON library) is what encoding/json
+		// makes of the same member.
+		var m map[string]json.RawMessage
+		if json.Unmarshal(data, &m) == nil {
+			var want string
+			if raw, ok := m["text"]; ok && json.Unmarshal(raw, &want) != nil {
+				t.Fatalf("accepted a text encoding/json refuses: %s", raw)
+			}
+			if r.Text != want {
+				t.Fatalf("text %q, encoding/json says %q, input %q", r.Text, want, data)
+			}
 		}
 	})
 }
