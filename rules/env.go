@@ -130,6 +130,10 @@ func compileCondition(r *Rule) (*compiled, error) {
 		return nil, fmt.Errorf("when: %v", oneLine(err))
 	}
 	c := &compiled{Rule: r, program: prog, fast: prog, trig: needs(tree.Node), guard: guardOf(tree.Node)}
+	// The fast program is what the index runs: only for candidates, and only after the
+	// guard admitted the record. Both facts make parts of the condition constant.
+	fopts := []expr.Option{expr.Env(&Env{}), expr.AsBool()}
+	specialise := false
 	if len(c.trig.cats) == 1 && len(c.trig.dets) == 0 {
 		// The rule is evaluated only when a finding of category x exists, so has("x") is
 		// true wherever it appears: fold it. A condition that is exactly has("x") then needs
@@ -141,14 +145,46 @@ func compileCondition(r *Rule) (*compiled, error) {
 				c.byTrigger = true
 			}
 		}
-		if !c.byTrigger {
-			fopts := append([]expr.Option{expr.Env(&Env{}), expr.AsBool(), expr.Patch(foldHas{x}), expr.Patch(envPatch{})}, funcOptions...)
-			if fast, err := expr.Compile(r.When, fopts...); err == nil {
-				c.fast = fast
-			}
+		fopts = append(fopts, expr.Patch(foldHas{x}))
+		specialise = !c.byTrigger
+	}
+	// The top-level conjuncts on record.modality and record.role are what the guard
+	// checked: fold them to true (a Chinese text record meets CN-EXP-01's role and modality
+	// tests before its program runs; the VM need not fetch and compare them again).
+	src := r.When
+	if !c.byTrigger && foldGuardConjuncts(&tree.Node) {
+		src, specialise = tree.Node.String(), true
+	}
+	if specialise {
+		fopts = append(append(fopts, expr.Patch(envPatch{})), funcOptions...)
+		if fast, err := expr.Compile(src, fopts...); err == nil {
+			c.fast = fast
 		}
 	}
 	return c, nil
+}
+
+// foldGuardConjuncts replaces the conjuncts of the top-level && chain that guardOf turns
+// into a guard (record.modality == "x", record.role in ["a", "b"]) by true, and reports
+// whether it replaced any. Sound because guard.admits(r) implies each of them: the guard
+// is the intersection of their value sets, and each value has its own bit.
+func foldGuardConjuncts(n *ast.Node) bool {
+	b, ok := (*n).(*ast.BinaryNode)
+	if !ok {
+		return false
+	}
+	switch b.Operator {
+	case "&&", "and":
+		l := foldGuardConjuncts(&b.Left)
+		r := foldGuardConjuncts(&b.Right)
+		return l || r
+	case "==", "in":
+		if guardOf(b) != (guard{}) {
+			*n = &ast.BoolNode{Value: true}
+			return true
+		}
+	}
+	return false
 }
 
 // checkHelperArgs requires constant arguments for has/count/atLeast/detected, so rules

@@ -5,12 +5,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/aigcwatch/aigcwatch/defaults"
@@ -463,4 +466,83 @@ func TestVerdictRulesetIsTheApplicablePacks(t *testing.T) {
 	if len(e.Info().Packs) != len(packs) {
 		t.Errorf("Info names %d packs, want all %d", len(e.Info().Packs), len(packs))
 	}
+}
+
+// TestFastProgramsAgree: every rule's fast program (has(trigger) and the guard's
+// conjuncts folded to true) gives the same answer as the condition as written, on every
+// record the index would run it for: findings holding its triggers, every modality and
+// role the guard admits, and random values in the record's flags and the label facts.
+func TestFastProgramsAgree(t *testing.T) {
+	e, _ := embedded(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	mods := []string{"", "text", "image", "video", "audio", "virtual", "other"}
+	roles := []string{"", "provider", "platform"}
+	strs := []string{"", "is_ai", "possibly_ai", "suspected_ai", "1", "2", "x"}
+	var randomise func(v reflect.Value)
+	randomise = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Bool:
+			v.SetBool(rng.IntN(2) == 0)
+		case reflect.Int, reflect.Int64:
+			v.SetInt(int64(rng.IntN(3)))
+		case reflect.Float64:
+			v.SetFloat(rng.Float64())
+		case reflect.String:
+			v.SetString(strs[rng.IntN(len(strs))])
+		case reflect.Pointer:
+			if k := v.Type().Elem().Kind(); k == reflect.Bool || k == reflect.Float64 {
+				if rng.IntN(3) == 0 {
+					v.SetZero()
+					return
+				}
+				p := reflect.New(v.Type().Elem())
+				randomise(p.Elem())
+				v.Set(p)
+			}
+		case reflect.Struct:
+			if v.Type() == reflect.TypeFor[time.Time]() {
+				return
+			}
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					randomise(v.Field(i))
+				}
+			}
+		}
+	}
+	folded, checked := 0, 0
+	for _, c := range e.rules {
+		if c.fast == c.program || c.byTrigger {
+			continue
+		}
+		folded++
+		var fs []detectors.Finding
+		for _, cat := range c.trig.cats {
+			fs = append(fs, detectors.Finding{Detector: "label", Category: cat, Severity: detectors.High})
+		}
+		for i := range 300 {
+			r := &record.Record{ID: "x", Jurisdiction: "CN", Modality: mods[i%len(mods)], Role: roles[(i/len(mods))%len(roles)]}
+			randomise(reflect.ValueOf(&r.Context).Elem())
+			randomise(reflect.ValueOf(&r.Signals).Elem())
+			if rng.IntN(2) == 0 {
+				r.DeclaredAI = new(rng.IntN(2) == 0)
+			}
+			res := &detectors.Result{Findings: fs}
+			randomise(reflect.ValueOf(&res.Label).Elem())
+			if !c.guard.admits(r) {
+				continue
+			}
+			env := &Env{Record: r, Findings: res.Findings, Label: &res.Label, Now: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)}
+			want, err1 := expr.Run(c.program, env)
+			got, err2 := expr.Run(c.fast, env)
+			if (err1 == nil) != (err2 == nil) || want != got {
+				t.Fatalf("%s on %+v: fast %v %v, as written %v %v", c.ID, r, got, err2, want, err1)
+			}
+			checked++
+		}
+	}
+	if folded == 0 || checked == 0 {
+		t.Fatalf("no folded rule was checked (%d folded, %d checks)", folded, checked)
+	}
+	t.Logf("%d rules with fast programs, %d evaluations agree", folded, checked)
 }
