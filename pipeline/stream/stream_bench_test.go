@@ -32,6 +32,9 @@ func benchTopics(b *testing.B, addr string) (c stream.Config, in string) {
 	c.IncidentsTopic = kafkatest.CreateTopic(b, addr, "bench-incidents", 6)
 	c.DLQTopic = kafkatest.CreateTopic(b, addr, "bench-dlq", 1)
 	c.Watch = false
+	if v := os.Getenv("AIGCWATCH_BENCH_COMPRESSION"); v != "" {
+		c.Compression = v // both modes: the same kafka-go settings
+	}
 	return c, in
 }
 
@@ -94,6 +97,7 @@ func BenchmarkStream(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(b.N)/el.Seconds(), "rec/s")
+			b.Logf("%s: %v", mode, r.Stats())
 		})
 	}
 }
