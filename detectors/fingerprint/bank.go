@@ -257,15 +257,26 @@ type group struct {
 }
 
 func (s *store) label(i int) string {
-	start := uint32(0)
+	lo, hi := s.labelSpan(i)
+	return s.labelAt(lo, hi-lo)
+}
+
+// labelSpan returns the start and end of entry i's label in the arena.
+func (s *store) labelSpan(i int) (lo, hi uint32) {
 	if i > 0 {
-		start = s.labelEnd[i-1]
+		lo = s.labelEnd[i-1]
 	}
-	b := s.labels[start:s.labelEnd[i]]
+	return lo, s.labelEnd[i]
+}
+
+// labelAt returns the label of n bytes at lo in the arena without copying it (the arena
+// is never written after Build). It does not read the label's bytes.
+func (s *store) labelAt(lo, n uint32) string {
+	b := s.labels[lo : lo+n]
 	if len(b) == 0 {
 		return ""
 	}
-	return unsafe.String(&b[0], len(b)) // the arena is never written after Build
+	return unsafe.String(&b[0], len(b))
 }
 
 // Builder accumulates entries and builds a Set. It is not safe for concurrent use.
@@ -366,7 +377,7 @@ func add[T string | []byte](b *Builder, kind Kind, h pdq.Hash, key uint64, sig *
 	st.group = append(st.group, gi)
 	st.labels = append(st.labels, label...)
 	st.labelEnd = append(st.labelEnd, uint32(len(st.labels)))
-	if len(b.pdqMeta.labels) > 1<<32-1 || len(b.textMeta.labels) > 1<<32-1 {
+	if len(st.labels) > 1<<32-1 { // label ends and key table slots hold 32-bit offsets
 		return errors.New("label arena over 4 GiB")
 	}
 	return nil
@@ -595,8 +606,8 @@ func (b *Builder) Build() (*Set, error) {
 	s := &Set{
 		cfg: b.cfg, banks: b.banks, groups: b.groups,
 		pdqHashes: b.pdqHashes, pdqMeta: b.pdqMeta,
-		text: newKeyTable(b.text, b.textNext), textNext: b.textNext, textMeta: b.textMeta,
-		media: newKeyTable(b.media, b.mediaNext), mediaNext: b.mediaNext, mediaMeta: b.mediaMeta,
+		text: newKeyTable(b.text, b.textNext, &b.textMeta), textNext: b.textNext, textMeta: b.textMeta,
+		media: newKeyTable(b.media, b.mediaNext, &b.mediaMeta), mediaNext: b.mediaNext, mediaMeta: b.mediaMeta,
 		simMeta: b.simMeta, minMeta: b.minMeta, minEqMin: MinHashPerms,
 	}
 	for _, bk := range b.banks {
@@ -675,10 +686,14 @@ type Match struct {
 }
 
 func (s *Set) match(st *store, i, dist int) Match {
-	g := s.groups[st.group[i]]
+	return s.matchOf(st.group[i], st.label(i), dist)
+}
+
+func (s *Set) matchOf(gi uint16, label string, dist int) Match {
+	g := &s.groups[gi]
 	bk := &s.banks[g.bank]
 	return Match{Bank: bk.name, Meaning: bk.meaning, Severity: bk.severity, Category: bk.category,
-		Label: st.label(i), EntryCat: g.category, Source: g.source, Distance: dist}
+		Label: label, EntryCat: g.category, Source: g.source, Distance: dist}
 }
 
 // MatchPDQ calls fn for each PDQ entry within its bank's threshold of h, until fn
@@ -717,14 +732,8 @@ func (s *Set) MatchPDQ(h pdq.Hash, fn func(Match) bool) {
 
 // MatchTextKey calls fn for each exact text entry with key k (see TextKey).
 func (s *Set) MatchTextKey(k uint64, fn func(Match) bool) {
-	i, n := s.text.find(k)
-	for ; n > 0; n-- {
-		if !fn(s.match(&s.textMeta, int(i-1), 0)) {
-			return
-		}
-		if n > 1 {
-			i = s.textNext[i-1]
-		}
+	if !s.matchExact(s.text.find(k), &s.textMeta, s.textNext, fn) {
+		return
 	}
 	if s.extra != nil && !s.extra.matchKey(s.extra.MatchTextKey, k, fn) {
 		return
@@ -736,14 +745,8 @@ func (s *Set) MatchTextKey(k uint64, fn func(Match) bool) {
 
 // MatchMediaKey calls fn for each sha256 entry with key k (see MediaKey).
 func (s *Set) MatchMediaKey(k uint64, fn func(Match) bool) {
-	i, n := s.media.find(k)
-	for ; n > 0; n-- {
-		if !fn(s.match(&s.mediaMeta, int(i-1), 0)) {
-			return
-		}
-		if n > 1 {
-			i = s.mediaNext[i-1]
-		}
+	if !s.matchExact(s.media.find(k), &s.mediaMeta, s.mediaNext, fn) {
+		return
 	}
 	if s.extra != nil && !s.extra.matchKey(s.extra.MatchMediaKey, k, fn) {
 		return
@@ -751,6 +754,24 @@ func (s *Set) MatchMediaKey(k uint64, fn func(Match) bool) {
 	if s.tail != nil {
 		s.tail.matchKey(s, s.tail.media, k, fn)
 	}
+}
+
+// matchExact calls fn for the entries of a key table slot (nil: none), most recently
+// added first, and reports whether fn wants more. A single entry is built from the slot
+// alone (see keyTable).
+func (s *Set) matchExact(e *keySlot, st *store, next []uint32, fn func(Match) bool) bool {
+	if e == nil {
+		return true
+	}
+	if e.form != keyChain {
+		return fn(s.matchOf(e.group, st.labelAt(e.ref, uint32(e.form)), 0))
+	}
+	for i := e.ref; i != 0; i = next[i-1] {
+		if !fn(s.match(st, int(i-1), 0)) {
+			return false
+		}
+	}
+	return true
 }
 
 // matchKey runs lookup (a method of s) and reports whether fn wants more.

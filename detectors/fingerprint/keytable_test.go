@@ -22,26 +22,54 @@ func chainOf(entries []uint64, k uint64) []int {
 	return out
 }
 
-func tableChain(t keyTable, next []uint32, k uint64) []int {
-	var out []int
-	i, n := t.find(k)
-	for ; n > 0; n-- {
-		out = append(out, int(i-1))
-		if n > 1 {
-			i = next[i-1]
-		}
+// tableChain returns what the table reports for key k, one "group/label" per entry.
+func tableChain(t keyTable, st *store, next []uint32, k uint64) []string {
+	e := t.find(k)
+	if e == nil {
+		return nil
+	}
+	if e.form != keyChain {
+		return []string{fmt.Sprint(e.group, "/", st.labelAt(e.ref, uint32(e.form)))}
+	}
+	var out []string
+	for i := e.ref; i != 0; i = next[i-1] {
+		out = append(out, fmt.Sprint(st.group[i-1], "/", st.label(int(i-1))))
 	}
 	return out
 }
 
-func buildKeys(entries []uint64) (keyTable, []uint32) {
+// refChain is the reference for tableChain, from the entries' own group and label.
+func refChain(entries []uint64, k uint64) []string {
+	var out []string
+	for _, i := range chainOf(entries, k) {
+		out = append(out, fmt.Sprint(testGroup(i), "/", testLabel(i)))
+	}
+	return out
+}
+
+// testGroup and testLabel give entry i of a test table its metadata; every 97th label
+// is 64 KiB or longer, which a slot cannot hold.
+func testGroup(i int) uint16 { return uint16(i*7919) % 3001 }
+
+func testLabel(i int) string {
+	if i%97 == 50 {
+		return strings.Repeat("x", 1<<16+i%3-1)
+	}
+	return fmt.Sprint("L", i)
+}
+
+func buildKeys(entries []uint64) (keyTable, *store, []uint32) {
 	heads := map[uint64]uint32{}
 	var next []uint32
-	for _, k := range entries {
+	st := &store{}
+	for i, k := range entries {
 		next = append(next, heads[k])
 		heads[k] = uint32(len(next))
+		st.group = append(st.group, testGroup(i))
+		st.labels = append(st.labels, testLabel(i)...)
+		st.labelEnd = append(st.labelEnd, uint32(len(st.labels)))
 	}
-	return newKeyTable(heads, next), next
+	return newKeyTable(heads, next, st), st, next
 }
 
 func TestKeyTableEqualsChains(t *testing.T) {
@@ -64,7 +92,7 @@ func TestKeyTableEqualsChains(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			r := rand.New(rand.NewPCG(uint64(len(entries)), 1))
-			tab, next := buildKeys(entries)
+			tab, st, next := buildKeys(entries)
 			if len(tab.slots) > 0 && len(tab.slots) < 2*len(slices.Compact(slices.Sorted(slices.Values(entries)))) {
 				t.Errorf("table of %d slots for %d keys: load over 0.5", len(tab.slots), len(entries))
 			}
@@ -74,7 +102,7 @@ func TestKeyTableEqualsChains(t *testing.T) {
 			}
 			hits := 0
 			for _, q := range queries {
-				got, want := tableChain(tab, next, q), chainOf(entries, q)
+				got, want := tableChain(tab, st, next, q), refChain(entries, q)
 				if !slices.Equal(got, want) {
 					t.Fatalf("key %#x: table %v, reference %v", q, got, want)
 				}
@@ -94,9 +122,9 @@ func FuzzKeyTable(f *testing.F) {
 		for i := 0; i+1 < len(data); i += 2 {
 			entries = append(entries, uint64(data[i])<<uint(data[i+1]%64))
 		}
-		tab, next := buildKeys(entries)
+		tab, st, next := buildKeys(entries)
 		for _, k := range append(entries, q) {
-			if got, want := tableChain(tab, next, k), chainOf(entries, k); !slices.Equal(got, want) {
+			if got, want := tableChain(tab, st, next, k), refChain(entries, k); !slices.Equal(got, want) {
 				t.Fatalf("key %#x: table %v, reference %v", k, got, want)
 			}
 		}
@@ -207,5 +235,76 @@ func TestReadFromEqualsAdd(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("nothing matched: the comparison is vacuous")
+	}
+}
+
+// TestExactMatchFields: every field of an exact match comes from its own entry, for keys
+// with one entry (served from the key table's slot), with several, and with a label too
+// long for a slot.
+func TestExactMatchFields(t *testing.T) {
+	t.Parallel()
+	banks := []string{"known_deepfake", "known_illegal", "protected_original", "allow"}
+	b, err := NewBuilder(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []Entry
+	for i := 0; i < 3000; i++ {
+		e := Entry{Kind: KindText, Key: uint64(i) * 0x10001, Bank: banks[i%4], Label: fmt.Sprint("t", i),
+			Category: fmt.Sprint("c", i%5), Source: fmt.Sprint("s", i%3)}
+		switch {
+		case i%10 == 3:
+			e.Kind, e.Key = KindSHA256, entries[i-1].Key // same key, other kind: both single
+		case i%10 == 7:
+			e.Key = entries[i-2].Key // a chain of two
+		case i%101 == 0:
+			e.Label = strings.Repeat("l", 1<<16+i%2)
+		}
+		entries = append(entries, e)
+		if err := b.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	forms := map[bool]int{}
+	for _, sl := range s.text.slots {
+		if sl.form != 0 {
+			forms[sl.form == keyChain]++
+		}
+	}
+	if forms[false] == 0 || forms[true] == 0 {
+		t.Fatalf("slot forms (chain: count) %v: both single and chain slots needed", forms)
+	}
+	for _, kind := range []Kind{KindText, KindSHA256} {
+		for k := range slices.Values(entries) {
+			if k.Kind != kind {
+				continue
+			}
+			var want []string
+			for i := len(entries) - 1; i >= 0; i-- {
+				if e := entries[i]; e.Kind == kind && e.Key == k.Key {
+					want = append(want, fmt.Sprint(e.Bank, "|", e.Label, "|", e.Category, "|", e.Source))
+				}
+			}
+			var got []string
+			fn := func(m Match) bool {
+				got = append(got, fmt.Sprint(m.Bank, "|", m.Label, "|", m.EntryCat, "|", m.Source))
+				if m.Category != "hash."+m.Meaning.String() || m.Distance != 0 {
+					t.Errorf("match %+v: category or distance wrong", m)
+				}
+				return true
+			}
+			if kind == KindText {
+				s.MatchTextKey(k.Key, fn)
+			} else {
+				s.MatchMediaKey(k.Key, fn)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("%v key %#x: got %q, want %q", kind, k.Key, got, want)
+			}
+		}
 	}
 }
