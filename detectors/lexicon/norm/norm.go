@@ -660,19 +660,19 @@ func (n *Normalizer) asciiRun(b *Buffer, text string, i int, lower *[utf8.RuneSe
 		// A run of word characters (of any ASCII without the separators step).
 		start := k
 		if chunks && k+16 <= lim && (!sep || asciiWord[text[k]]) {
-			w0 := w
 			if sep {
-				k, w, left = asciiChunks(text, k, lim, out, w, left, o.CaseFold)
+				b.segs, k, w, left, lin = asciiChunks(b.segs, text, k, lim, out, w, left, lin, o.CaseFold)
 			} else {
+				w0 := w
 				k, w = asciiCopy(text, k, lim, out, w, o.CaseFold)
-			}
-			if k > start {
-				if int32(start) != lin {
-					b.segs = append(b.segs, seg{int32(w0), int32(start), -1})
+				if k > start {
+					if int32(start) != lin {
+						b.segs = append(b.segs, seg{int32(w0), int32(start), -1})
+					}
+					lin = int32(k)
 				}
-				lin = int32(k)
-				start = k
 			}
+			start = k
 		}
 		for k < lim {
 			v := fast[text[k]]

@@ -30,102 +30,157 @@ func movemask(m uint64) uint32 { return uint32(((m >> 7) * 0x0102040810204080) >
 // asciiChunks is asciiRun's fast path for the separators step with MaxRun 1:
 // from a word byte text[k], with left word characters before it, it copies the
 // text to out[w:] (lower-cased when fold is set) eight bytes at a time, as long
-// as every separator run it passes is decided without context and maps byte for
-// byte: a run holding something else than white space is kept as it is, a run
-// of one white-space byte becomes one space; it stops at the start of a run of
-// more white space (collapsed) or of a run between two one-character words
-// (maybe glued), else at a word byte. It needs 16 bytes below lim to judge 8
-// (so that the run after them is known). It returns where it stopped with the
-// new output length and word count. Every byte it passes maps to the byte it writes (a linear
-// run, in the terms of Buffer.segs).
-func asciiChunks(text string, k, lim int, out []byte, w, left int, fold bool) (int, int, int) {
+// as every separator run it passes is decided without context: a run holding
+// something else than white space is kept as it is, a run of one white-space
+// byte becomes one space, a longer run of white space one space mapped to the
+// whole run (a seg of its own). It stops at the start of a run between two
+// one-character words (maybe glued), or where fewer than 16 bytes are left
+// before lim (it judges the runs that start in 8 bytes with the 8 after them),
+// and returns where it stopped with the new output length, word count and
+// linear-run end (see Buffer.linEnd), having appended the segs of what it wrote.
+//
+// In a stretch without long runs of white space it advances by 8 bytes, so
+// that the loads of one chunk do not wait for the judgement of the one before,
+// and the masks of the second 8 bytes serve the next chunk.
+func asciiChunks(segs []seg, text string, k, lim int, out []byte, w, left int, lin int32, fold bool) ([]seg, int, int, int, int32) {
+	if k+16 > lim || w+16 > len(out) {
+		return segs, k, w, left, lin
+	}
+	k0, left0 := k, left
+	xl, xw, xs, xc := classify8(text[k:k+8], fold)
 	for k+16 <= lim && w+16 <= len(out) {
-		x := binary.LittleEndian.Uint64([]byte(text[k : k+8]))
-		y := binary.LittleEndian.Uint64([]byte(text[k+8 : k+16]))
-		ux, uy := inRange(x, 'A', 'Z'), inRange(y, 'A', 'Z')
-		lx, ly := x|ux>>2, y|uy>>2
-		wx := inRange(lx, 'a', 'z') | inRange(x, '0', '9')
-		wy := inRange(ly, 'a', 'z') | inRange(y, '0', '9')
-		word := movemask(wx) | movemask(wy)<<8
-		hi := word >> 8
-		if hi == 0 {
-			break // bytes 8..15 are all separators: their run's end is unknown
+		yl, yw, ys, yc := classify8(text[k+8:k+16], fold)
+		if yw == 0 {
+			break // bytes 8..15 are all separators: a run's end may be unknown
 		}
-		// Byte c, the first word byte from byte 8 on, is where the next chunk
-		// starts; the runs in [0, c) are judged here.
-		c := 8 + bits.TrailingZeros32(hi)
+		word, space := xw|yw<<8, xs|ys<<8
+		// Runs of separators before byte c, the first word byte from 8 on:
+		// all runs starting in bytes 0..7. A run going on at byte 0 (after no
+		// word byte) started in the chunk before, which judged it.
+		c := 8 + bits.TrailingZeros32(yw)
 		runs := ^word & (1<<c - 1)
-		stop := c // the chunk ends at byte c, or at the first run decided elsewhere
-		if runs != 0 {
-			// White space: \t \n \v \f \r and ' '.
-			spx := inRange(x, '\t', '\r') | inRange(x, ' ', ' ')
-			spy := inRange(y, '\t', '\r') | inRange(y, ' ', ' ')
-			space := movemask(spx) | movemask(spy)<<8
-			other := runs &^ space
-			starts := runs &^ (runs << 1) // all >= 1: byte 0 is a word byte
-			// The bit after each run, set when the run holds no other byte
-			// than white space (adding a run's bits carries into the bit after
-			// it only when some bit inside was added).
-			after := (runs << 1) &^ runs
-			allSpace := after &^ (runs + other)
-			single := runs &^ (runs << 1) &^ (runs >> 1)
-			if long := allSpace &^ (single << 1); long != 0 {
-				// A longer run of white space is collapsed: stop at its start.
-				e := bits.TrailingZeros32(long)
-				stop = 31 - bits.LeadingZeros32(starts&(1<<e-1))
-			}
-			// Word bytes with bits for the two bytes before k (left >= 1,
-			// left >= 2): one-character words, where neither neighbour is a
-			// word byte (byte 15's right neighbour is unknown: counted as such).
-			m := word<<2 | b2u(left >= 1)<<1 | b2u(left >= 2)
-			short := m &^ (m << 1) &^ (m >> 1)
-			for a := short & (starts << 1); a != 0; a &= a - 1 {
-				p := bits.TrailingZeros32(a) + 1 // the run, in m's bits
-				if p-2 >= stop {
-					break
-				}
-				if e := p + bits.TrailingZeros32(m>>p); short&(1<<e) != 0 {
-					stop = p - 2 // one-character words on both sides: maybe glued
-					break
-				}
-			}
+		prev := word<<1 | b2u(left >= 1) // bit i: byte i-1 is a word byte
+		if runs&1 != 0 && prev&1 == 0 {
+			runs &^= runs &^ (runs + 1) // drop the run going on at byte 0
 		}
-		if fold {
-			x, y = lx, ly
-		}
-		binary.LittleEndian.PutUint64(out[w:], x)
-		binary.LittleEndian.PutUint64(out[w+8:], y)
-		if runs != 0 {
-			// Single white-space runs become one space.
-			space := movemask(inRange(x, '\t', '\r')) | movemask(inRange(y, '\t', '\r'))<<8
-			single := runs &^ (runs << 1) &^ (runs >> 1)
-			for r := space & single & (1<<stop - 1); r != 0; r &= r - 1 {
+		starts := runs & prev
+		// The bit after each run, set when the run holds no other byte than
+		// white space (adding a run's bits carries into the bit after it only
+		// when some bit inside was added).
+		after := (runs << 1) &^ runs
+		allSpace := after &^ (runs + runs&^space)
+		single := runs &^ (runs << 1) &^ (runs >> 1)
+		long := allSpace &^ (single << 1) // runs of white space collapsed to one space
+		// Runs between two one-character words may be glued. m has bits for
+		// the two bytes before k (left >= 1, left >= 2); byte 15's right
+		// neighbour is unknown, so a word there counts as one character. The
+		// carry of adding a run start (after a short word) to the run lands on
+		// the bit after it.
+		m := word<<2 | prev&1<<1 | b2u(left >= 2)
+		short := m &^ (m << 1) &^ (m >> 1)
+		r := runs << 2
+		glue := ((r + (short<<1)&(starts<<2)) &^ r & short) >> 2
+		if trouble := long | glue; trouble != 0 {
+			// Write up to the start of the first such run.
+			e := bits.TrailingZeros32(trouble)
+			stop := 31 - bits.LeadingZeros32(starts&(1<<e-1))
+			binary.LittleEndian.PutUint64(out[w:], xl)
+			binary.LittleEndian.PutUint64(out[w+8:], yl)
+			for r := single & (xc | yc<<8) & (1<<stop - 1); r != 0; r &= r - 1 {
 				out[w+bits.TrailingZeros32(r)] = ' '
 			}
-		}
-		if stop < c {
-			// Stop at a run start, after the word before it.
-			nonWord := ^word & (1<<stop - 1)
-			if nonWord == 0 {
-				left += stop
-			} else {
-				left = stop - 32 + bits.LeadingZeros32(nonWord)
+			if stop > 0 {
+				if int32(k) != lin {
+					segs = append(segs, seg{int32(w), int32(k), -1})
+				}
+				lin = int32(k + stop)
 			}
-			return k + stop, w + stop, left
+			if glue&(1<<e) != 0 {
+				// Decided by the caller, after the word before it.
+				if nonWord := ^word & (1<<stop - 1); nonWord == 0 {
+					left += stop
+				} else {
+					left = stop - 32 + bits.LeadingZeros32(nonWord)
+				}
+				return segs, k + stop, w + stop, left, lin
+			}
+			// One space for the run text[k+stop:k+e], then on from the word
+			// byte after it.
+			out[w+stop] = ' '
+			segs = append(segs, seg{int32(w + stop), int32(k + stop), int32(k + e)})
+			lin = -1
+			k, w, left = k+e, w+stop+1, 0
+			k0, left0 = k, 0
+			if k+16 > lim || w+16 > len(out) {
+				return segs, k, w, left, lin
+			}
+			xl, xw, xs, xc = classify8(text[k:k+8], fold)
+			continue
 		}
-		switch {
-		case c > 8 || word&0x80 == 0:
-			left = 0 // byte c starts a word
-		case word&0xFF == 0xFF:
+		// Single white-space runs (\t..\r) in bytes 0..7 become one space.
+		sub := spread[uint8(single&xc)]
+		binary.LittleEndian.PutUint64(out[w:], xl&^sub|lsb*' '&sub)
+		if int32(k) != lin {
+			segs = append(segs, seg{int32(w), int32(k), -1})
+		}
+		if xw == 0xFF {
 			left += 8
-		default:
-			left = bits.LeadingZeros8(^uint8(word))
+		} else {
+			left = bits.LeadingZeros8(^uint8(xw))
 		}
-		k += c
-		w += c
+		k += 8
+		w += 8
+		lin = int32(k)
+		xl, xw, xs, xc = yl, yw, ys, yc
 	}
-	return k, w, left
+	if k > k0 && !asciiWord[text[k]&0x7F] && !asciiWord[text[k-1]&0x7F] {
+		// Inside a run: back up to its start (after k0, a word byte), which
+		// the caller decides, and count the word before it.
+		p := k - 1
+		for !asciiWord[text[p-1]&0x7F] {
+			p--
+		}
+		q := p - 1
+		for q > k0 && asciiWord[text[q-1]&0x7F] {
+			q--
+		}
+		left = p - q
+		if q == k0 {
+			left += left0
+		}
+		w -= k - p
+		k = p
+		lin = int32(p)
+	}
+	return segs, k, w, left, lin
 }
+
+// classify8 returns the eight ASCII bytes of s (lower-cased when fold is set)
+// and masks, byte i to bit i, of its word bytes, its white-space bytes and its
+// white-space bytes other than ' ' (\t to \r).
+func classify8(s string, fold bool) (x uint64, word, space, ctl uint32) {
+	x = binary.LittleEndian.Uint64([]byte(s[:8]))
+	l := lowerASCII(x)
+	c := inRange(x, '\t', '\r')
+	word = movemask(inRange(l, 'a', 'z') | inRange(x, '0', '9'))
+	space = movemask(c | inRange(x, ' ', ' '))
+	if fold {
+		x = l
+	}
+	return x, word, space, movemask(c)
+}
+
+// spread maps eight bits to eight bytes: 0xFF where the bit is set.
+var spread = func() (t [256]uint64) {
+	for b := range t {
+		for i := range 8 {
+			if b&(1<<i) != 0 {
+				t[b] |= 0xFF << (8 * i)
+			}
+		}
+	}
+	return t
+}()
 
 // asciiCopy is asciiRun's fast path without the separators step: it copies
 // text[k:lim] to out[w:] (lower-cased when fold is set) eight bytes at a time
