@@ -70,6 +70,9 @@ type Runner struct {
 	// passThrough (benchmarks only) copies each input to the verdicts topic unjudged:
 	// the same fetch, batching, write and commit path without the pipeline.
 	passThrough bool
+	// passOutput, when set with passThrough, makes each input's output message instead
+	// of the copy (benchmarks only: the prejudged-verdict floor).
+	passOutput func(m kafka.Message) kafka.Message
 }
 
 type topicPartition struct {
