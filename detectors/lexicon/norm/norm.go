@@ -561,10 +561,12 @@ func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 			i += w
 			continue
 		}
-		if c >= 0xC2 && c <= 0xEF {
+		if c >= 0xC2 && c <= 0xEF && i >= spanEnd {
 			// Another BMP character: when it starts a segment, has a one-character
 			// NFKC form and the next character starts a segment too, that form is
-			// its normalisation.
+			// its normalisation. Not inside a span x/text's quick check passed:
+			// there x/text copies characters as they are (it differs only after
+			// an invalid byte: "\xf6º" keeps its º), and so does the reference.
 			r, w := utf8.DecodeRuneInString(text[i:])
 			if w > 1 {
 				if v := bmp.info[r]; v&bmpSimple != 0 && safeAt(text, i+w) {
