@@ -732,8 +732,14 @@ func (s *Set) MatchPDQ(h pdq.Hash, fn func(Match) bool) {
 
 // MatchTextKey calls fn for each exact text entry with key k (see TextKey).
 func (s *Set) MatchTextKey(k uint64, fn func(Match) bool) {
-	if !s.matchExact(s.text.find(k), &s.textMeta, s.textNext, fn) {
-		return
+	if e := s.text.find(k); e != nil {
+		if e.form != keyChain { // one entry, built from the slot alone (see keyTable)
+			if !fn(s.matchOf(e.group, s.textMeta.labelAt(e.ref, uint32(e.form)), 0)) {
+				return
+			}
+		} else if !s.matchChain(e.ref, &s.textMeta, s.textNext, fn) {
+			return
+		}
 	}
 	if s.extra != nil && !s.extra.matchKey(s.extra.MatchTextKey, k, fn) {
 		return
@@ -745,8 +751,14 @@ func (s *Set) MatchTextKey(k uint64, fn func(Match) bool) {
 
 // MatchMediaKey calls fn for each sha256 entry with key k (see MediaKey).
 func (s *Set) MatchMediaKey(k uint64, fn func(Match) bool) {
-	if !s.matchExact(s.media.find(k), &s.mediaMeta, s.mediaNext, fn) {
-		return
+	if e := s.media.find(k); e != nil {
+		if e.form != keyChain { // one entry, built from the slot alone (see keyTable)
+			if !fn(s.matchOf(e.group, s.mediaMeta.labelAt(e.ref, uint32(e.form)), 0)) {
+				return
+			}
+		} else if !s.matchChain(e.ref, &s.mediaMeta, s.mediaNext, fn) {
+			return
+		}
 	}
 	if s.extra != nil && !s.extra.matchKey(s.extra.MatchMediaKey, k, fn) {
 		return
@@ -756,17 +768,10 @@ func (s *Set) MatchMediaKey(k uint64, fn func(Match) bool) {
 	}
 }
 
-// matchExact calls fn for the entries of a key table slot (nil: none), most recently
-// added first, and reports whether fn wants more. A single entry is built from the slot
-// alone (see keyTable).
-func (s *Set) matchExact(e *keySlot, st *store, next []uint32, fn func(Match) bool) bool {
-	if e == nil {
-		return true
-	}
-	if e.form != keyChain {
-		return fn(s.matchOf(e.group, st.labelAt(e.ref, uint32(e.form)), 0))
-	}
-	for i := e.ref; i != 0; i = next[i-1] {
+// matchChain calls fn for the chain of entries from index+1 i (see keySlot.ref) and
+// reports whether fn wants more.
+func (s *Set) matchChain(i uint32, st *store, next []uint32, fn func(Match) bool) bool {
+	for ; i != 0; i = next[i-1] {
 		if !fn(s.match(st, int(i-1), 0)) {
 			return false
 		}
