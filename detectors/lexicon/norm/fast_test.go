@@ -118,7 +118,7 @@ func TestFastMatchesReference(t *testing.T) {
 func FuzzFastMatchesReference(f *testing.F) {
 	f.Add("這個國家 is BAD e\u0301", uint8(0x7f))
 	f.Add("中\u0301ａ", uint8(1))
-	// Long enough for asciiChunks (16 ASCII bytes from a word byte on).
+	// Long enough for asciiChunks (24 ASCII bytes from a word byte on).
 	f.Add("The quick  brown fox,\n\njumps over a b.c d lazy\tdog x, y  and   more words here", uint8(0x0A))
 	f.Fuzz(func(t *testing.T, text string, steps uint8) {
 		checkAgainstReference(t, allOptions()[steps&127], text)

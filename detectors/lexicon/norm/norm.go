@@ -661,7 +661,7 @@ func (n *Normalizer) asciiRun(b *Buffer, text string, i int, lower *[utf8.RuneSe
 	for k < lim {
 		// A run of word characters (of any ASCII without the separators step).
 		start := k
-		if chunks && k+16 <= lim && (!sep || asciiWord[text[k]]) {
+		if chunks && k+24 <= lim && (!sep || asciiWord[text[k]]) {
 			if sep {
 				b.segs, k, w, left, lin = asciiChunks(b.segs, text, k, lim, out, w, left, lin, o.CaseFold)
 			} else {

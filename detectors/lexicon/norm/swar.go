@@ -39,25 +39,41 @@ func movemask(m uint64) uint32 { return uint32(((m >> 7) * 0x0102040810204080) >
 // and returns where it stopped with the new output length, word count and
 // linear-run end (see Buffer.linEnd), having appended the segs of what it wrote.
 //
-// In a stretch without long runs of white space it advances by 8 bytes, so
+// In a stretch without long runs of white space it advances by 16 bytes, so
 // that the loads of one chunk do not wait for the judgement of the one before,
-// and the masks of the second 8 bytes serve the next chunk.
+// and the masks of the last 8 bytes serve the next chunk.
 func asciiChunks(segs []seg, text string, k, lim int, out []byte, w, left int, lin int32, fold bool) ([]seg, int, int, int, int32) {
-	if k+16 > lim || w+16 > len(out) {
+	if k+24 > lim || w+24 > len(out) {
 		return segs, k, w, left, lin
 	}
 	k0, left0 := k, left
-	xl, xw, xs, xc := classify8(text[k:k+8], fold)
-	for k+16 <= lim && w+16 <= len(out) {
-		yl, yw, ys, yc := classify8(text[k+8:k+16], fold)
-		if yw == 0 {
-			break // bytes 8..15 are all separators: a run's end may be unknown
+	al, aw, as, ac := classify8(text[k:k+8], fold)
+	for k+24 <= lim && w+24 <= len(out) {
+		// Bytes 8..15 (b) and 16..23 (y): classify8, written out, since a call
+		// here would spill every live value.
+		bl := binary.LittleEndian.Uint64([]byte(text[k+8 : k+16]))
+		blow := bl | inRange(bl, 'A', 'Z')>>2
+		bctl := inRange(bl, '\t', '\r')
+		bw := movemask(inRange(blow, 'a', 'z') | inRange(bl, '0', '9'))
+		bs := movemask(bctl | inRange(bl, ' ', ' '))
+		bc := movemask(bctl)
+		yl := binary.LittleEndian.Uint64([]byte(text[k+16 : k+24]))
+		ylow := yl | inRange(yl, 'A', 'Z')>>2
+		yctl := inRange(yl, '\t', '\r')
+		yw := movemask(inRange(ylow, 'a', 'z') | inRange(yl, '0', '9'))
+		ys := movemask(yctl | inRange(yl, ' ', ' '))
+		yc := movemask(yctl)
+		if fold {
+			bl, yl = blow, ylow
 		}
-		word, space := xw|yw<<8, xs|ys<<8
-		// Runs of separators before byte c, the first word byte from 8 on:
-		// all runs starting in bytes 0..7. A run going on at byte 0 (after no
+		if yw == 0 {
+			break // bytes 16..23 are all separators: a run's end may be unknown
+		}
+		word, space := aw|bw<<8|yw<<16, as|bs<<8|ys<<16
+		// Runs of separators before byte c, the first word byte from 16 on:
+		// all runs starting in bytes 0..15. A run going on at byte 0 (after no
 		// word byte) started in the chunk before, which judged it.
-		c := 8 + bits.TrailingZeros32(yw)
+		c := 16 + bits.TrailingZeros32(yw)
 		runs := ^word & (1<<c - 1)
 		prev := word<<1 | b2u(left >= 1) // bit i: byte i-1 is a word byte
 		if runs&1 != 0 && prev&1 == 0 {
@@ -72,7 +88,7 @@ func asciiChunks(segs []seg, text string, k, lim int, out []byte, w, left int, l
 		single := runs &^ (runs << 1) &^ (runs >> 1)
 		long := allSpace &^ (single << 1) // runs of white space collapsed to one space
 		// Runs between two one-character words may be glued. m has bits for
-		// the two bytes before k (left >= 1, left >= 2); byte 15's right
+		// the two bytes before k (left >= 1, left >= 2); byte 23's right
 		// neighbour is unknown, so a word there counts as one character. The
 		// carry of adding a run start (after a short word) to the run lands on
 		// the bit after it.
@@ -84,9 +100,10 @@ func asciiChunks(segs []seg, text string, k, lim int, out []byte, w, left int, l
 			// Write up to the start of the first such run.
 			e := bits.TrailingZeros32(trouble)
 			stop := 31 - bits.LeadingZeros32(starts&(1<<e-1))
-			binary.LittleEndian.PutUint64(out[w:], xl)
-			binary.LittleEndian.PutUint64(out[w+8:], yl)
-			for r := single & (xc | yc<<8) & (1<<stop - 1); r != 0; r &= r - 1 {
+			binary.LittleEndian.PutUint64(out[w:], al)
+			binary.LittleEndian.PutUint64(out[w+8:], bl)
+			binary.LittleEndian.PutUint64(out[w+16:], yl)
+			for r := single & (ac | bc<<8 | yc<<16) & (1<<stop - 1); r != 0; r &= r - 1 {
 				out[w+bits.TrailingZeros32(r)] = ' '
 			}
 			if stop > 0 {
@@ -111,27 +128,29 @@ func asciiChunks(segs []seg, text string, k, lim int, out []byte, w, left int, l
 			lin = -1
 			k, w, left = k+e, w+stop+1, 0
 			k0, left0 = k, 0
-			if k+16 > lim || w+16 > len(out) {
+			if k+24 > lim || w+24 > len(out) {
 				return segs, k, w, left, lin
 			}
-			xl, xw, xs, xc = classify8(text[k:k+8], fold)
+			al, aw, as, ac = classify8(text[k:k+8], fold)
 			continue
 		}
-		// Single white-space runs (\t..\r) in bytes 0..7 become one space.
-		sub := spread[uint8(single&xc)]
-		binary.LittleEndian.PutUint64(out[w:], xl&^sub|lsb*' '&sub)
+		// Single white-space runs (\t..\r) in bytes 0..15 become one space.
+		sub := spread[uint8(single&ac)]
+		binary.LittleEndian.PutUint64(out[w:], al&^sub|lsb*' '&sub)
+		sub = spread[uint8(single>>8&bc)]
+		binary.LittleEndian.PutUint64(out[w+8:], bl&^sub|lsb*' '&sub)
 		if int32(k) != lin {
 			segs = append(segs, seg{int32(w), int32(k), -1})
 		}
-		if xw == 0xFF {
-			left += 8
+		if lo := uint16(word); lo == 0xFFFF {
+			left += 16
 		} else {
-			left = bits.LeadingZeros8(^uint8(xw))
+			left = bits.LeadingZeros16(^lo)
 		}
-		k += 8
-		w += 8
+		k += 16
+		w += 16
 		lin = int32(k)
-		xl, xw, xs, xc = yl, yw, ys, yc
+		al, aw, as, ac = yl, yw, ys, yc
 	}
 	if k > k0 && !asciiWord[text[k]&0x7F] && !asciiWord[text[k-1]&0x7F] {
 		// Inside a run: back up to its start (after k0, a word byte), which
