@@ -21,6 +21,11 @@ func scanAVX2(base unsafe.Pointer, pos, hi uint32, q uint16, lim uint8) (p uint3
 //go:noescape
 func prefetch(p unsafe.Pointer, n uintptr)
 
+// prefetch1 is prefetch of the one cache line holding p.
+//
+//go:noescape
+func prefetch1(p unsafe.Pointer)
+
 // kernels lists the filter implementations this CPU can run, best first; kernel is the
 // one Search uses.
 var kernels = func() []namedKernel {

@@ -2,8 +2,27 @@
 
 #include "textflag.h"
 
-// Sibling-slot filters for Index.Search (see scan in scan.go for the contract). Both
-// read whole blocks, up to 63 slots past hi: New pads every slot's sibling array.
+// Sibling-slot filters for Index.Search (see scanFunc in scan.go for the contract).
+// Both read whole blocks, up to 63 slots past hi: New pads every slot's sibling array.
+// Registers: SI base, AX pos, BX hi, DX the mask on return.
+
+// SCAN_TAIL clears the mask DX of the block at AX (width slots) past hi; when nothing is
+// left, it returns hi and a zero mask.
+#define SCAN_TAIL(width) \
+	MOVL BX, CX \
+	SUBL AX, CX \
+	CMPL CX, $width \
+	JAE  done \
+	MOVQ $1, R8 \
+	SHLQ CX, R8 \
+	DECQ R8 \
+	ANDQ R8, DX \
+	JNZ  done \
+	MOVL BX, AX \
+	XORL DX, DX
+
+// The arguments and results are named in each function, not in macros, so that go vet
+// (asmdecl) checks them.
 
 // func scanAVX512(base unsafe.Pointer, pos, hi uint32, q uint16, lim uint8) (p uint32, mask uint64)
 //
@@ -35,16 +54,8 @@ loop:
 
 found:
 	KMOVQ K3, DX
-	MOVL  BX, CX
-	SUBL  AX, CX // slots left before hi
-	CMPL  CX, $64
-	JAE   done
-	MOVQ  $1, R8
-	SHLQ  CX, R8
-	DECQ  R8
-	ANDQ  R8, DX // clear the lanes at or past hi
-	JNZ   done
-	MOVL  BX, AX // the passes were all past hi: nothing left
+	SCAN_TAIL(64)
+	JMP done
 
 none:
 	XORL DX, DX
@@ -116,16 +127,8 @@ loop:
 	JMP        loop
 
 found:
-	MOVL BX, CX
-	SUBL AX, CX
-	CMPL CX, $32
-	JAE  done
-	MOVL $1, R8
-	SHLL CX, R8
-	DECL R8
-	ANDL R8, DX
-	JNZ  done
-	MOVL BX, AX
+	SCAN_TAIL(32)
+	JMP done
 
 none:
 	XORL DX, DX
@@ -151,4 +154,10 @@ pfloop:
 	ADDQ       $64, SI
 	CMPQ       SI, DI
 	JBE        pfloop
+	RET
+
+// func prefetch1(p unsafe.Pointer)
+TEXT ·prefetch1(SB), NOSPLIT, $0-8
+	MOVQ       p+0(FP), AX
+	PREFETCHT0 (AX)
 	RET

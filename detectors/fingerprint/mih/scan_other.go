@@ -16,3 +16,6 @@ func scan(_ kernelID, base unsafe.Pointer, pos, hi uint32, q uint16, lim uint8) 
 
 // prefetch does nothing where there is no assembly: Go has no prefetch instruction.
 func prefetch(p unsafe.Pointer, n uintptr) {}
+
+// prefetch1 does nothing where there is no assembly.
+func prefetch1(p unsafe.Pointer) {}
