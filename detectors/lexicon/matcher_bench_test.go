@@ -91,6 +91,13 @@ func BenchmarkEnglish(b *testing.B) {
 	benchScan(b, ldnoobw(b, "en"), en, "")
 }
 
+// BenchmarkSmallChinese: LDNOOBW Chinese over the HC3 texts (a small lexicon,
+// so the automaton over bytes with a full table).
+func BenchmarkSmallChinese(b *testing.B) {
+	zh, _, _ := benchCorpora(b)
+	benchScan(b, ldnoobw(b, "zh"), zh, "")
+}
+
 func heapInUse() uint64 {
 	runtime.GC()
 	runtime.GC()
