@@ -86,8 +86,10 @@ type astralCode struct {
 // Each transition carries its target's summary and output flag, and a Bloom filter
 // of all transitions, small enough for a core's L2 cache, rejects most of the
 // remaining missing ones before the hash table (a cache miss) is probed. Small
-// automata get a full transition table instead. Runes absent from every pattern
-// reset the automaton at no cost.
+// automata (a few thousand terms) are built over the bytes of the patterns
+// instead, with a full transition table, and scan a long text as four
+// interleaved streams (bytescan.go); medium ones get a full table over runes.
+// Runes (or bytes) absent from every pattern reset the automaton at no cost.
 //
 // A Matcher is immutable once built and safe for concurrent use by any number of
 // goroutines. Scanning allocates nothing when dst has room.
@@ -111,6 +113,7 @@ type Matcher struct {
 	// dfa, when the automaton is small, is the full transition table: row s (at
 	// offset s*stride) holds the next state's row offset for every code, negated
 	// (^offset) when that state has outputs. It removes failure-link chasing.
+	// Code 0 (not in the alphabet) leads every state to the root.
 	dfa    []int32
 	stride int32
 
