@@ -189,14 +189,15 @@ func TestASCIIChunksFastPath(t *testing.T) {
 		{"prose", strings.Repeat("The quick brown fox, jumps over a lazy dog.\n", 8), 300, 352, 1},
 		{"lines", strings.Repeat("The quick brown\nfox jumps over\tthe lazy dog ", 8), 300, 352, 1},
 		{"collapsed", "The quick  brown fox\n\n jumps over the lazy dog, and then some more words", 48, 64, 5},
-		{"glued letters", "some words b.a.d and more words here and there", 12, 12, 1},
+		{"glued letters", "some words b.a.d and more words here and there", 24, 46, 3},
+		{"long run between letters", "some words b....a and more words here and there", 12, 12, 1},
 		{"long separator run", "word" + strings.Repeat(".", 20) + "word and more words", 0, 0, 0},
 		{"long white space", "word" + strings.Repeat(" ", 20) + "word and more words", 0, 0, 0},
 	}
 	n := New(Options{CaseFold: true, Separators: true})
 	for _, tc := range cases {
 		out := make([]byte, len(tc.text))
-		segs, k, w, _, _ := asciiChunks(nil, tc.text, 0, len(tc.text), out, 0, 0, -1, true)
+		segs, k, w, _, _ := asciiChunks(nil, tc.text, 0, len(tc.text), out, 0, 0, -1, true, 3)
 		if k < tc.min || k > tc.max || len(segs) != tc.segs {
 			t.Errorf("%s: stopped at %d with %d segs, want %d..%d and %d", tc.name, k, len(segs), tc.min, tc.max, tc.segs)
 		}

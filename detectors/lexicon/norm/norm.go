@@ -663,7 +663,7 @@ func (n *Normalizer) asciiRun(b *Buffer, text string, i int, lower *[utf8.RuneSe
 		start := k
 		if chunks && k+24 <= lim && (!sep || asciiWord[text[k]]) {
 			if sep {
-				b.segs, k, w, left, lin = asciiChunks(b.segs, text, k, lim, out, w, left, lin, o.CaseFold)
+				b.segs, k, w, left, lin = asciiChunks(b.segs, text, k, lim, out, w, left, lin, o.CaseFold, o.MaxSeparators)
 			} else {
 				w0 := w
 				k, w = asciiCopy(text, k, lim, out, w, o.CaseFold)

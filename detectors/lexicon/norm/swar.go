@@ -29,20 +29,21 @@ func movemask(m uint64) uint32 { return uint32(((m >> 7) * 0x0102040810204080) >
 
 // asciiChunks is asciiRun's fast path for the separators step with MaxRun 1:
 // from a word byte text[k], with left word characters before it, it copies the
-// text to out[w:] (lower-cased when fold is set) eight bytes at a time, as long
-// as every separator run it passes is decided without context: a run holding
-// something else than white space is kept as it is, a run of one white-space
-// byte becomes one space, a longer run of white space one space mapped to the
-// whole run (a seg of its own). It stops at the start of a run between two
-// one-character words (maybe glued), or where fewer than 16 bytes are left
-// before lim (it judges the runs that start in 8 bytes with the 8 after them),
-// and returns where it stopped with the new output length, word count and
-// linear-run end (see Buffer.linEnd), having appended the segs of what it wrote.
+// text to out[w:] (lower-cased when fold is set) as long as every separator run
+// it passes is decided without context: a run holding something else than white
+// space is kept as it is, a run of one white-space byte becomes one space, a
+// longer run of white space one space mapped to the whole run (a seg of its
+// own), and a run of at most maxSep bytes between two one-character words is
+// dropped (glued). It stops at the start of a longer run between two
+// one-character words, or where fewer than 24 bytes are left before lim (it
+// judges the runs that start in 16 bytes with the 8 after them), and returns
+// where it stopped with the new output length, word count and linear-run end
+// (see Buffer.linEnd), having appended the segs of what it wrote.
 //
-// In a stretch without long runs of white space it advances by 16 bytes, so
-// that the loads of one chunk do not wait for the judgement of the one before,
-// and the masks of the last 8 bytes serve the next chunk.
-func asciiChunks(segs []seg, text string, k, lim int, out []byte, w, left int, lin int32, fold bool) ([]seg, int, int, int, int32) {
+// In a stretch without such runs it advances by 16 bytes, so that the loads of
+// one chunk do not wait for the judgement of the one before, and the masks of
+// the last 8 bytes serve the next chunk.
+func asciiChunks(segs []seg, text string, k, lim int, out []byte, w, left int, lin int32, fold bool, maxSep int) ([]seg, int, int, int, int32) {
 	if k+24 > lim || w+24 > len(out) {
 		return segs, k, w, left, lin
 	}
@@ -111,6 +112,18 @@ func asciiChunks(segs []seg, text string, k, lim int, out []byte, w, left int, l
 					segs = append(segs, seg{int32(w), int32(k), -1})
 				}
 				lin = int32(k + stop)
+			}
+			if glue&(1<<e) != 0 && e-stop <= maxSep {
+				// Glued: the run between two one-character words is dropped,
+				// and the text goes on from the word byte after it.
+				lin = -1
+				k, w, left = k+e, w+stop, 0
+				k0, left0 = k, 0
+				if k+24 > lim || w+24 > len(out) {
+					return segs, k, w, left, lin
+				}
+				al, aw, as, ac = classify8(text[k:k+8], fold)
+				continue
 			}
 			if glue&(1<<e) != 0 {
 				// Decided by the caller, after the word before it.
