@@ -326,7 +326,12 @@ func (n *Normalizer) emit(b *Buffer, r rune, start, end int32) {
 		default:
 			b.fin = append(b.fin, Rune{r, start, end})
 			st.right++
-			if st.right > n.o.MaxRun {
+			// sepFlush's glue needs the count of word characters after the run only
+			// when the word before it is short and the Han rule does not decide; in
+			// every other case (the usual one in Chinese prose: a clause, a comma, a
+			// clause) the first character after the run settles it, and the ones
+			// after it take the fast paths instead of being held.
+			if st.right > n.o.MaxRun || st.right == 1 && n.settled(b, r) {
 				n.sepFlush(b)
 			}
 		}
@@ -350,6 +355,14 @@ func (n *Normalizer) emit(b *Buffer, r rune, start, end int32) {
 	if !st.punct && (r < utf8.RuneSelf && asciiPunct[r] || r >= utf8.RuneSelf && strings.ContainsRune(clausePunct, r)) {
 		st.punct = true
 	}
+}
+
+// settled reports whether the pending run's fate is known from the first word
+// character after it, r, whatever follows: see sepFlush's glue.
+func (n *Normalizer) settled(b *Buffer, r rune) bool {
+	st := &b.sep
+	return st.left == 0 || len(b.runes) > n.o.MaxSeparators || st.left > n.o.MaxRun ||
+		!st.punct && hanLike(st.lastWord) && hanLike(r)
 }
 
 // sepFlush decides the pending run of separators (when there is one) and writes
@@ -540,14 +553,25 @@ func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 				case !stream:
 					b.runes = append(b.runes, Rune{r, int32(i), int32(i + 3)})
 				case !sep || !st.pending:
-					// Simplified and traditional ideographs are both 3 bytes.
+					// A run of ideographs goes to Out in one copy (simplified and
+					// traditional ones are both 3 bytes, so traditional → simplified
+					// rewrites the copy in place): each is NFKC-safe, so only the
+					// character after the run needs safeAt.
+					j := cjkRunEnd(text, i+3, o.NFKC)
 					if int32(i) != b.linEnd {
 						b.segs = append(b.segs, seg{int32(len(b.Out)), int32(i), -1})
 					}
-					b.Out = append(b.Out, byte(0xE0|r>>12), byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F))
-					b.linEnd = int32(i + 3)
-					st.left++
-					st.lastWord = r
+					k := len(b.Out)
+					b.Out = append(b.Out, text[i:j]...)
+					if o.Traditional {
+						toSimplified(b.Out[k:])
+					}
+					last := b.Out[len(b.Out)-3:]
+					b.linEnd = int32(j)
+					st.left += (j - i) / 3
+					st.lastWord = rune(last[0]&0x0F)<<12 | rune(last[1]&0x3F)<<6 | rune(last[2]&0x3F)
+					i = j
+					continue
 				default:
 					n.emit(b, r, int32(i), int32(i+3))
 				}
@@ -603,6 +627,40 @@ func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 			n.add(b, r, i, i+w, stream)
 		}
 		i += w
+	}
+}
+
+// cjkRunEnd returns the end of the run of CJK Unified Ideographs (U+4E00–U+9FFF) that
+// starts with the one ending at text[j] (exclusive), extended while each next
+// character is an ideograph that, with NFKC on, is followed by an NFKC-safe one
+// (safeAt), the condition collect checks for a single ideograph. An ideograph is
+// itself safe, so only the character after the run is looked up.
+func cjkRunEnd(text string, j int, nfkc bool) int {
+	start := j
+	for j+2 < len(text) {
+		c, c1, c2 := text[j], text[j+1], text[j+2]
+		if c < 0xE4 || c > 0xE9 || c1&0xC0 != 0x80 || c2&0xC0 != 0x80 {
+			break
+		}
+		if r := rune(c&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F); r < 0x4E00 || r > 0x9FFF {
+			break
+		}
+		j += 3
+	}
+	if nfkc && j > start && !safeAt(text, j) {
+		j -= 3 // the last one goes the general way
+	}
+	return j
+}
+
+// toSimplified rewrites, in place, the 3-byte CJK Unified Ideographs in p that have a
+// simplified form (also a CJK Unified Ideograph, also 3 bytes).
+func toSimplified(p []byte) {
+	for k := 0; k+2 < len(p); k += 3 {
+		r := rune(p[k]&0x0F)<<12 | rune(p[k+1]&0x3F)<<6 | rune(p[k+2]&0x3F)
+		if to := t2sDense[r-0x4E00]; to != 0 {
+			p[k], p[k+1], p[k+2] = byte(0xE0|to>>12), byte(0x80|(to>>6)&0x3F), byte(0x80|to&0x3F)
+		}
 	}
 }
 
