@@ -610,6 +610,12 @@ func (b *Builder) Build() (*Set, error) {
 		media: newKeyTable(b.media, b.mediaNext, &b.mediaMeta), mediaNext: b.mediaNext, mediaMeta: b.mediaMeta,
 		simMeta: b.simMeta, minMeta: b.minMeta, minEqMin: MinHashPerms,
 	}
+	s.groupMatch = make([]Match, len(b.groups))
+	for i, g := range b.groups {
+		bk := &b.banks[g.bank]
+		s.groupMatch[i] = Match{Bank: bk.name, Meaning: bk.meaning, Severity: bk.severity, Category: bk.category,
+			EntryCat: g.category, Source: g.source}
+	}
 	for _, bk := range b.banks {
 		s.pdqMax = max(s.pdqMax, bk.pdqMax)
 		s.simMax = max(s.simMax, bk.simMax)
@@ -639,6 +645,10 @@ type Set struct {
 	cfg    Config
 	banks  []bank
 	groups []group
+	// groupMatch[g] is a Match with the fields of group g filled in (Label and Distance
+	// empty): a match is a copy of it plus two fields, without reading the group and then
+	// its bank.
+	groupMatch []Match
 	pdqMax int
 	simMax int
 
@@ -690,10 +700,9 @@ func (s *Set) match(st *store, i, dist int) Match {
 }
 
 func (s *Set) matchOf(gi uint16, label string, dist int) Match {
-	g := &s.groups[gi]
-	bk := &s.banks[g.bank]
-	return Match{Bank: bk.name, Meaning: bk.meaning, Severity: bk.severity, Category: bk.category,
-		Label: label, EntryCat: g.category, Source: g.source, Distance: dist}
+	m := s.groupMatch[gi]
+	m.Label, m.Distance = label, dist
+	return m
 }
 
 // MatchPDQ calls fn for each PDQ entry within its bank's threshold of h, until fn
