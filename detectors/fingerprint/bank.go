@@ -649,8 +649,8 @@ type Set struct {
 	// empty): a match is a copy of it plus two fields, without reading the group and then
 	// its bank.
 	groupMatch []Match
-	pdqMax int
-	simMax int
+	pdqMax     int
+	simMax     int
 
 	pdqHashes []pdq.Hash
 	pdqIndex  *mih.Index // nil below bruteForceBelow
