@@ -29,26 +29,39 @@ type heldMatch struct {
 	s   int32
 }
 
+// byteTable is a transition table over bytes: each byte's code (cls) and the
+// rows (dfa, stride entries each; see Matcher.dfa). Matcher.raw reads the text as
+// it is; an asciiTable's reads the prepared text of a normalised scan.
+type byteTable struct {
+	cls    *[256]uint32
+	dfa    []int32
+	stride int32
+	// units is set when the text read is prepared ASCII text (asciiscan.go): a
+	// run of white space is one byte of the normalised text and 0xFF none, so
+	// the streams warm up over maxLen-1 such units rather than bytes.
+	units bool
+}
+
 func (m *Matcher) scanBytes(text string, dst []Match, stopAtFirst bool) []Match {
 	if stopAtFirst {
-		dst, _, _ = m.runBytes(text, 0, len(text), 0, 0, dst, true)
+		dst, _, _ = m.runBytes(&m.raw, text, 0, len(text), 0, 0, dst, true)
 		return dst
 	}
-	return m.scanStreams(text, dst, minStream, maxStream)
+	return m.scanStreams(&m.raw, text, dst, minStream, maxStream)
 }
 
 // scanStreams scans text in blocks of streams stretches of minLen to maxLen
 // bytes (one stream for what is left when a stretch would be shorter).
-func (m *Matcher) scanStreams(text string, dst []Match, minLen, maxLen int) []Match {
+func (m *Matcher) scanStreams(t *byteTable, text string, dst []Match, minLen, maxLen int) []Match {
 	warm := int(m.maxLen) - 1
 	s := int32(0)
 	for pos := 0; pos < len(text); {
 		q := min(maxLen, (len(text)-pos)/streams)
 		if q < minLen || q <= warm {
-			dst, _, _ = m.runBytes(text, pos, len(text), s, 0, dst, false)
+			dst, _, _ = m.runBytes(t, text, pos, len(text), s, 0, dst, false)
 			break
 		}
-		dst, s = m.block(text, pos, q, s, dst)
+		dst, s = m.block(t, text, pos, q, s, dst)
 		pos += streams * q
 	}
 	return dst
@@ -59,23 +72,28 @@ func (m *Matcher) scanStreams(text string, dst []Match, minLen, maxLen int) []Ma
 // (b[k], b[k+1]], b[k] = pos+k*q. Stream 0 starts in state s; the others start
 // warm bytes before b[k], from the root: after reading byte b[k] a stream is in
 // the state a scan from the start of text would be in, since no state is deeper
-// than warm+1 bytes.
-func (m *Matcher) block(text string, pos, q int, s int32, dst []Match) ([]Match, int32) {
+// than warm+1 bytes. (With t.units, warm units: see warmStart.)
+func (m *Matcher) block(t *byteTable, text string, pos, q int, s int32, dst []Match) ([]Match, int32) {
 	warm := int(m.maxLen) - 1
 	var b [streams + 1]int
 	for k := range b {
 		b[k] = pos + k*q
 	}
 	x := [streams]int{pos, b[1] - warm, b[2] - warm, b[3] - warm}
+	if t.units {
+		for k := 1; k < streams; k++ {
+			x[k] = warmStart(text, b[k], warm)
+		}
+	}
 	st := [streams]int32{s}
 	var held [streams - 1][recCap]heldMatch
 	var nheld [streams - 1]int
 	i := 0
 	for i < q {
-		i = m.step4(text, &x, &st, i, q)
+		i = t.step4(text, &x, &st, i, q)
 		// Byte i-1 of each stream with a negative state took it to a state with
 		// outputs. Streams 1..3 report a match once past their warm-up (end >
-		// b[k], i.e. i > warm).
+		// b[k]).
 		full := false
 		for k := range streams {
 			if st[k] >= 0 {
@@ -84,8 +102,8 @@ func (m *Matcher) block(text string, pos, q int, s int32, dst []Match) ([]Match,
 			st[k] = ^st[k]
 			switch {
 			case k == 0:
-				dst = m.emit(dst, st[k], x[0]+i)
-			case i > warm:
+				dst = m.emit(dst, st[k]/t.stride, x[0]+i)
+			case x[k]+i > b[k]:
 				h := &nheld[k-1]
 				held[k-1][*h] = heldMatch{x[k] + i, st[k]}
 				*h++
@@ -100,10 +118,10 @@ func (m *Matcher) block(text string, pos, q int, s int32, dst []Match) ([]Match,
 	for k := range streams {
 		if k > 0 {
 			for _, h := range held[k-1][:nheld[k-1]] {
-				dst = m.emit(dst, h.s, h.end)
+				dst = m.emit(dst, h.s/t.stride, h.end)
 			}
 		}
-		dst, st[k], _ = m.runBytes(text, x[k]+i, b[k+1], st[k], b[k], dst, false)
+		dst, st[k], _ = m.runBytes(t, text, x[k]+i, b[k+1], st[k], b[k], dst, false)
 	}
 	return dst, st[streams-1]
 }
@@ -115,10 +133,10 @@ func (m *Matcher) block(text string, pos, q int, s int32, dst []Match) ([]Match,
 // x[k]+n <= len(text). The loads skip bounds checks: every entry of the table
 // is a row offset (or its complement) and every code is below the stride, so
 // s+code stays inside the table.
-func (m *Matcher) step4(text string, x *[streams]int, st *[streams]int32, i, n int) int {
+func (t *byteTable) step4(text string, x *[streams]int, st *[streams]int32, i, n int) int {
 	_ = text[x[3]+n-1]
-	dfa := unsafe.Pointer(unsafe.SliceData(m.dfa))
-	cls := (*[256]uint32)(m.bmp[:256])
+	dfa := unsafe.Pointer(unsafe.SliceData(t.dfa))
+	cls := t.cls
 	// Index from i-(n-1) up to 0 from each stream's byte n-1, so that the loop
 	// needs no register for its bound.
 	last := unsafe.Add(unsafe.Pointer(unsafe.StringData(text)), n-1)
@@ -146,12 +164,11 @@ func (m *Matcher) step4(text string, x *[streams]int, st *[streams]int32, i, n i
 // runBytes runs the automaton from state s over text[i:end], appending the
 // matches that end after lo, and returns the state at end. With stopAtFirst it
 // returns after the first match, and reports whether there was one.
-func (m *Matcher) runBytes(text string, i, end int, s int32, lo int, dst []Match, stopAtFirst bool) ([]Match, int32, bool) {
-	cls := (*[256]uint32)(m.bmp[:256])
-	dfa := m.dfa
-	t := text[:end]
-	for ; i < len(t); i++ {
-		v := dfa[uint(uint32(s))+uint(cls[t[i]])]
+func (m *Matcher) runBytes(t *byteTable, text string, i, end int, s int32, lo int, dst []Match, stopAtFirst bool) ([]Match, int32, bool) {
+	cls, dfa, stride := t.cls, t.dfa, t.stride
+	txt := text[:end]
+	for ; i < len(txt); i++ {
+		v := dfa[uint(uint32(s))+uint(cls[txt[i]])]
 		if v >= 0 {
 			s = v
 			continue
@@ -160,7 +177,7 @@ func (m *Matcher) runBytes(text string, i, end int, s int32, lo int, dst []Match
 		if i < lo {
 			continue
 		}
-		dst = m.emit(dst, s, i+1)
+		dst = m.emit(dst, s/stride, i+1)
 		if stopAtFirst {
 			return dst, s, true
 		}
@@ -168,9 +185,9 @@ func (m *Matcher) runBytes(text string, i, end int, s int32, lo int, dst []Match
 	return dst, s, false
 }
 
-// emit appends the matches of state s (a row offset) ending at end.
+// emit appends the matches of state s ending at end.
 func (m *Matcher) emit(dst []Match, s int32, end int) []Match {
-	for o := m.nodes[s/m.stride].out; o >= 0; o = m.outs[o].next {
+	for o := m.nodes[s].out; o >= 0; o = m.outs[o].next {
 		p := m.outs[o].pat
 		dst = append(dst, Match{Start: end - int(m.patLen[p]), End: end, ID: p})
 	}

@@ -109,6 +109,8 @@ type Matcher struct {
 	// bytes is set when the automaton reads bytes, not runes: its alphabet is
 	// the bytes of the patterns (codes in bmp[:256]) and it has a full table.
 	bytes bool
+	// raw is the byte automaton's table as it reads texts (when bytes is set).
+	raw byteTable
 
 	// dfa, when the automaton is small, is the full transition table: row s (at
 	// offset s*stride) holds the next state's row offset for every code, negated
@@ -346,6 +348,9 @@ func newMatcher(patterns []string, kind buildKind) (*Matcher, error) {
 	m.outs = slices.Clip(m.outs)
 	if stride := m.alphabet + 1; allowDFA && m.nStates*stride <= maxDFAEntries {
 		m.buildDFA(stride)
+		if m.bytes {
+			m.raw = byteTable{cls: (*[256]uint32)(m.bmp[:256]), dfa: m.dfa, stride: m.stride}
+		}
 	} else {
 		m.buildFilter()
 	}

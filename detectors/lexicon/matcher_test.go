@@ -163,12 +163,12 @@ func checkStreams(t *testing.T, text string, patterns []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _, _ := m.runBytes(text, 0, len(text), 0, 0, nil, false)
+	want, _, _ := m.runBytes(&m.raw, text, 0, len(text), 0, 0, nil, false)
 	if !slices.Equal(sortMatches(want), sortMatches(bruteForce(text, patterns))) {
 		t.Fatalf("one stream: text %q patterns %q: got %v", text, patterns, want)
 	}
 	for _, l := range [][2]int{{1, 1}, {1, 3}, {4, 16}, {16, 1 << 20}} {
-		if got := m.scanStreams(text, nil, l[0], l[1]); !slices.Equal(got, want) {
+		if got := m.scanStreams(&m.raw, text, nil, l[0], l[1]); !slices.Equal(got, want) {
 			t.Fatalf("streams of %d to %d bytes: text %q patterns %q:\n got %v\nwant %v", l[0], l[1], text, patterns, got, want)
 		}
 	}

@@ -18,6 +18,9 @@ type Set struct {
 type group struct {
 	norm *norm.Normalizer // nil when the normalisation is the identity
 	m    *Matcher
+	// ascii, when the normalisation and terms allow it, scans ASCII text
+	// without writing its normalised form (asciiscan.go).
+	ascii *asciiTable
 	// Pattern p of m stands for entries patEntries[patOff[p]:patOff[p+1]].
 	patOff     []int32
 	patEntries []int32
@@ -35,6 +38,11 @@ type Scratch struct {
 	buf     norm.Buffer
 	hits    []Hit
 	allows  []Hit
+	// The prepared text of asciiTable.scan, its segments and the segment
+	// whose normalisation buf holds (-1: none).
+	prep   []byte
+	psegs  []prepSeg
+	bufSeg int
 }
 
 // Compile builds a Set from lexicons. Entries whose normalised terms are equal
@@ -91,6 +99,9 @@ func Compile(lexs ...*Lexicon) (*Set, error) {
 			return nil, fmt.Errorf("lexicon: compile: %w", err)
 		}
 		g.m = m
+		if g.norm != nil {
+			g.ascii = newASCIITable(m, g.norm.Options(), p.keys)
+		}
 		g.patOff = make([]int32, 0, len(p.keys)+1)
 		for _, es := range p.entries {
 			g.patOff = append(g.patOff, int32(len(g.patEntries)))
@@ -131,15 +142,19 @@ func (s *Set) Scan(text, jurisdiction string, sc *Scratch) []Hit {
 		if g.m == nil {
 			continue
 		}
-		scanned := text
-		if g.norm != nil {
-			g.norm.Normalize(&sc.buf, text)
-			scanned = unsafeString(sc.buf.Out)
+		sc.matches = sc.matches[:0]
+		mapped := g.ascii != nil && g.ascii.scan(g.m, g.norm, text, sc)
+		if !mapped {
+			scanned := text
+			if g.norm != nil {
+				g.norm.Normalize(&sc.buf, text)
+				scanned = unsafeString(sc.buf.Out)
+			}
+			sc.matches = g.m.FindAll(scanned, Overlapping, sc.matches)
 		}
-		sc.matches = g.m.FindAll(scanned, Overlapping, sc.matches[:0])
 		for _, mt := range sc.matches {
 			start, end := mt.Start, mt.End
-			if g.norm != nil {
+			if g.norm != nil && !mapped {
 				start, end = sc.buf.Span(start, end)
 			}
 			for _, ei := range g.patEntries[g.patOff[mt.ID]:g.patOff[mt.ID+1]] {
