@@ -150,6 +150,7 @@ func New(o Options) *Normalizer {
 	if o.NFKC {
 		bmp.build()
 	}
+	buildClasses()
 	return &Normalizer{o: o}
 }
 
@@ -349,10 +350,10 @@ func (n *Normalizer) emit(b *Buffer, r rune, start, end int32) {
 		b.fin = b.fin[:0]
 	}
 	b.runes = append(b.runes, Rune{r, start, end})
-	if st.space && !unicode.IsSpace(r) {
+	if st.space && !isSpace(r) {
 		st.space = false
 	}
-	if !st.punct && (r < utf8.RuneSelf && asciiPunct[r] || r >= utf8.RuneSelf && strings.ContainsRune(clausePunct, r)) {
+	if !st.punct && isClausePunct(r) {
 		st.punct = true
 	}
 }
@@ -511,6 +512,7 @@ func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 	if o.NFKC {
 		bmp.build() // for a Normalizer not made by New
 	}
+	buildClasses()
 	lower := &asciiIdentity
 	if o.CaseFold {
 		lower = &asciiLower
@@ -861,6 +863,9 @@ func (n *Normalizer) add(b *Buffer, r rune, start, end int, stream bool) {
 		if o.Traditional {
 			r = t2s(r)
 		}
+	} else if c, ok := class(r); ok && c&clsPlain != 0 {
+		// No per-character step changes r (most punctuation and letters of
+		// caseless scripts): straight on.
 	} else {
 		if r >= utf8.RuneSelf {
 			if o.StripFormat && isFormat(r) {
@@ -992,6 +997,16 @@ func isWord(r rune) bool {
 	}
 	if r >= 0x4E00 && r <= 0x9FFF {
 		return true
+	}
+	if c, ok := class(r); ok {
+		return c&clsWord != 0
+	}
+	return isWordSlow(r)
+}
+
+func isWordSlow(r rune) bool {
+	if r < utf8.RuneSelf {
+		return asciiWord[r&0x7F]
 	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || unicode.IsNumber(r)
 }

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/aigcwatch/aigcwatch/internal/benchclock"
 )
 
 // TestProseMatchesReference holds the fast paths for Chinese prose (runs of
@@ -65,7 +67,9 @@ func BenchmarkNormalizeProse(b *testing.B) {
 	var buf Buffer
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
+	clk := benchclock.Start()
 	for b.Loop() {
 		n.Normalize(&buf, text)
 	}
+	clk.ReportBytes(b, int64(len(text)))
 }
