@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"slices"
+	"unsafe"
 
 	"github.com/aigcwatch/aigcwatch/detectors/lexicon/norm"
 )
@@ -52,7 +53,7 @@ const (
 // without writing it, or nil when o or the terms do not allow it.
 func newASCIITable(m *Matcher, o norm.Options, terms []string) *asciiTable {
 	o = norm.New(o).Options() // defaults filled in
-	if !m.bytes || !o.Separators || o.Squash || o.MaxRun != 1 {
+	if !m.bytes || !o.Separators || o.Squash || o.MaxRun != 1 || o.MaxSeparators > 6 {
 		return nil
 	}
 	for _, t := range terms {
@@ -295,63 +296,85 @@ func safeBoundary(text string, p int) bool {
 }
 
 // glue overwrites with skipByte, in prep (a copy of the ASCII text src), each
-// run of at most a.maxSep bytes between two one-character words. Bytes outside
-// src count as separators.
+// run of at most a.maxSep (<= 6) bytes between two one-character words. Bytes
+// outside src count as separators. It works on masks of 64 bytes, a bit per
+// byte, one group ahead, and looks closer only where a one-character word has
+// another within maxSep+1 bytes after it.
 func (a *asciiTable) glue(prep []byte, src string) {
-	maxSep := a.maxSep
-	// w[g] has bit i set when src[64g+i] is a word byte; computed one group
-	// ahead so that a group's one-character words can see the next byte.
-	var prev, cur uint64
-	next := wordMask64(src, 0)
-	for g := 0; 64*g < len(src); g++ {
-		prev, cur = cur, next
-		next = wordMask64(src, 64*(g+1))
-		one := cur &^ (cur<<1 | prev>>63) &^ (cur>>1 | next<<63)
-		for ; one != 0; one &= one - 1 {
-			i := bits.TrailingZeros64(one)
-			// Bits of the bytes after i, from i+1 on.
-			win := cur>>(i+1) | next<<(63-i)
-			d := bits.TrailingZeros64(win) // separators after the word at i
-			if d <= maxSep && win>>(d+1)&1 == 0 {
-				p := 64*g + i + 1
-				for q := p; q < p+d; q++ {
-					prep[q] = skipByte
-				}
+	// far[j] keeps the distance 4+j (from a word to the next) when it is at
+	// most maxSep+1.
+	var far [4]uint64
+	for j := range far {
+		if 4+j <= a.maxSep+1 {
+			far[j] = ^uint64(0)
+		}
+	}
+	f0, f1, f2, f3 := far[0], far[1], far[2], far[3]
+	var w0 uint64 // word bytes of the group before
+	w1 := wordBits64(src, 0)
+	for i := 0; i < len(src); i += 64 {
+		w2 := wordBits64(src, i+64)
+		// One-character words of this group and (but for bit 63) the next.
+		o1 := w1 &^ (w1<<1 | w0>>63) &^ (w1>>1 | w2<<63)
+		o2 := w2 &^ (w2<<1 | w1>>63) &^ (w2 >> 1)
+		near := o1>>2 | o2<<62 | o1>>3 | o2<<61 | (o1>>4|o2<<60)&f0 | (o1>>5|o2<<59)&f1 |
+			(o1>>6|o2<<58)&f2 | (o1>>7|o2<<57)&f3
+		if cand := o1 & near; cand != 0 {
+			a.glueAt(prep, i, cand, w1, w2)
+		}
+		w0, w1 = w1, w2
+	}
+}
+
+// glueAt glues after each one-character word marked in cand (bytes i..i+63,
+// word bytes in w, the next 64 in next) whose next word, a one-character one,
+// starts at most maxSep bytes after it.
+func (a *asciiTable) glueAt(prep []byte, i int, cand, w, next uint64) {
+	for ; cand != 0; cand &= cand - 1 {
+		k := bits.TrailingZeros64(cand)
+		win := w>>(k+1) | next<<(63-k) // the bytes after byte k
+		d := bits.TrailingZeros64(win) // separators after the word at k
+		if d <= a.maxSep && win>>(d+1)&1 == 0 {
+			p := i + k + 1
+			for q := p; q < p+d; q++ {
+				prep[q] = skipByte
 			}
 		}
 	}
 }
 
-// wordMask64 returns a mask of the word bytes among src[i:i+64], byte i+k to
+// wordBits64 returns a mask of the word bytes among src[i:i+64], byte i+k to
 // bit k; bytes past the end count as separators.
-func wordMask64(src string, i int) uint64 {
-	if i >= len(src) {
-		return 0
-	}
-	var w uint64
-	if i+64 <= len(src) {
-		for k := 0; k < 64; k += 8 {
-			w |= uint64(wordBits8(binary.LittleEndian.Uint64([]byte(src[i+k:i+k+8])))) << k
+func wordBits64(src string, i int) uint64 {
+	if i+64 > len(src) {
+		var buf [64]byte
+		if i < len(src) {
+			copy(buf[:], src[i:])
 		}
-		return w
+		return wordBits(&buf)
 	}
-	var buf [64]byte
-	copy(buf[:], src[i:])
-	for k := 0; k < 64; k += 8 {
-		w |= uint64(wordBits8(binary.LittleEndian.Uint64(buf[k:]))) << k
-	}
-	return w
+	return wordBits((*[64]byte)(unsafe.Pointer(unsafe.StringData(src[i:]))))
+}
+
+func wordBits(p *[64]byte) uint64 {
+	return uint64(wordBits8(binary.LittleEndian.Uint64(p[0:]))) |
+		uint64(wordBits8(binary.LittleEndian.Uint64(p[8:])))<<8 |
+		uint64(wordBits8(binary.LittleEndian.Uint64(p[16:])))<<16 |
+		uint64(wordBits8(binary.LittleEndian.Uint64(p[24:])))<<24 |
+		uint64(wordBits8(binary.LittleEndian.Uint64(p[32:])))<<32 |
+		uint64(wordBits8(binary.LittleEndian.Uint64(p[40:])))<<40 |
+		uint64(wordBits8(binary.LittleEndian.Uint64(p[48:])))<<48 |
+		uint64(wordBits8(binary.LittleEndian.Uint64(p[56:])))<<56
 }
 
 // wordBits8 returns the word bytes of the eight ASCII bytes x, byte k to bit k.
 func wordBits8(x uint64) uint8 {
 	const lsb = 0x0101010101010101
-	const msb = 0x8080808080808080
 	// Adding 0x80-c to a byte below 0x80 sets its top bit when it is >= c,
 	// without a carry into the next byte. Setting bit 5 lower-cases the letters
 	// and moves no other byte into a..z.
 	lower := x | 0x2020202020202020
 	letter := (lower + lsb*uint64(0x80-'a')) &^ (lower + lsb*uint64(0x80-'z'-1))
 	digit := (x + lsb*uint64(0x80-'0')) &^ (x + lsb*uint64(0x80-'9'-1))
-	return uint8((((letter | digit) & msb >> 7) * 0x0102040810204080) >> 56)
+	return uint8(((letter | digit) & 0x8080808080808080 >> 7 * 0x0102040810204080) >> 56)
 }
