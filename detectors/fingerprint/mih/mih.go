@@ -179,7 +179,7 @@ func radii(d int) (rp [superchunks]int, rs [slots]int) {
 // probeBatch probes are read from the offset tables, (2) the buckets are filtered (see
 // scan.go) while the buckets a few probes ahead are prefetched, and the positions that
 // pass the superchunk bound are queued, (3) the queued positions' ids and then their
-// hashes are read, and only then is the full distance computed.
+// hashes are prefetched and read, and only then is the full distance computed.
 func (ix *Index) Search(q pdq.Hash, maxDist int, fn func(id, dist int) bool) {
 	if maxDist < 0 || len(ix.hashes) == 0 {
 		return
@@ -343,9 +343,18 @@ func (sr *searcher) flushCands() {
 	cands := sr.cand[:sr.nc]
 	sr.nc = 0
 	ix := sr.ix
+	// Prefetch every candidate's id, then, as each id is read, its hash: a prefetch does
+	// not hold up retirement, so all of a batch's misses are in flight together instead of
+	// a reorder window's worth of loads (10M bank, interleaved in one process: 32.4 → 28.7
+	// and 37.5 → 33.3 µs CPU random, 42.7 → 37.7 and 39.7 → 35.0 clustered).
+	for i := range cands {
+		c := &cands[i]
+		prefetch1(unsafe.Pointer(&ix.ids[c.s][c.pos]))
+	}
 	for i := range cands {
 		c := &cands[i]
 		c.pos = ix.ids[c.s][c.pos]
+		prefetch1(unsafe.Pointer(&ix.hashes[c.pos]))
 	}
 	dist := sr.dist[:len(cands)]
 	for i := range cands {
