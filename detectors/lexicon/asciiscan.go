@@ -153,7 +153,7 @@ type prepSeg struct {
 // much of text is not ASCII for this to pay.
 func (a *asciiTable) scan(m *Matcher, n *norm.Normalizer, text string, sc *Scratch) bool {
 	segs := sc.psegs[:0]
-	mixed := 0
+	mixed, budget := 0, len(text)/4 // normalised stretches beyond budget bytes do not pay
 	for i := 0; i < len(text); {
 		j := nonASCII(text, i)
 		if j == len(text) {
@@ -168,6 +168,10 @@ func (a *asciiTable) scan(m *Matcher, n *norm.Normalizer, text string, sc *Scrat
 		r := j + 1
 		for r < len(text) && !safeBoundary(text, r) {
 			r++
+			if mixed+r-p > budget {
+				sc.psegs = segs
+				return false
+			}
 		}
 		r = min(r, len(text))
 		if p > i {
@@ -178,7 +182,7 @@ func (a *asciiTable) scan(m *Matcher, n *norm.Normalizer, text string, sc *Scrat
 		i = r
 	}
 	sc.psegs = segs
-	if 4*mixed > len(text) {
+	if mixed > budget {
 		return false
 	}
 	prep := sc.prep[:0]

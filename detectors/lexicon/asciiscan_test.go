@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/aigcwatch/aigcwatch/detectors/lexicon/norm"
 )
@@ -194,14 +195,16 @@ func TestASCIIScanNoAllocs(t *testing.T) {
 }
 
 // FuzzASCIIScan compares the ASCII path with the normalise-then-scan path on
-// English-like texts built from the fuzzer's choices.
+// English-like texts built from the fuzzer's choices, with the fuzzer's bytes
+// (any bytes) inserted in the middle.
 func FuzzASCIIScan(f *testing.F) {
-	f.Add(uint64(1), uint16(100), "bad\nbad word\nab")
-	f.Add(uint64(2), uint16(1500), "x y\nhello bad\né")
-	f.Fuzz(func(t *testing.T, seed uint64, words uint16, lex string) {
+	f.Add(uint64(1), uint16(100), "bad\nbad word\nab", "")
+	f.Add(uint64(2), uint16(1500), "x y\nhello bad\né", "a.b\t\tc")
+	f.Add(uint64(3), uint16(40), "bad", "B\u200bA D \xff")
+	f.Fuzz(func(t *testing.T, seed uint64, words uint16, lex, extra string) {
 		var terms []string
 		for _, p := range strings.Split(lex, "\n") {
-			if p != "" && len(terms) < 16 && !strings.ContainsRune(p, '\uFFFD') && strings.ToValidUTF8(p, "") == p {
+			if p != "" && len(terms) < 16 && utf8.ValidString(p) {
 				terms = append(terms, p)
 			}
 		}
@@ -209,6 +212,8 @@ func FuzzASCIIScan(f *testing.F) {
 			return
 		}
 		r := rand.New(rand.NewPCG(seed, seed>>1))
-		checkASCIIScan(t, englishLike(r, int(words%4000), seed&1 == 0), terms, norm.Full())
+		text := englishLike(r, int(words%4000), seed&1 == 0)
+		at := r.IntN(len(text) + 1)
+		checkASCIIScan(t, text[:at]+extra+text[at:], terms, norm.Full())
 	})
 }
