@@ -98,7 +98,7 @@ func newASCIITable(m *Matcher, o norm.Options, terms []string) *asciiTable {
 	}
 	cls[skipByte] = uint32(skip)
 	return &asciiTable{
-		t:      byteTable{cls: cls, dfa: dfa, stride: int32(stride2), units: true},
+		t:      byteTable{cls: cls[:], dfa: dfa, stride: int32(stride2), units: true},
 		maxSep: o.MaxSeparators,
 	}
 }

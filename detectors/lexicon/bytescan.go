@@ -33,7 +33,7 @@ type heldMatch struct {
 // rows (dfa, stride entries each; see Matcher.dfa). Matcher.raw reads the text as
 // it is; an asciiTable's reads the prepared text of a normalised scan.
 type byteTable struct {
-	cls    *[256]uint32
+	cls    []uint32 // 256 entries (a slice: converted in the loops, the array pointer needs no nil check there)
 	dfa    []int32
 	stride int32
 	// units is set when the text read is prepared ASCII text (asciiscan.go): a
@@ -136,7 +136,7 @@ func (m *Matcher) block(t *byteTable, text string, pos, q int, s int32, dst []Ma
 func (t *byteTable) step4(text string, x *[streams]int, st *[streams]int32, i, n int) int {
 	_ = text[x[3]+n-1]
 	dfa := unsafe.Pointer(unsafe.SliceData(t.dfa))
-	cls := t.cls
+	cls := (*[256]uint32)(t.cls)
 	// Index from i-(n-1) up to 0 from each stream's byte n-1, so that the loop
 	// needs no register for its bound.
 	last := unsafe.Add(unsafe.Pointer(unsafe.StringData(text)), n-1)
@@ -165,7 +165,7 @@ func (t *byteTable) step4(text string, x *[streams]int, st *[streams]int32, i, n
 // matches that end after lo, and returns the state at end. With stopAtFirst it
 // returns after the first match, and reports whether there was one.
 func (m *Matcher) runBytes(t *byteTable, text string, i, end int, s int32, lo int, dst []Match, stopAtFirst bool) ([]Match, int32, bool) {
-	cls, dfa, stride := t.cls, t.dfa, t.stride
+	cls, dfa, stride := (*[256]uint32)(t.cls), t.dfa, t.stride
 	txt := text[:end]
 	for ; i < len(txt); i++ {
 		v := dfa[uint(uint32(s))+uint(cls[txt[i]])]

@@ -349,7 +349,7 @@ func newMatcher(patterns []string, kind buildKind) (*Matcher, error) {
 	if stride := m.alphabet + 1; allowDFA && m.nStates*stride <= maxDFAEntries {
 		m.buildDFA(stride)
 		if m.bytes {
-			m.raw = byteTable{cls: (*[256]uint32)(m.bmp[:256]), dfa: m.dfa, stride: m.stride}
+			m.raw = byteTable{cls: m.bmp[:256], dfa: m.dfa, stride: m.stride}
 		}
 	} else {
 		m.buildFilter()
