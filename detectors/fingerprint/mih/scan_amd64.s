@@ -6,9 +6,11 @@
 // Both read whole blocks, up to 63 slots past hi: New pads every slot's sibling array.
 // Registers: SI base, AX pos, BX hi, DX the mask on return.
 
-// SCAN_TAIL clears the mask DX of the block at AX (width slots) past hi; when nothing is
-// left, it returns hi and a zero mask.
-#define SCAN_TAIL(width) \
+// SCAN_END ends a kernel: at found, clears the mask DX of the block at AX (width slots)
+// past hi (when nothing is left, hi and a zero mask); at none, a zero mask. Both reach
+// done with AX and DX to return.
+#define SCAN_END(width) \
+found: \
 	MOVL BX, CX \
 	SUBL AX, CX \
 	CMPL CX, $width \
@@ -19,7 +21,10 @@
 	ANDQ R8, DX \
 	JNZ  done \
 	MOVL BX, AX \
-	XORL DX, DX
+none: \
+	XORL DX, DX \
+done: \
+	VZEROUPPER
 
 // The arguments and results are named in each function, not in macros, so that go vet
 // (asmdecl) checks them.
@@ -47,21 +52,13 @@ loop:
 	VPCMPUW  $2, Z1, Z2, K1 // lanes 0..31: popcount <= lim
 	VPCMPUW  $2, Z1, Z3, K2 // lanes 32..63
 	KUNPCKDQ K1, K2, K3     // K3 = K2<<32 | K1
-	KORTESTQ K3, K3
+	KMOVQ    K3, DX
+	TESTQ    DX, DX
 	JNZ      found
 	ADDL     $64, AX
 	JMP      loop
 
-found:
-	KMOVQ K3, DX
-	SCAN_TAIL(64)
-	JMP done
-
-none:
-	XORL DX, DX
-
-done:
-	VZEROUPPER
+	SCAN_END(64)
 	MOVL AX, p+24(FP)
 	MOVQ DX, mask+32(FP)
 	RET
@@ -126,15 +123,7 @@ loop:
 	ADDL       $32, AX
 	JMP        loop
 
-found:
-	SCAN_TAIL(32)
-	JMP done
-
-none:
-	XORL DX, DX
-
-done:
-	VZEROUPPER
+	SCAN_END(32)
 	MOVL AX, p+24(FP)
 	MOVQ DX, mask+32(FP)
 	RET
