@@ -7,6 +7,8 @@ import (
 	"image/jpeg"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/aigcwatch/aigcwatch/internal/benchclock"
 )
 
 // BenchmarkHashJPEG1MP: decode + hash of a 1000x1000 JPEG generated here (smooth noise).
@@ -26,9 +28,11 @@ func BenchmarkHashJPEG1MP(b *testing.B) {
 	data := buf.Bytes()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	clk := benchclock.Start()
 	for b.Loop() {
 		if _, _, err := HashBytes(data, Limits{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	clk.Report(b, "images/cpu-s")
 }
