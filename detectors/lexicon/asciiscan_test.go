@@ -217,3 +217,29 @@ func FuzzASCIIScan(f *testing.F) {
 		checkASCIIScan(t, text[:at]+extra+text[at:], terms, norm.Full())
 	})
 }
+
+// TestASCIIScanCorpus holds the ASCII path to normalise-then-scan on the
+// English benchmark text with LDNOOBW en (the benchmark's case), and checks
+// that the path is taken there.
+func TestASCIIScanCorpus(t *testing.T) {
+	t.Parallel()
+	text := englishText(t)
+	set := compileTerms(t, ldnoobw(t, "en"), norm.Full())
+	g := &set.groups[0]
+	if g.ascii == nil {
+		t.Fatal("LDNOOBW en with full normalisation has no ASCII table")
+	}
+	var sc, sc2 Scratch
+	got := slices.Clone(set.Scan(text, "", &sc))
+	want := slowSet(set).Scan(text, "", &sc2)
+	if !slices.Equal(got, want) {
+		t.Fatalf("%d hits, normalise-then-scan %d", len(got), len(want))
+	}
+	if len(got) == 0 {
+		t.Fatal("no hits: the test compares nothing")
+	}
+	sc.matches = sc.matches[:0]
+	if !g.ascii.scan(g.m, g.norm, text, &sc) {
+		t.Fatal("the ASCII path was not taken on the English corpus")
+	}
+}
