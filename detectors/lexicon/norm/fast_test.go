@@ -65,7 +65,7 @@ var refAlphabet = []string{"a", "B", "e", " ", ".", "*", "中", "國", "国", "�
 	"Ａ", "ｶ", "\uF900", "\u2F00", "\u1100", "\u1161", "\u200b", "\ufeff", "а", "Ω", "ß", "\xff", "\xe4\xb8",
 	"，", "\n", "ﬁ", "①", "\U0001D41B", "一", "\u9FFF", "\uA000", "\u4DFF", "\uFF9E", "가", "\u11A8", "\u212B",
 	"\u0344", "\u00A0", "²", "。", "\u0CD5", "\u0CBF", "\u0B47", "\u0B3E", "\u00AD", "\uFA6C", "\uFFC6", "\uFFA1",
-	"\uFFCB", "\u3164", "\u11A8", "\uAC01"}
+	"\uFFCB", "\u3164", "\u11A8", "\uAC01", "…", "‥", "™", "㎏", "‼", "⑴"}
 
 func randText(r *rand.Rand, n int) string {
 	var sb strings.Builder
@@ -118,6 +118,7 @@ func TestFastMatchesReference(t *testing.T) {
 func FuzzFastMatchesReference(f *testing.F) {
 	f.Add("這個國家 is BAD e\u0301", uint8(0x7f))
 	f.Add("中\u0301ａ", uint8(1))
+	f.Add("a…b ‥\u0301 ™ ㎏…", uint8(0x7f))
 	// Long enough for asciiChunks (24 ASCII bytes from a word byte on).
 	f.Add("The quick  brown fox,\n\njumps over a b.c d lazy\tdog x, y  and   more words here", uint8(0x0A))
 	f.Fuzz(func(t *testing.T, text string, steps uint8) {
