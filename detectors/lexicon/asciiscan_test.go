@@ -142,7 +142,7 @@ func TestASCIIScanMatchesNormalized(t *testing.T) {
 		{"bad", "bad word", "ab", "a", "go", "hello bad", "word a", "ba", "bad bad"},
 		{"bad", "x y", "ab", "bb", "i0", "the bad word", "ad", "b"},
 		{"é", "bad", "中国", "word", "fi"}, // non-ASCII terms
-		{"bad", "a, b", "word,"},         // a space next to punctuation: no ASCII table
+		{"bad", "word, x", "a, b"},       // a space after punctuation: no ASCII table
 	}
 	opts := []norm.Options{norm.Full(), {Separators: true}, {Separators: true, CaseFold: true, MaxSeparators: 1}}
 	taken := 0
@@ -160,6 +160,7 @@ func TestASCIIScanMatchesNormalized(t *testing.T) {
 	if taken < 600 {
 		t.Fatalf("the ASCII path was taken %d times of 1500", taken)
 	}
+	t.Logf("the ASCII path was taken %d times of 1500", taken)
 }
 
 func TestASCIITableEligibility(t *testing.T) {
