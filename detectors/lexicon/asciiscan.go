@@ -279,6 +279,14 @@ func (sc *Scratch) span(n *norm.Normalizer, text string, k, q int) (int, int) {
 // nonASCII returns the index of the first byte of text from i that is not
 // ASCII, or len(text).
 func nonASCII(text string, i int) int {
+	for ; i+32 <= len(text); i += 32 {
+		p := (*[32]byte)(unsafe.Pointer(unsafe.StringData(text[i:])))
+		x := binary.LittleEndian.Uint64(p[0:]) | binary.LittleEndian.Uint64(p[8:]) |
+			binary.LittleEndian.Uint64(p[16:]) | binary.LittleEndian.Uint64(p[24:])
+		if x&0x8080808080808080 != 0 {
+			break
+		}
+	}
 	for ; i+8 <= len(text); i += 8 {
 		if binary.LittleEndian.Uint64([]byte(text[i:i+8]))&0x8080808080808080 != 0 {
 			break
