@@ -56,9 +56,6 @@ func hasVerb(s string) bool {
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
-// disclosure reports whether s reads as an AI disclosure in Chinese or English.
-func disclosure(s string) bool { return readWindow(s).disclosure }
-
 // textWindows reads the first and the last n characters of text; when the text is
 // no longer than n characters they are the same stretch, read once.
 func textWindows(text string, n int) (h, t window) {
