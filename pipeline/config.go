@@ -27,6 +27,10 @@ type Config struct {
 	PseudonymKeyFile    string   `yaml:"pseudonym_key_file"` // else $AIGCWATCH_PSEUDONYM_KEY, else incident.DevKey
 	BanksTopic          string   `yaml:"banks_topic"`        // Kafka topic of live bank lines (aigcwatch run); "" = none
 	AutoBankLabeled     bool     `yaml:"auto_bank_labeled"`  // bank the PDQ of every validly CN-labeled record as labeled_ai
+	// VerdictRuleset is what each verdict's ruleset names: "applicable" (or ""), the packs
+	// for the record's jurisdiction with their own checksum; "all", every loaded pack
+	// with one checksum (the form before 2026-11-28; docs/outputs.md).
+	VerdictRuleset string `yaml:"verdict_ruleset"`
 	// Fingerprints, if set, holds the banks across builds, so live additions (banks topic,
 	// auto-banking) survive reloads; nil: each build loads its own (docs/fingerprints.md).
 	Fingerprints *FingerprintMatcher `yaml:"-"`
@@ -53,7 +57,15 @@ func (c *Config) LoadEngine() (*rules.Engine, []*rules.Pack, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	e, err := rules.Compile(packs, rules.Options{DefaultJurisdiction: c.DefaultJurisdiction, Inputs: inputs})
+	opt := rules.Options{DefaultJurisdiction: c.DefaultJurisdiction, Inputs: inputs}
+	switch c.VerdictRuleset {
+	case "", "applicable":
+	case "all":
+		opt.AllPacksInVerdicts = true
+	default:
+		return nil, nil, fmt.Errorf("verdict_ruleset %q: want applicable or all", c.VerdictRuleset)
+	}
+	e, err := rules.Compile(packs, opt)
 	return e, packs, err
 }
 

@@ -24,6 +24,10 @@ type Options struct {
 	// DefaultJurisdiction selects the packs for records that carry no jurisdiction.
 	// Records whose jurisdiction no pack names get only the "*" packs.
 	DefaultJurisdiction string
+	// AllPacksInVerdicts makes every verdict name every loaded pack with the checksum
+	// over them all (Info), the form verdicts had before 2026-11-28, instead of the packs
+	// that apply to the record's jurisdiction (RulesetFor).
+	AllPacksInVerdicts bool
 }
 
 // Engine is a compiled, immutable set of packs. It is safe for concurrent use.
@@ -137,6 +141,10 @@ func Compile(packs []*Pack, opt Options) (*Engine, error) {
 			}
 		}
 		rs := newRuleSet(sel)
+		if opt.AllPacksInVerdicts {
+			rs.info = &e.info
+			return rs
+		}
 		rs.info = &Ruleset{Inputs: e.info.Inputs}
 		h := sha256.New()
 		for _, p := range packs {

@@ -23,6 +23,29 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
+// choiceFlag is a string flag that takes one of a fixed set of values.
+type choiceFlag struct {
+	p       *string
+	choices []string
+}
+
+func (f choiceFlag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	return *f.p
+}
+
+func (f choiceFlag) Set(v string) error {
+	for _, c := range f.choices {
+		if v == c {
+			*f.p = v
+			return nil
+		}
+	}
+	return fmt.Errorf("want %s", strings.Join(f.choices, " or "))
+}
+
 // configFlags registers the flags every judging command shares.
 func configFlags(fs *flag.FlagSet, c *pipeline.Config) {
 	fs.StringVar(&c.Rules, "rules", c.Rules, "rule packs: a directory of *.yaml or one file (default: the embedded CN, EU, US and UK packs)")
@@ -34,6 +57,7 @@ func configFlags(fs *flag.FlagSet, c *pipeline.Config) {
 	fs.StringVar(&c.PseudonymKeyFile, "pseudonym-key-file", c.PseudonymKeyFile, "secret key for pseudonymising accounts in incidents (else $AIGCWATCH_PSEUDONYM_KEY)")
 	fs.StringVar(&c.IncidentSource, "incident-source", c.IncidentSource, "CloudEvents source of incidents (default urn:aigcwatch)")
 	fs.StringVar(&c.BanksTopic, "banks-topic", c.BanksTopic, "run only: Kafka topic of live fingerprint bank lines, read from the beginning by every instance (see docs/fingerprints.md)")
+	fs.Var(choiceFlag{&c.VerdictRuleset, []string{"applicable", "all"}}, "verdict-ruleset", "what each verdict's ruleset names: applicable (the packs for the record's jurisdiction; default) or all (every loaded pack, one checksum: the form before 2026-11-28)")
 	fs.BoolVar(&c.AutoBankLabeled, "auto-bank-labeled", c.AutoBankLabeled, "add the PDQ of every record carrying a valid CN implicit label to the labeled_ai bank (CN-TAMPER-01-HISTORY)")
 }
 

@@ -154,3 +154,38 @@ func TestScanAutoBankIsReproducible(t *testing.T) {
 		t.Error("no stripped re-upload caught in the sample stream")
 	}
 }
+
+// TestVerdictRulesetFlag: by default a verdict names the packs of its record's
+// jurisdiction; --verdict-ruleset all gives the form before 2026-11-28 (every pack, the
+// engine's checksum, as rules lint prints it); another value is a usage error.
+func TestVerdictRulesetFlag(t *testing.T) {
+	in := `{"id":"a","jurisdiction":"CN","modality":"text","text":"hello"}` + "\n"
+	packs := func(args ...string) (int, string) {
+		code, out, errs := runCLI(t, in, append([]string{"scan", "--quiet"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("scan %v: exit %d: %s", args, code, errs)
+		}
+		var v struct {
+			Ruleset struct {
+				Packs    []struct{ Name string }
+				Checksum string
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Fatalf("%v: %q", err, out)
+		}
+		return len(v.Ruleset.Packs), v.Ruleset.Checksum
+	}
+	nApplicable, sumApplicable := packs()
+	nAll, sumAll := packs("--verdict-ruleset", "all")
+	_, lint, _ := runCLI(t, "", "rules", "lint")
+	if nApplicable == 0 || nApplicable >= nAll || sumApplicable == sumAll {
+		t.Errorf("applicable: %d packs %s; all: %d packs %s", nApplicable, sumApplicable, nAll, sumAll)
+	}
+	if !strings.Contains(lint, sumAll) {
+		t.Errorf("--verdict-ruleset all checksum %s is not the one rules lint prints:\n%s", sumAll, lint)
+	}
+	if code, _, errs := runCLI(t, in, "scan", "--verdict-ruleset", "some"); code != exitUsage || !strings.Contains(errs, "applicable or all") {
+		t.Errorf("bad value: exit %d, %q", code, errs)
+	}
+}
