@@ -40,7 +40,7 @@ type node struct {
 	fail     int32  // Aho-Corasick failure link
 	out      int32  // head of this state's output chain in Matcher.outs; -1 when none
 	mask     uint32 // one bit per child code (codeBit): a clear bit proves there is no child
-	failMask uint32 // the failure target's mask, read with fail
+	failMask uint32 // the failure target's mask, read with fail; 0 for the root (see scanLimit)
 }
 
 // edge is a slot of the open-addressing transition table: the child of state
@@ -105,6 +105,7 @@ type Matcher struct {
 	nStates  int
 	alphabet int
 	maxLen   int32 // longest pattern in bytes
+	depth1   int32 // states 1..depth1 are the root's children (breadth-first order)
 
 	// bytes is set when the automaton reads bytes, not runes: its alphabet is
 	// the bytes of the patterns (codes in bmp[:256]) and it has a full table.
@@ -273,9 +274,12 @@ func newMatcher(patterns []string, kind buildKind) (*Matcher, error) {
 		m.nodes = append(m.nodes, n)
 	}
 	m.nStates = len(queue)
-	// Transition table at load factor <= 1/2.
+	for m.depth1+1 < int32(len(queue)) && queue[m.depth1+1].depth == 1 {
+		m.depth1++
+	}
+	// Transition table at load factor <= 2/3.
 	size := 8
-	for size < 2*len(children) {
+	for 2*size < 3*len(children) {
 		size *= 2
 	}
 	m.shift = uint(64 - bits.TrailingZeros(uint(size)))
@@ -324,7 +328,9 @@ func newMatcher(patterns []string, kind buildKind) (*Matcher, error) {
 		}
 	}
 	for s := range m.nodes {
-		m.nodes[s].failMask = m.nodes[m.nodes[s].fail].mask
+		if f := m.nodes[s].fail; f > 0 {
+			m.nodes[s].failMask = m.nodes[f].mask
+		}
 	}
 	// Now that output chains are complete, give each transition its target's
 	// output flag and mask.
@@ -556,6 +562,7 @@ func (m *Matcher) scanLimit(text string, dst []Match, stopAtFirst bool) []Match 
 	patLen := m.patLen
 	filter := m.filter
 	fmask := uint(len(filter) - 1)
+	depth1 := m.depth1
 	s := int32(0)
 	smask := uint32(0) // nodes[s].mask
 	n := len(text)
@@ -590,19 +597,17 @@ func (m *Matcher) scanLimit(text string, dst []Match, stopAtFirst bool) []Match 
 				c = m.code(r)
 			}
 		}
-		if c == 0 {
-			s = 0
-			continue
-		}
 		bit := codeBit(c)
 		var t int32 // the next state, with hasOutput
+		// The root and its children take one path: the root's mask reads as
+		// 0 (failMask too), and the failure link of its children is the
+		// root, so without a child on c both go to the root's child on c,
+		// with no branch on which of them s is (a branch mispredicted often)
+		// and no read of a child's node (a cache miss). Code 0 (not in the
+		// alphabet) needs no test either: no transition has it, and the
+		// root's child on it is the root.
 	transition:
 		for {
-			if s == 0 {
-				e := &rootNext[c]
-				t, smask = e.child, e.mask
-				break
-			}
 			if smask&bit != 0 {
 				if w, fb := m.filterBits(s, c); filter[w&fmask]&fb == fb {
 					for h := m.hash(s, c); ; h = (h + 1) & emask {
@@ -616,6 +621,11 @@ func (m *Matcher) scanLimit(text string, dst []Match, stopAtFirst bool) []Match 
 						}
 					}
 				}
+			}
+			if s <= depth1 {
+				e := &rootNext[c]
+				t, smask = e.child, e.mask
+				break
 			}
 			nd := &nodes[s]
 			s, smask = nd.fail, nd.failMask

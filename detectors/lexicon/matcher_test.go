@@ -201,5 +201,42 @@ func FuzzMatcher(f *testing.F) {
 		}
 		checkMatcher(t, text, ps)
 		checkStreams(t, text, ps)
+		checkHashed(t, text, ps)
 	})
+}
+
+// checkHashed holds the hashed automaton to the one with a full table (whose
+// scan is plain: one table look-up per character), match for match and in the
+// same order, and both to brute force.
+func checkHashed(t *testing.T, text string, patterns []string) {
+	t.Helper()
+	h, err := newMatcher(patterns, buildHashed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := newMatcher(patterns, buildRuneDFA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := d.FindAll(text, Overlapping, nil)
+	if !slices.Equal(sortMatches(want), sortMatches(bruteForce(text, patterns))) {
+		t.Fatalf("full table: text %q patterns %q: got %v", text, patterns, want)
+	}
+	if got := h.FindAll(text, Overlapping, nil); !slices.Equal(got, want) {
+		t.Fatalf("hashed: text %q patterns %q:\n got %v\nwant %v", text, patterns, got, want)
+	}
+}
+
+// TestHashedRandom: long texts, deep states and failure chains, characters
+// outside the alphabet (code 0) in every state.
+func TestHashedRandom(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(9, 10))
+	for range 1000 {
+		checkHashed(t, randString(r, 1000), randPatterns(r))
+	}
+	checkHashed(t, strings.Repeat("ab", 300), []string{"a", "ab", "b", "bab", "abababababab"})
+	checkHashed(t, strings.Repeat("中a", 200), []string{"中", "a中", "中a中a中", "a中a中a中a中a中a中a中b"})
+	checkHashed(t, strings.Repeat("\x80\xb8中\xe4\xb8国", 60), []string{"中", "\u0e38", "中\u0e38", "中中"})
+	checkHashed(t, strings.Repeat("aab", 200), []string{"aab", "ab", "aabaab", "abaa", "baa"})
 }
