@@ -965,7 +965,7 @@ func (n *Normalizer) glue(rs []Rune, j, k, left int) bool {
 		return false
 	}
 	for _, r := range rs[j:k] {
-		if strings.ContainsRune(clausePunct, r.R) {
+		if isClausePunct(r.R) {
 			return false
 		}
 	}
@@ -983,7 +983,7 @@ const clausePunct = ",;:?!()[]{}<>\"'，。、；：？！…（）【】《》�
 
 func allSpace(rs []Rune) bool {
 	for _, r := range rs {
-		if !unicode.IsSpace(r.R) {
+		if !isSpace(r.R) {
 			return false
 		}
 	}
