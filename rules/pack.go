@@ -153,6 +153,8 @@ type Rule struct {
 	From, Until time.Time
 	When        string
 
+	refs refs // what the condition refers to (Verdict.Acted)
+
 	jsonOnce  sync.Once
 	jsonBytes []byte
 }
