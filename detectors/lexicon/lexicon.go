@@ -22,6 +22,7 @@
 //
 //	#!normalize full,-t2s         normalisation steps (see norm.ParseSteps; default full)
 //	#!match substring             terms may match inside longer words (default: word)
+//	#!context solicitation news   categories of cues reported only beside other findings
 //	#!layer pii=element           category → layer
 //	#!default category=abuse severity=high layer=content jurisdictions=CN
 package lexicon
@@ -35,6 +36,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -66,6 +68,12 @@ type Entry struct {
 	// substring" directive or the flag "substring" lift that. The '*' is not part of Term.
 	SubstringStart, SubstringEnd bool
 
+	// Context marks a term of a context category (the file's "#!context" directive):
+	// a cue such as an offer to sell or a news report, which says something about
+	// the risk terms near it but is no risk on its own. The Detector reports context
+	// findings only for texts that have a finding of another category.
+	Context bool
+
 	word bool // the flag "word" while parsing: whole words even under #!match substring
 }
 
@@ -77,6 +85,8 @@ type Lexicon struct {
 	// Substring is the file's "#!match substring" directive: every term may match
 	// inside longer words unless it has the flag "word".
 	Substring bool
+	// ContextCategories are the file's "#!context" categories (see Entry.Context).
+	ContextCategories []string
 	// Warnings are problems that did not stop loading, e.g. rejected one-character
 	// terms, each "file:line: what".
 	Warnings []string
@@ -280,6 +290,12 @@ func (p *parser) directive(line int, s string) {
 		}
 		p.seenNorm = true
 		p.lx.Normalize = o
+	case "context":
+		cats := strings.Fields(rest)
+		if len(cats) == 0 {
+			p.bad(line, "want #!context category...")
+		}
+		p.lx.ContextCategories = append(p.lx.ContextCategories, cats...)
 	case "match":
 		switch rest {
 		case "word", "words":
@@ -328,7 +344,7 @@ func (p *parser) directive(line int, s string) {
 			}
 		}
 	default:
-		p.bad(line, "unknown directive %q (want normalize, match, layer or default)", kw)
+		p.bad(line, "unknown directive %q (want normalize, match, context, layer or default)", kw)
 	}
 }
 
@@ -465,6 +481,7 @@ func (p *parser) finish() {
 		if e.Layer == layerUnset {
 			e.Layer = LayerOf(e.Category, p.layers)
 		}
+		e.Context = slices.Contains(p.lx.ContextCategories, e.Category)
 		if p.lx.Substring && !e.word {
 			e.SubstringStart, e.SubstringEnd = true, true
 		}
