@@ -1,9 +1,12 @@
 package lexicon
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/aigcwatch/aigcwatch/detectors/lexicon/norm"
 )
@@ -105,5 +108,113 @@ func TestBadMatchDirective(t *testing.T) {
 	_, err = Parse("x.tsv", []byte("bad\t\t\t\t\tfuzzy\n"), TSV)
 	if err == nil || !strings.Contains(err.Error(), "x.tsv:1:") {
 		t.Fatalf("got %v, want an error naming x.tsv:1", err)
+	}
+}
+
+// oneWord reports whether term is one word of letters and digits.
+func oneWord(term string) bool {
+	for _, r := range term {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestEvasionSuite inserts every LDNOOBW English and Chinese term, disguised each usual
+// way, into ordinary sentences and requires each occurrence to be found: word boundaries
+// must not cost the evasion resistance.
+func TestEvasionSuite(t *testing.T) {
+	t.Parallel()
+	ldnoobw := filepath.Join(sharedData(t), "lexicons", "ldnoobw")
+	fullWidth := func(s string) string {
+		var b strings.Builder
+		for _, r := range s {
+			if r > ' ' && r < 0x7F {
+				r += 0xFEE0
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
+	}
+	mathBold := func(s string) string { // 𝐚 (U+1D41A) … NFKC folds them to ASCII
+		var b strings.Builder
+		for _, r := range s {
+			switch {
+			case 'a' <= r && r <= 'z':
+				r = 0x1D41A + r - 'a'
+			case 'A' <= r && r <= 'Z':
+				r = 0x1D400 + r - 'A'
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
+	}
+	joinRunes := func(s, sep string) string {
+		rs := strings.Split(s, "")
+		return strings.Join(rs, sep)
+	}
+	evasions := []struct {
+		name string
+		f    func(string) string
+		ok   func(term string) bool // which terms the evasion applies to
+	}{
+		{"plain", func(s string) string { return s }, nil},
+		{"upper case", strings.ToUpper, nil},
+		{"title case", func(s string) string { return strings.ToUpper(s[:1]) + s[1:] }, nil},
+		{"full width", fullWidth, nil},
+		{"mathematical bold", mathBold, nil},
+		{"zero-width spaces", func(s string) string { return joinRunes(s, "\u200b") }, nil},
+		{"zero-width joiners", func(s string) string { return joinRunes(s, "\u200d") }, nil},
+		// Spaced or dotted letters glue back only for single words (the separators step
+		// glues one-letter words).
+		{"spaced letters", func(s string) string { return joinRunes(s, " ") }, oneWord},
+		{"dotted letters", func(s string) string { return joinRunes(s, ".") }, oneWord},
+	}
+	frames := []string{"you are %s!", "what a %s.", "I %s", "%s, he said.", "(%s)", "they called it \"%s\" yesterday", "%s"}
+	for _, lang := range []string{"en", "zh"} {
+		data, err := os.ReadFile(filepath.Join(ldnoobw, lang+".json"))
+		if err != nil {
+			t.Skipf("LDNOOBW %s absent: %v", lang, err)
+		}
+		lx, err := Parse(lang+".json", data, JSONArray)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set, err := Compile(lx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sc Scratch
+		tried, missed := 0, 0
+		for _, e := range lx.Entries {
+			for _, ev := range evasions {
+				if ev.ok != nil && !ev.ok(e.Term) {
+					continue
+				}
+				if lang == "zh" && ev.name != "plain" && ev.name != "zero-width spaces" && ev.name != "zero-width joiners" && ev.name != "spaced letters" {
+					continue
+				}
+				disguised := ev.f(e.Term)
+				for _, fr := range frames {
+					text := strings.Replace(fr, "%s", disguised, 1)
+					at := strings.Index(text, disguised)
+					found := false
+					for _, h := range set.Scan(text, "", &sc) {
+						if set.entries[h.Entry].Term == e.Term && h.Start == at && h.End == at+len(disguised) {
+							found = true
+						}
+					}
+					tried++
+					if !found {
+						missed++
+						if missed <= 20 {
+							t.Errorf("%s %q disguised as %s: not found in %q", lang, e.Term, ev.name, text)
+						}
+					}
+				}
+			}
+		}
+		t.Logf("%s: %d disguised occurrences, %d missed", lang, tried, missed)
 	}
 }

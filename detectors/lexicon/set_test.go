@@ -182,11 +182,16 @@ func FalseMatchRate(set *Set, texts []string) (rate float64, findings int) {
 	var sc Scratch
 	flagged := 0
 	for _, text := range texts {
-		hits := set.Scan(text, "", &sc)
-		if len(hits) > 0 {
+		n := 0
+		for _, h := range set.Scan(text, "", &sc) {
+			if !set.entries[h.Entry].Context { // cues are no finding on their own
+				n++
+			}
+		}
+		if n > 0 {
 			flagged++
 		}
-		findings += len(hits)
+		findings += n
 	}
 	if len(texts) == 0 {
 		return 0, 0
@@ -284,7 +289,9 @@ func topTerms(set *Set, texts []string, k int) string {
 	count := map[string]int{}
 	for _, text := range texts {
 		for _, h := range set.Scan(text, "", &sc) {
-			count[set.Entries()[h.Entry].Term]++
+			if e := set.Entries()[h.Entry]; !e.Context {
+				count[e.Term]++
+			}
 		}
 	}
 	terms := make([]string, 0, len(count))
