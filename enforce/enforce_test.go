@@ -265,8 +265,8 @@ func TestWindowEdges(t *testing.T) {
 		second float64
 		want   int
 	}{
-		{9.99, 1},  // bucket 9: the first (bucket 0) is still in the window
-		{10.0, 0},  // bucket 10: the first has left
+		{9.99, 1}, // bucket 9: the first (bucket 0) is still in the window
+		{10.0, 0}, // bucket 10: the first has left
 		{10.5, 0},
 	} {
 		s := newTestState(t)

@@ -103,12 +103,12 @@ type Options struct {
 // use; Apply is cheap and, for a provider already known, does not allocate unless the
 // record has incidents or changes a level.
 type State struct {
-	mu       sync.Mutex
-	pols     *Policies
-	opt      Options
-	entries  map[Key]*entry
-	rsCache  map[*rules.Ruleset]*Policy
-	stats    Stats
+	mu      sync.Mutex
+	pols    *Policies
+	opt     Options
+	entries map[Key]*entry
+	rsCache map[*rules.Ruleset]*Policy
+	stats   Stats
 }
 
 // Stats count what a State has seen.
