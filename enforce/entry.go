@@ -81,6 +81,9 @@ type entry struct {
 	since  uint32 // records since the last change (saturating)
 
 	changedAt, firstSeen, lastSeen, lastBad int64 // unix nanoseconds; lastBad 0 = none
+	// resumeAfter is the last record time of a restored history: records up to it are
+	// in the history already and are not counted again.
+	resumeAfter int64
 
 	started bool
 	head    int64   // index of the newest points bucket
@@ -266,6 +269,30 @@ func (e *entry) incidents(s *State, o Observation, ts int64, out []incident.Even
 		out[i] = ev
 	}
 	return changes
+}
+
+// stampReplayed stamps the incidents of a record already in the history with the
+// provider's current level, counting nothing.
+func (e *entry) stampReplayed(incs []Incident) []incident.Event {
+	if len(incs) == 0 {
+		return nil
+	}
+	p := e.pol
+	lv := p.Levels[e.level]
+	out := make([]incident.Event, len(incs))
+	for i, inc := range incs {
+		st := incident.Enforcement{Ladder: p.Ladder, Level: int(e.level), LevelName: lv.Name, Action: lv.Action,
+			WindowPoints: fromMilli(e.ptsSum), Counted: CountedReplayed}
+		if int(e.level) < p.Top() {
+			st.NextLevelAt = p.Levels[e.level+1].EscalateAt
+		}
+		ev, err := inc.Event.WithEnforcement(&st)
+		if err != nil {
+			ev = inc.Event
+		}
+		out[i] = ev
+	}
+	return out
 }
 
 func fmtPoints(m int64) string { return strconv.FormatFloat(fromMilli(m), 'f', -1, 64) }

@@ -43,6 +43,9 @@ func (c *Change) Event(source string) incident.Event {
 	return incident.Event{ID: c.ID, Key: c.Provider, JSON: js}
 }
 
+// Event returns the change as an event with the State's source.
+func (s *State) Event(c *Change) incident.Event { return c.Event(s.opt.Source) }
+
 // Events returns the changes as events with the State's source.
 func (s *State) Events(changes []Change) []incident.Event {
 	if len(changes) == 0 {

@@ -110,6 +110,7 @@ func (s *State) importEntry(es EntryState) (*entry, error) {
 	e.setPolicy(pol)
 	e.lastUp, e.seq, e.since = es.LastUp, es.Seq, es.Since
 	e.changedAt, e.firstSeen, e.lastSeen, e.lastBad = es.ChangedAtNS, es.FirstSeenNS, es.LastSeenNS, es.LastBadNS
+	e.resumeAfter = es.LastSeenNS
 	e.causes, e.causesOmitted, e.history, e.totals = es.Causes, es.CausesOmitted, es.History, es.Totals
 	b := pol.Buckets
 	names := make([]string, len(pol.Categories))

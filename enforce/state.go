@@ -26,6 +26,7 @@ const (
 	CountedSelfReported = "self_reported" // added reduced points (self-reported)
 	CountedTolerated    = "tolerated"     // within the risk appetite: counted, no points
 	CountedGrace        = "grace"         // after an escalation, in the provider's time to respond
+	CountedReplayed     = "replayed"      // its record is older than the restored history: not counted again
 )
 
 // Directions of a Change.
@@ -118,6 +119,9 @@ type Stats struct {
 	Untracked    uint64 `json:"untracked"`     // records of providers not tracked because the State was full
 	Evicted      uint64 `json:"evicted"`       // idle level-0 providers forgotten to make room
 	Changes      uint64 `json:"level_changes"` // level changes emitted
+	// Replayed counts records not applied because they are no newer than the history
+	// restored from a snapshot for their provider (a file scanned twice).
+	Replayed uint64 `json:"replayed"`
 }
 
 // NewState returns an empty state applying pols.
@@ -183,6 +187,10 @@ func (s *State) ApplyObservation(o Observation) Outcome {
 	}
 	if e.pol != pol {
 		e.setPolicy(pol)
+	}
+	if ts <= e.resumeAfter {
+		s.stats.Replayed++
+		return Outcome{Level: int(e.level), Incidents: e.stampReplayed(o.Incidents)}
 	}
 	var out Outcome
 	out.Changes = e.deescalate(s, ts, out.Changes)

@@ -21,7 +21,7 @@ type Enforcement struct {
 	Points       float64 `json:"points"`
 	WindowPoints float64 `json:"window_points"`           // points counted since the provider reached its level
 	NextLevelAt  float64 `json:"next_level_at,omitempty"` // points that escalate; absent at the top
-	Counted      string  `json:"counted"`                 // "escalating", "tolerated", "grace" or "self_reported"
+	Counted      string  `json:"counted"`                 // "escalating", "self_reported", "tolerated", "grace" or "replayed"
 	SelfReported bool    `json:"self_reported,omitempty"`
 	// Category, Rate and ToleratedRate are set when the incident's rule belongs to a
 	// risk-appetite category: the provider's share of records in that category over the

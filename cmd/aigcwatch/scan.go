@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/aigcwatch/aigcwatch/enforce"
 	"github.com/aigcwatch/aigcwatch/pipeline"
 	"github.com/aigcwatch/aigcwatch/rules"
 )
@@ -26,6 +27,8 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	failOn := fs.String("fail-on", "", "exit with status 3 if any verdict is at least this decision: label, review or block")
 	workers := fs.Int("workers", 0, "parallel workers (0: one per CPU)")
 	quiet := fs.Bool("quiet", false, "no summary and no progress bar on stderr")
+	enforcement := fs.Bool("enforcement", true, "place providers on their enforcement ladders: incidents carry the level they warrant, level changes are written with the incidents (docs/enforcement.md)")
+	stateFile := fs.String("enforcement-state", "", "continue the enforcement history kept in this file, and save it there (atomically) at the end")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -72,6 +75,24 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		// input order, on one worker, so a scan stays reproducible.
 		opt.Workers = 1
 	}
+	esc, deesc := 0, 0
+	if *stateFile != "" && !*enforcement {
+		fmt.Fprintln(stderr, "aigcwatch scan: --enforcement-state needs --enforcement")
+		return exitUsage
+	}
+	if *enforcement {
+		if opt.Enforcement, err = newEnforcement(&cfg, *stateFile); err != nil {
+			fmt.Fprintf(stderr, "aigcwatch scan: %v\n", err)
+			return exitFailed
+		}
+		opt.EnforcementChanges = func(c enforce.Change) {
+			if c.Direction == enforce.Escalate {
+				esc++
+			} else {
+				deesc++
+			}
+		}
+	}
 	var werr error
 	if opt.Verdicts, werr = open(*out, bufOut); werr == nil {
 		if opt.Incidents, werr = open(*incidents, nil); werr == nil {
@@ -102,9 +123,18 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			status = exitFailed
 		}
 	}
+	if opt.Enforcement != nil && *stateFile != "" && status == exitOK {
+		if err := opt.Enforcement.SaveFile(*stateFile); err != nil {
+			fmt.Fprintf(stderr, "aigcwatch scan: %v\n", err)
+			status = exitFailed
+		}
+	}
 	if !*quiet {
 		fmt.Fprintln(stderr)
 		sum.WriteTable(stderr)
+		if opt.Enforcement != nil {
+			enforcementSummary(stderr, opt.Enforcement, esc, deesc, *stateFile)
+		}
 	}
 	if status == exitOK && gate != rules.Allow && sum.Worst() >= gate {
 		if !*quiet {
