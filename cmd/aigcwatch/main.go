@@ -3,6 +3,7 @@
 //	aigcwatch scan [FILE...]      judge JSONL records from files or stdin
 //	aigcwatch run --config FILE   judge records streaming through Kafka
 //	aigcwatch rules lint|test     check rule packs, run their example cases
+//	aigcwatch providers --state F enforcement levels per provider (docs/enforcement.md)
 //	aigcwatch inspect FILE...     content records from media files' labels and provenance
 //	aigcwatch hash FILE...        PDQ perceptual hashes of images
 //	aigcwatch version
@@ -39,6 +40,7 @@ func commands() []command {
 		{"scan", "judge JSONL content records from files (or stdin) and write verdicts", runScan},
 		{"run", "consume records from Kafka, judge them and produce verdicts, incidents and dead letters", runRun},
 		{"rules", "lint rule packs or run their example cases (rules lint|test [DIR])", runRules},
+		{"providers", "providers' enforcement levels from a scan's --enforcement-state file", runProviders},
 		{"inspect", "read implicit labels, IPTC source type and C2PA presence from media files and print content records", runInspect},
 		{"hash", "print PDQ perceptual hashes of image files: pdq_hex quality path", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			return runHash(ctx, args, stdout, stderr)
