@@ -96,3 +96,9 @@ bench-kafka: kafka-up
 
 clean:
 	rm -rf bin
+
+## simulate: simulated providers over 30 days through the real engine and the CN
+## enforcement ladder, risk appetite off and on: docs/enforcement-simulation.{png,md}.
+.PHONY: simulate
+simulate:
+	$(GO) run ./examples/simulate -out docs

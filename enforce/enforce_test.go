@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -475,5 +476,53 @@ func TestApplyKnownProviderDoesNotAllocate(t *testing.T) {
 		s.Apply(r, v, nil)
 	}); n != 0 {
 		t.Errorf("%v allocations per record", n)
+	}
+}
+
+func TestPoissonQuantile(t *testing.T) {
+	for _, c := range []struct {
+		lambda, q, want float64
+	}{
+		{2, 0.95, 5},       // P(X≤4) = 0.947, P(X≤5) = 0.983
+		{2.5, 0.95, 5},     // P(X≤5) = 0.958
+		{0.5, 0.99, 3},     // P(X≤2) = 0.986, P(X≤3) = 0.998
+		{10, 0.5, 10},      // the median of Poisson(10)
+		{1000, 0.95, 1052}, // normal approximation: 1000 + 1.645·31.6
+	} {
+		got := poissonQuantile(c.lambda, c.q)
+		if math.Abs(got-c.want) > 1e-9 && !(c.lambda > 200 && math.Abs(got-c.want) <= 1) {
+			t.Errorf("poissonQuantile(%v, %v) = %v, want %v", c.lambda, c.q, got, c.want)
+		}
+	}
+}
+
+func TestAppetiteConfidence(t *testing.T) {
+	// With confidence 0.95 and 1000 records at a tolerated rate of 0.2 % (λ = 2), up
+	// to 5 incidents are within the appetite (noise); the plain rate allows 2.
+	pack := strings.Replace(testPack, "    window: 10h\n    categories:", "    window: 10h\n    confidence: 0.95\n    categories:", 1)
+	pack = strings.Replace(pack, "tolerated_rate: 0.1", "tolerated_rate: 0.002", 1)
+	p, probs := rules.ParsePack("conf.yaml", []byte(pack))
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	ps, err := NewPolicies([]*rules.Pack{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewState(ps, Options{})
+	for i := range 994 {
+		s.ApplyObservation(obs("acme", at(float64(i)*0.001)))
+	}
+	var counted []string
+	for i := range 6 {
+		out := s.ApplyObservation(obs("acme", at(1+float64(i)*0.001), unl))
+		counted = append(counted, stamp(t, out.Incidents[0]).Counted)
+	}
+	want := []string{CountedTolerated, CountedTolerated, CountedTolerated, CountedTolerated, CountedTolerated, CountedEscalating}
+	if strings.Join(counted, ",") != strings.Join(want, ",") {
+		t.Errorf("counted %v, want %v", counted, want)
+	}
+	if r := s.Provider("acme")[0].Rates[0]; r.ToleratedRecords != 5 || !r.Above || r.Volume != 1000 {
+		t.Errorf("rate %+v", r)
 	}
 }

@@ -41,8 +41,11 @@ type Rate struct {
 	Volume        uint64  `json:"volume"`  // every judged record of the provider
 	Rate          float64 `json:"rate"`
 	ToleratedRate float64 `json:"tolerated_rate"`
-	Above         bool    `json:"above"` // above the appetite: its incidents escalate
-	Window        string  `json:"window"`
+	// ToleratedRecords is how many such records the appetite tolerates at this volume
+	// (tolerated rate × volume, or its Poisson quantile with a confidence).
+	ToleratedRecords float64 `json:"tolerated_records"`
+	Above            bool    `json:"above"` // above the appetite: its incidents escalate
+	Window           string  `json:"window"`
 }
 
 // Change is one level change of one provider: the content of a level-changed event.
@@ -225,7 +228,7 @@ func (e *entry) incidents(s *State, o Observation, ts int64, out []incident.Even
 			}
 			rate, tol := e.rate(c), p.Categories[c].ToleratedRate
 			st.Category, st.Rate, st.ToleratedRate = p.Categories[c].Name, &rate, &tol
-			if !p.appetiteOff && rate <= tol {
+			if !p.appetiteOff && float64(e.catSum[c]) <= p.toleratedRecords(c, e.volSum) {
 				counted, pts = CountedTolerated, 0
 				e.totals.Tolerated++
 			}
@@ -311,9 +314,9 @@ func (e *entry) rates() []Rate {
 	}
 	out := make([]Rate, len(p.Categories))
 	for c, cat := range p.Categories {
-		r := e.rate(c)
-		out[c] = Rate{Category: cat.Name, Records: e.catSum[c], Volume: e.volSum, Rate: r, ToleratedRate: cat.ToleratedRate,
-			Above: p.appetiteOff || r > cat.ToleratedRate, Window: p.AppetiteWindow.String()}
+		lim := p.toleratedRecords(c, e.volSum)
+		out[c] = Rate{Category: cat.Name, Records: e.catSum[c], Volume: e.volSum, Rate: e.rate(c), ToleratedRate: cat.ToleratedRate,
+			ToleratedRecords: lim, Above: p.appetiteOff || float64(e.catSum[c]) > lim, Window: p.AppetiteWindow.String()}
 	}
 	return out
 }

@@ -57,6 +57,8 @@ type Policy struct {
 	Buckets                                        int
 	CompliantMinRecords                            uint32
 	SelfReportFactor                               float64
+	// Confidence of the appetite test (rules.AppetiteSpec.Confidence); 0 = plain rate.
+	Confidence float64
 
 	width, appWidth int64 // bucket widths in nanoseconds
 	thresholds      []int64
@@ -93,8 +95,8 @@ func NewPolicy(p *rules.Pack) (*Policy, error) {
 		Ladder: s.Ladder, Pack: p.Name, Version: p.Version, Jurisdictions: p.Jurisdictions,
 		Window: s.Window, Buckets: s.Buckets, Grace: s.Grace, CompliantPeriod: s.CompliantPeriod,
 		CompliantMinRecords: uint32(s.CompliantMinRecords), SelfReportFactor: rules.DefaultSelfReportFactor,
-		AppetiteWindow: s.Appetite.Window,
-		rules:          map[string]int64{}, exact: map[string]int{},
+		AppetiteWindow: s.Appetite.Window, Confidence: s.Appetite.Confidence,
+		rules: map[string]int64{}, exact: map[string]int{},
 	}
 	if pol.Ladder == "" {
 		pol.Ladder = p.Name
@@ -176,6 +178,36 @@ func (p *Policy) WithoutAppetite() *Policy {
 	q.appetiteOff = true
 	q.Ladder = p.Ladder
 	return &q
+}
+
+// toleratedRecords is how many records with an incident of category c a provider with
+// volume v may have in the appetite window and stay within the appetite: tolerated
+// rate × volume, or with Confidence c the c-quantile of a Poisson count at that rate
+// (what a provider exactly at the tolerated rate reaches with probability c).
+func (p *Policy) toleratedRecords(c int, v uint64) float64 {
+	lambda := p.Categories[c].ToleratedRate * float64(v)
+	if p.Confidence == 0 || lambda == 0 {
+		return lambda
+	}
+	return poissonQuantile(lambda, p.Confidence)
+}
+
+// poissonQuantile is the smallest k with P(X ≤ k) ≥ q for X ~ Poisson(lambda): summed
+// exactly up to lambda 200, by the normal approximation above.
+func poissonQuantile(lambda, q float64) float64 {
+	if lambda > 200 {
+		z := math.Sqrt2 * math.Erfinv(2*q-1)
+		return math.Ceil(lambda + z*math.Sqrt(lambda) - 0.5)
+	}
+	pk := math.Exp(-lambda)
+	cum := pk
+	k := 0.0
+	for cum < q && k < 10*lambda+100 {
+		k++
+		pk *= lambda / k
+		cum += pk
+	}
+	return k
 }
 
 // Top is the highest level.

@@ -49,7 +49,12 @@ type WeightSpec struct {
 // AppetiteSpec is the regulator's risk appetite: per category, the share of a
 // provider's records it tolerates before incidents of that category escalate.
 type AppetiteSpec struct {
-	Window     time.Duration          `yaml:"window"` // the rate's window (default 24h)
+	Window time.Duration `yaml:"window"` // the rate's window (default 24h)
+	// Confidence, in [0, 1), asks for evidence before a provider counts as above the
+	// appetite: its count must exceed what a provider exactly at the tolerated rate would
+	// reach with this probability (a one-sided Poisson test), so noise at small volumes
+	// does not escalate. 0 (the default) compares the plain rate.
+	Confidence float64                `yaml:"confidence"`
 	Categories []AppetiteCategorySpec `yaml:"categories"`
 }
 
@@ -135,6 +140,9 @@ func (s *EnforcementSpec) check(file string) []Problem {
 	}
 	if s.Appetite.Window < 0 {
 		bad("appetite.window", "must not be negative")
+	}
+	if c := s.Appetite.Confidence; c < 0 || c >= 1 || math.IsNaN(c) {
+		bad("appetite.confidence", "%v is not in [0, 1)", c)
 	}
 	if len(s.Appetite.Categories) > maxEnforcementCategories {
 		bad("appetite.categories", "%d categories, at most %d", len(s.Appetite.Categories), maxEnforcementCategories)

@@ -46,6 +46,7 @@ enforcement:
     severity: {huge: 3, high: -1}
     layer: {space: 2}
   appetite:
+    confidence: 1
     categories:
       - {name: a, rules: [], tolerated_rate: 1.5}
       - {name: a, rules: ["*"]}
@@ -60,6 +61,7 @@ enforcement:
 		"enforcement.weights.severity.huge: unknown severity",
 		"enforcement.weights.severity.high: -1 is not a finite number",
 		"enforcement.weights.layer.space: unknown layer",
+		"enforcement.appetite.confidence: 1 is not in [0, 1)",
 		"enforcement.appetite.categories[0].rules: at least one rule id",
 		"enforcement.appetite.categories[0].tolerated_rate: 1.5 is not in [0, 1]",
 		"enforcement.appetite.categories[1].name: duplicate category \"a\"",
