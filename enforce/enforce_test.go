@@ -425,6 +425,8 @@ func TestSaveFileAtomic(t *testing.T) {
 		t.Fatalf("missing file: %v", err)
 	}
 	s.ApplyObservation(obs("acme", at(0), crit))
+	s.ApplyObservation(obs("calm", at(0)))
+	s.ApplyObservation(obs("calm", at(1)))
 	if err := s.SaveFile(path); err != nil {
 		t.Fatal(err)
 	}
@@ -434,6 +436,9 @@ func TestSaveFileAtomic(t *testing.T) {
 	}
 	if l, _ := s2.LevelOf("acme", "XX"); l != 1 {
 		t.Errorf("level %d after reload", l)
+	}
+	if v := s2.Provider("calm"); len(v) != 1 || v[0].Rates[0].Volume != 2 || v[0].Totals.Records != 2 {
+		t.Errorf("provider without incidents after reload: %+v", v)
 	}
 	if err := writeFile(path, []byte("{not json")); err != nil {
 		t.Fatal(err)

@@ -90,12 +90,12 @@ type entry struct {
 
 	started bool
 	head    int64   // index of the newest points bucket
-	pts     []int64 // milli-points per bucket, counted since the last change
+	pts     []int64 // milli-points per bucket, counted since the last change; nil until an incident
 	ptsSum  int64
 	ahead   int64    // index of the newest appetite bucket
 	vol     []uint32 // records per appetite bucket
 	volSum  uint64
-	cat     []uint32 // records with an incident per category and bucket: cat[c*B+b]
+	cat     []uint32 // records with an incident per category and bucket: cat[c*B+b]; nil until an incident
 	catSum  []uint64
 
 	causes        []string
@@ -115,14 +115,26 @@ func (e *entry) setPolicy(pol *Policy) {
 	if old != nil && old.Buckets == pol.Buckets && old.width == pol.width && old.appWidth == pol.appWidth && len(old.Categories) == len(pol.Categories) {
 		return
 	}
-	b := pol.Buckets
-	e.pts = make([]int64, b)
-	e.ptsSum = 0
-	ring := make([]uint32, b*(1+len(pol.Categories)))
-	e.vol, e.cat = ring[:b:b], ring[b:]
+	// The volume ring is needed for every provider; the points and category rings only
+	// once the provider has an incident (most never do): allocated then (ensureRings).
+	e.vol = make([]uint32, pol.Buckets)
 	e.volSum = 0
-	e.catSum = make([]uint64, len(pol.Categories))
+	e.pts, e.ptsSum = nil, 0
+	e.cat, e.catSum = nil, nil
 	e.started = false
+}
+
+// ensureRings allocates the points and category rings.
+func (e *entry) ensureRings() {
+	if e.pts != nil {
+		return
+	}
+	b := e.pol.Buckets
+	e.pts = make([]int64, b)
+	if n := len(e.pol.Categories); n > 0 {
+		e.cat = make([]uint32, n*b)
+		e.catSum = make([]uint64, n)
+	}
 }
 
 func floorDiv(a, b int64) int64 {
@@ -148,6 +160,9 @@ func (e *entry) advance(ts int64) {
 		}
 		return
 	}
+	if n > e.head && e.pts == nil {
+		e.head = n
+	}
 	if n > e.head {
 		if n-e.head >= int64(b) {
 			clear(e.pts)
@@ -172,7 +187,7 @@ func (e *entry) advance(ts int64) {
 				j := mod(i, b)
 				e.volSum -= uint64(e.vol[j])
 				e.vol[j] = 0
-				for c := range e.catSum {
+				for c := range e.catSum { // none until an incident
 					e.catSum[c] -= uint64(e.cat[c*b+j])
 					e.cat[c*b+j] = 0
 				}
@@ -207,6 +222,7 @@ func (e *entry) countRecord(ts int64) {
 func (e *entry) incidents(s *State, o Observation, ts int64, out []incident.Event, changes []Change) []Change {
 	p := e.pol
 	b := p.Buckets
+	e.ensureRings()
 	var seen uint64 // categories already counted for this record
 	escalated := false
 	for i, inc := range o.Incidents {
@@ -301,7 +317,7 @@ func (e *entry) stampReplayed(incs []Incident) []incident.Event {
 func fmtPoints(m int64) string { return strconv.FormatFloat(fromMilli(m), 'f', -1, 64) }
 
 func (e *entry) rate(c int) float64 {
-	if e.volSum == 0 {
+	if e.volSum == 0 || e.catSum == nil {
 		return 0
 	}
 	return float64(e.catSum[c]) / float64(e.volSum)
@@ -315,8 +331,12 @@ func (e *entry) rates() []Rate {
 	out := make([]Rate, len(p.Categories))
 	for c, cat := range p.Categories {
 		lim := p.toleratedRecords(c, e.volSum)
-		out[c] = Rate{Category: cat.Name, Records: e.catSum[c], Volume: e.volSum, Rate: e.rate(c), ToleratedRate: cat.ToleratedRate,
-			ToleratedRecords: lim, Above: p.appetiteOff || float64(e.catSum[c]) > lim, Window: p.AppetiteWindow.String()}
+		var n uint64
+		if e.catSum != nil {
+			n = e.catSum[c]
+		}
+		out[c] = Rate{Category: cat.Name, Records: n, Volume: e.volSum, Rate: e.rate(c), ToleratedRate: cat.ToleratedRate,
+			ToleratedRecords: lim, Above: p.appetiteOff || float64(n) > lim, Window: p.AppetiteWindow.String()}
 	}
 	return out
 }

@@ -70,7 +70,9 @@ func (e *entry) export() EntryState {
 	b := p.Buckets
 	for c, cat := range p.Categories {
 		es.Categories = append(es.Categories, cat.Name)
-		es.Counts = append(es.Counts, slices.Clone(e.cat[c*b:(c+1)*b]))
+		if e.cat != nil {
+			es.Counts = append(es.Counts, slices.Clone(e.cat[c*b:(c+1)*b]))
+		}
 	}
 	return es
 }
@@ -117,8 +119,10 @@ func (s *State) importEntry(es EntryState) (*entry, error) {
 	for i, c := range pol.Categories {
 		names[i] = c.Name
 	}
+	// Points and counts are absent until the provider's first incident.
+	rings := len(es.Points) == b && len(es.Counts) == len(names)
 	same := es.Started && es.Buckets == b && es.WidthNS == pol.width && es.AppWidthNS == pol.appWidth &&
-		len(es.Points) == b && len(es.Volume) == b && slices.Equal(es.Categories, names) && len(es.Counts) == len(names)
+		len(es.Volume) == b && slices.Equal(es.Categories, names) && (rings || len(es.Points) == 0 && len(es.Counts) == 0)
 	for _, c := range es.Counts {
 		same = same && len(c) == b
 	}
@@ -127,13 +131,17 @@ func (s *State) importEntry(es EntryState) (*entry, error) {
 		return e, nil
 	}
 	e.started, e.head, e.ahead = true, es.Head, es.AppHead
-	copy(e.pts, es.Points)
 	copy(e.vol, es.Volume)
-	for _, v := range e.pts {
-		e.ptsSum += v
-	}
 	for _, v := range e.vol {
 		e.volSum += uint64(v)
+	}
+	if !rings {
+		return e, nil
+	}
+	e.ensureRings()
+	copy(e.pts, es.Points)
+	for _, v := range e.pts {
+		e.ptsSum += v
 	}
 	for c := range names {
 		copy(e.cat[c*b:(c+1)*b], es.Counts[c])
