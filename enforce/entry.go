@@ -154,7 +154,9 @@ func (e *entry) advance(ts int64) {
 	n, a := floorDiv(ts, p.width), floorDiv(ts, p.appWidth)
 	if !e.started {
 		e.started, e.head, e.ahead = true, n, a
-		e.firstSeen = ts
+		if e.firstSeen == 0 {
+			e.firstSeen = ts
+		}
 		if e.changedAt == 0 {
 			e.changedAt = ts
 		}
@@ -164,7 +166,7 @@ func (e *entry) advance(ts int64) {
 		e.head = n
 	}
 	if n > e.head {
-		if n-e.head >= int64(b) {
+		if d := n - e.head; d >= int64(b) || d < 0 { // d < 0: overflow, a corrupt head
 			clear(e.pts)
 			e.ptsSum = 0
 		} else {
@@ -177,7 +179,7 @@ func (e *entry) advance(ts int64) {
 		e.head = n
 	}
 	if a > e.ahead {
-		if a-e.ahead >= int64(b) {
+		if d := a - e.ahead; d >= int64(b) || d < 0 {
 			clear(e.vol)
 			clear(e.cat)
 			e.volSum = 0

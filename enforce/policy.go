@@ -21,6 +21,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aigcwatch/aigcwatch/defaults"
@@ -249,8 +250,10 @@ type Policies struct {
 
 // DefaultPolicy is the built-in default ladder (the embedded pack
 // enforcement-default.yaml), used when no loaded pack has an enforcement section for
-// "*".
-func DefaultPolicy() *Policy {
+// "*". It is parsed once.
+func DefaultPolicy() *Policy { return defaultPolicy() }
+
+var defaultPolicy = sync.OnceValue(func() *Policy {
 	packs, err := rules.LoadFS(defaults.Packs(), ".")
 	if err != nil {
 		panic(fmt.Sprintf("enforce: embedded packs do not load: %v", err)) // fixed at build time; a test holds it
@@ -265,7 +268,7 @@ func DefaultPolicy() *Policy {
 		}
 	}
 	panic("enforce: no default enforcement pack embedded")
-}
+})
 
 // NewPolicies compiles the enforcement sections of packs. At most one pack may give a
 // ladder for a jurisdiction (and at most one for "*"); without one for "*", the

@@ -121,7 +121,10 @@ func (s *State) importEntry(es EntryState) (*entry, error) {
 	}
 	// Points and counts are absent until the provider's first incident.
 	rings := len(es.Points) == b && len(es.Counts) == len(names)
+	// The heads are the buckets of the last record: anything else is not a snapshot
+	// this package wrote, and its windows are not trusted.
 	same := es.Started && es.Buckets == b && es.WidthNS == pol.width && es.AppWidthNS == pol.appWidth &&
+		es.Head == floorDiv(es.LastSeenNS, pol.width) && es.AppHead == floorDiv(es.LastSeenNS, pol.appWidth) &&
 		len(es.Volume) == b && slices.Equal(es.Categories, names) && (rings || len(es.Points) == 0 && len(es.Counts) == 0)
 	for _, c := range es.Counts {
 		same = same && len(c) == b
