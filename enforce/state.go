@@ -110,6 +110,8 @@ type State struct {
 	entries map[Key]*entry
 	rsCache map[*rules.Ruleset]*Policy
 	stats   Stats
+	// lastEvict is the record time of the last eviction walk.
+	lastEvict int64
 }
 
 // Stats count what a State has seen.
@@ -225,6 +227,9 @@ func (s *State) policyFor(rs *rules.Ruleset, j string) *Policy {
 			return s.pols.forJurisdiction(j)
 		}
 		p := s.pols.forRuleset(rs)
+		if len(s.rsCache) >= maxRulesetCache {
+			clear(s.rsCache) // engines were reloaded many times: forget the old rulesets
+		}
 		s.rsCache[rs] = p
 		if p != nil {
 			return p
@@ -233,9 +238,19 @@ func (s *State) policyFor(rs *rules.Ruleset, j string) *Policy {
 	return s.pols.forJurisdiction(j)
 }
 
+// maxRulesetCache bounds the ruleset → policy cache (a few rulesets per engine).
+const maxRulesetCache = 1024
+
+// evictEvery is the least record time between two eviction walks when the state is
+// full, so a flood of new provider names cannot make every record walk every provider.
+const evictEvery = int64(time.Minute)
+
 func (s *State) newEntry(k Key, pol *Policy, ts int64) *entry {
 	if len(s.entries) >= s.opt.MaxProviders {
-		s.evict(ts)
+		if ts-s.lastEvict >= evictEvery || ts < s.lastEvict {
+			s.lastEvict = ts
+			s.evict(ts)
+		}
 		if len(s.entries) >= s.opt.MaxProviders {
 			return nil
 		}
@@ -250,12 +265,12 @@ func (s *State) newEntry(k Key, pol *Policy, ts int64) *entry {
 // cloneString copies s (it may alias a record's input buffer).
 func cloneString(s string) string { return string([]byte(s)) }
 
-// evict forgets providers at level 0 with nothing in their windows and no record for a
-// whole window: they carry no information a new entry would not have, except their
-// totals and history.
+// evict forgets providers at level 0 that never changed level, with nothing in their
+// windows and no record for a whole window: they carry nothing a new entry would not
+// have but their totals. Providers with a history are kept.
 func (s *State) evict(ts int64) {
 	for k, e := range s.entries {
-		if e.level == 0 && e.ptsSum == 0 && ts-e.lastSeen > int64(e.pol.Window) && ts-e.lastSeen > int64(e.pol.AppetiteWindow) {
+		if e.level == 0 && len(e.history) == 0 && e.ptsSum == 0 && ts-e.lastSeen > int64(e.pol.Window) && ts-e.lastSeen > int64(e.pol.AppetiteWindow) {
 			delete(s.entries, k)
 			s.stats.Evicted++
 		}
