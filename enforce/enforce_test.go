@@ -531,3 +531,36 @@ func TestAppetiteConfidence(t *testing.T) {
 		t.Errorf("rate %+v", r)
 	}
 }
+
+func TestReplayGuardAtTheBoundary(t *testing.T) {
+	s := newTestState(t)
+	a := obs("acme", at(5), high)
+	b := obs("acme", at(5), high) // same time, another record
+	s.ApplyObservation(obs("acme", at(1)))
+	s.ApplyObservation(a)
+	var buf bytes.Buffer
+	if _, err := s.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	r := newTestState(t)
+	if err := r.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+	// The records already counted are skipped, stamped "replayed"...
+	for _, o := range []Observation{obs("acme", at(1), high), a} {
+		if o.RecordID != a.RecordID {
+			o.RecordID = "rec-old"
+		}
+		out := r.ApplyObservation(o)
+		if st := stamp(t, out.Incidents[0]); st.Counted != CountedReplayed || st.Points != 0 || st.WindowPoints != 5 {
+			t.Errorf("%s at %v: %+v", o.RecordID, o.Time, st)
+		}
+	}
+	// ...a new record with the boundary's time is counted: 5 + 5 = 10 → level 1.
+	if out := r.ApplyObservation(b); out.Level != 1 || stamp(t, out.Incidents[0]).Counted != CountedEscalating {
+		t.Errorf("new record at the boundary time: level %d, %+v", out.Level, stamp(t, out.Incidents[0]))
+	}
+	if st := r.Stats(); st.Replayed != 2 {
+		t.Errorf("replayed %d, want 2", st.Replayed)
+	}
+}

@@ -84,9 +84,14 @@ type entry struct {
 	since  uint32 // records since the last change (saturating)
 
 	changedAt, firstSeen, lastSeen, lastBad int64 // unix nanoseconds; lastBad 0 = none
-	// resumeAfter is the last record time of a restored history: records up to it are
-	// in the history already and are not counted again.
+	// lastIDs are hashes of the ids of the records at lastSeen (the newest time), at most
+	// maxLastIDs: with the time, they tell a record already counted from a new one.
+	lastIDs []uint64
+	// resumeAfter and resumeIDs are lastSeen and lastIDs of a restored history: records
+	// before resumeAfter, and those at it whose id is in resumeIDs, are in the history
+	// already and are not counted again.
 	resumeAfter int64
+	resumeIDs   []uint64
 
 	started bool
 	head    int64   // index of the newest points bucket
@@ -208,12 +213,45 @@ func (e *entry) appBucket(ts int64) int {
 	return mod(a, e.pol.Buckets)
 }
 
-func (e *entry) countRecord(ts int64) {
+// maxLastIDs bounds the ids kept of the records sharing the newest time.
+const maxLastIDs = 256
+
+// idHash is FNV-1a, 64 bits: no allocation, and collisions among the few records that
+// share a provider's newest time are negligible.
+func idHash(id string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(id); i++ {
+		h ^= uint64(id[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// replayed reports whether a record is already in a restored history.
+func (e *entry) replayed(ts int64, id string) bool {
+	switch {
+	case e.resumeIDs == nil && e.resumeAfter == 0:
+		return false
+	case ts < e.resumeAfter:
+		return true
+	case ts == e.resumeAfter:
+		return slices.Contains(e.resumeIDs, idHash(id))
+	}
+	return false
+}
+
+func (e *entry) countRecord(ts int64, id string) {
 	e.totals.Records++
 	if e.since < math.MaxUint32 {
 		e.since++
 	}
-	e.lastSeen = max(e.lastSeen, ts)
+	switch {
+	case ts > e.lastSeen:
+		e.lastSeen = ts
+		e.lastIDs = append(e.lastIDs[:0], idHash(id))
+	case ts == e.lastSeen && len(e.lastIDs) < maxLastIDs:
+		e.lastIDs = append(e.lastIDs, idHash(id))
+	}
 	if j := e.appBucket(ts); j >= 0 {
 		e.vol[j]++
 		e.volSum++

@@ -34,6 +34,9 @@ type EntryState struct {
 	FirstSeenNS  int64  `json:"first_seen_ns"`
 	LastSeenNS   int64  `json:"last_seen_ns"`
 	LastBadNS    int64  `json:"last_escalating_ns,omitempty"`
+	// LastIDs are FNV-1a hashes of the ids of the records at LastSeenNS: a later scan
+	// skips those records and counts the others of the same time.
+	LastIDs []uint64 `json:"last_record_id_hashes,omitempty"`
 
 	Buckets       int        `json:"buckets"`
 	WidthNS       int64      `json:"bucket_ns"`
@@ -62,7 +65,7 @@ func (e *entry) export() EntryState {
 	p := e.pol
 	es := EntryState{
 		Provider: e.key.Provider, Jurisdiction: e.key.Jurisdiction, Ladder: p.Ladder, Level: int(e.level), LastUp: e.lastUp,
-		Seq: e.seq, Since: e.since, ChangedAtNS: e.changedAt, FirstSeenNS: e.firstSeen, LastSeenNS: e.lastSeen, LastBadNS: e.lastBad,
+		Seq: e.seq, Since: e.since, ChangedAtNS: e.changedAt, FirstSeenNS: e.firstSeen, LastSeenNS: e.lastSeen, LastBadNS: e.lastBad, LastIDs: slices.Clone(e.lastIDs),
 		Buckets: p.Buckets, WidthNS: p.width, Head: e.head, Points: slices.Clone(e.pts),
 		AppWidthNS: p.appWidth, AppHead: e.ahead, Volume: slices.Clone(e.vol), Started: e.started,
 		Causes: slices.Clone(e.causes), CausesOmitted: e.causesOmitted, History: slices.Clone(e.history), Totals: e.totals,
@@ -112,7 +115,11 @@ func (s *State) importEntry(es EntryState) (*entry, error) {
 	e.setPolicy(pol)
 	e.lastUp, e.seq, e.since = es.LastUp, es.Seq, es.Since
 	e.changedAt, e.firstSeen, e.lastSeen, e.lastBad = es.ChangedAtNS, es.FirstSeenNS, es.LastSeenNS, es.LastBadNS
-	e.resumeAfter = es.LastSeenNS
+	e.lastIDs = slices.Clone(es.LastIDs)
+	e.resumeAfter, e.resumeIDs = es.LastSeenNS, slices.Clone(es.LastIDs)
+	if e.resumeIDs == nil {
+		e.resumeIDs = []uint64{} // restored: the guard applies even without ids
+	}
 	e.causes, e.causesOmitted, e.history, e.totals = es.Causes, es.CausesOmitted, es.History, es.Totals
 	b := pol.Buckets
 	names := make([]string, len(pol.Categories))

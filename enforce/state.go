@@ -44,6 +44,7 @@ type Incident struct {
 // Observation is what enforcement needs of one judged record. Its strings may alias the
 // record (they are copied when a new provider is first seen).
 type Observation struct {
+	RecordID     string
 	Provider     string
 	Jurisdiction string
 	Time         time.Time // zero: the State's clock
@@ -56,7 +57,7 @@ type Observation struct {
 // made from them (one per reportable rule, in the verdict's rule order). It allocates
 // only when there are incidents.
 func Observe(r *record.Record, v *rules.Verdict, evs []incident.Event) Observation {
-	o := Observation{Provider: r.Provider, Jurisdiction: v.Jurisdiction, Time: r.Time, SelfReported: r.SelfReported, Ruleset: v.Ruleset}
+	o := Observation{RecordID: r.ID, Provider: r.Provider, Jurisdiction: v.Jurisdiction, Time: r.Time, SelfReported: r.SelfReported, Ruleset: v.Ruleset}
 	if len(evs) == 0 {
 		return o
 	}
@@ -190,14 +191,14 @@ func (s *State) ApplyObservation(o Observation) Outcome {
 	if e.pol != pol {
 		e.setPolicy(pol)
 	}
-	if ts <= e.resumeAfter {
+	if e.replayed(ts, o.RecordID) {
 		s.stats.Replayed++
 		return Outcome{Level: int(e.level), Incidents: e.stampReplayed(o.Incidents)}
 	}
 	var out Outcome
 	out.Changes = e.deescalate(s, ts, out.Changes)
 	e.advance(ts)
-	e.countRecord(ts)
+	e.countRecord(ts, o.RecordID)
 	if len(o.Incidents) > 0 {
 		out.Incidents = make([]incident.Event, len(o.Incidents))
 		out.Changes = e.incidents(s, o, ts, out.Incidents, out.Changes)
