@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -36,6 +37,10 @@ func runProviders(_ context.Context, args []string, _ io.Reader, stdout, stderr 
 		fmt.Fprintln(stderr, "aigcwatch providers: --state FILE is required, and at most one provider")
 		fs.Usage()
 		return exitUsage
+	}
+	if _, err := os.Stat(*state); err != nil {
+		fmt.Fprintf(stderr, "aigcwatch providers: %v\n", err)
+		return exitFailed
 	}
 	st, err := newEnforcement(&cfg, *state)
 	if err != nil {

@@ -60,6 +60,9 @@ func TestScanEnforcementStateAndProviders(t *testing.T) {
 	if code, _, _ := runCLI(t, "", "providers"); code != exitUsage {
 		t.Errorf("providers without --state: exit %d", code)
 	}
+	if code, _, errs := runCLI(t, "", "providers", "--state", filepath.Join(dir, "missing.json")); code != exitFailed || !strings.Contains(errs, "missing.json") {
+		t.Errorf("missing state file: exit %d %s", code, errs)
+	}
 	if code, _, _ := runCLI(t, "", "providers", "--state", state, "nobody"); code != exitFailed {
 		t.Errorf("unknown provider: exit %d", code)
 	}
