@@ -32,6 +32,8 @@ var runUsage = map[string]string{
 	"verdicts_topic":      "output topic of verdicts (key: record id)",
 	"incidents_topic":     "output topic of incidents as CloudEvents (key: provider); empty: not written",
 	"dlq_topic":           "output topic of rejected records (original bytes; reason, field, error and source in headers)",
+	"verdicts_mode":       "which verdicts are written: all (a full verdict per record), compact (full for records not allowed, a compact one for each allowed) or flagged (only records not allowed; allowed ones are counted)",
+	"rulesets_topic":      "compacted topic of the rulesets verdicts name (key: checksum), written once per load or reload; required by compact and flagged",
 	"client_id":           "Kafka client id",
 	"start_offset":        "where a partition without a committed offset starts: first or last",
 	"session_timeout":     "group session timeout: how long a dead process keeps its partitions",
