@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"syscall"
 	"testing"
 	"time"
@@ -12,15 +13,26 @@ import (
 	"github.com/aigcwatch/aigcwatch/rules"
 )
 
-// TestRunFlaggedKill9 runs the built binary with --verdicts-mode flagged on a realistic
-// mix, kills it with SIGKILL mid-stream and starts it again: every record not allowed
-// has its verdict (duplicates allowed: the uncommitted tail is judged again), no allowed
-// record has one, and the group's offsets reach the end (every record judged).
-func TestRunFlaggedKill9(t *testing.T) {
+// TestRunModesKill9 runs the built binary with --verdicts-mode flagged, then compact, on a
+// realistic mix, kills it with SIGKILL mid-stream and starts it again: every record not
+// allowed has its full verdict (duplicates allowed: the uncommitted tail is judged
+// again), every allowed record has a compact verdict (compact) or none (flagged), the
+// group's offsets reach the end (every record judged), and every ruleset a verdict names
+// is in the rulesets topic.
+func TestRunModesKill9(t *testing.T) {
 	t.Parallel()
+	for _, mode := range []string{"flagged", "compact"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			runModeKill9(t, mode)
+		})
+	}
+}
+
+func runModeKill9(t *testing.T, mode string) {
 	addr := kafkatest.Broker(t)
 	bin := aigcwatchBinary(t)
-	recs := streamtest.MixedRecords(t, "flag9", 20_000, 100, 400)
+	recs := streamtest.MixedRecords(t, mode+"9", 20_000, 100, 400)
 	p, err := pipeline.Build(pipeline.DefaultConfig)
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +49,7 @@ func TestRunFlaggedKill9(t *testing.T) {
 	rt := newRunTopics(t, addr, 6)
 	rulesets := kafkatest.CreateTopic(t, addr, "rulesets", 1)
 	env, args := rt.args()
-	args = append(args, "--verdicts-mode", "flagged", "--rulesets-topic", rulesets)
+	args = append(args, "--verdicts-mode", mode, "--rulesets-topic", rulesets)
 	produced := streamtest.ProduceSteadily(t, addr, rt.in, recs, 4000)
 	a := startProc(t, "first", bin, env, args...)
 	if err := streamtest.Until(2*time.Minute, func() bool {
@@ -57,28 +69,50 @@ func TestRunFlaggedKill9(t *testing.T) {
 	startProc(t, "second", bin, env, args...)
 	<-produced
 	streamtest.WaitLag(t, addr, rt.in, rt.group, 6, 0, 3*time.Minute)
+	ids := map[string]bool{}
+	for _, m := range streamtest.ReadAll(t, addr, rulesets, 1) {
+		var rs struct{ ID string }
+		if err := json.Unmarshal(m.Value, &rs); err != nil {
+			t.Fatal(err)
+		}
+		ids[rs.ID] = true
+	}
 	got := map[string]int{}
 	for _, m := range streamtest.ReadAll(t, addr, rt.verdicts, 3) {
+		var v struct {
+			Decision string
+			RS       string `json:"rs"`
+			Ruleset  *struct{ Checksum string }
+		}
+		if err := json.Unmarshal(m.Value, &v); err != nil {
+			t.Fatal(err)
+		}
+		full := v.Ruleset != nil
+		if full && !ids[v.Ruleset.Checksum[:16]] || !full && !ids[v.RS] {
+			t.Errorf("%s names a ruleset not in the rulesets topic: %s", m.Key, m.Value)
+		}
+		if full != (want[m.Key] != rules.Allow) {
+			t.Errorf("%s: decision %s, full verdict %v in mode %s", m.Key, want[m.Key], full, mode)
+		}
 		got[m.Key]++
 	}
 	missing, wrong, dups, flagged := 0, 0, 0, 0
 	for id, d := range want {
 		switch {
-		case d == rules.Allow && got[id] > 0:
+		case d == rules.Allow && mode == "flagged" && got[id] > 0:
 			wrong++
-		case d != rules.Allow:
+		case d == rules.Allow && mode == "flagged":
+		case got[id] == 0:
+			missing++
+		default:
+			dups += got[id] - 1
+		}
+		if d != rules.Allow {
 			flagged++
-			if got[id] == 0 {
-				missing++
-			}
-			dups += max(0, got[id]-1)
 		}
 	}
 	if missing > 0 || wrong > 0 {
-		t.Fatalf("after kill -9: %d of %d flagged records without a verdict, %d allowed records with one", missing, flagged, wrong)
+		t.Fatalf("after kill -9 (%s): %d records without the verdict they need, %d allowed records with one", mode, missing, wrong)
 	}
-	if len(streamtest.ReadAll(t, addr, rulesets, 1)) == 0 {
-		t.Error("nothing in the rulesets topic")
-	}
-	t.Logf("after kill -9: %d flagged records all have verdicts (%d duplicates), %d allowed records none; lag 0", flagged, dups, len(recs)-flagged)
+	t.Logf("after kill -9 (%s): %d records not allowed, %d allowed, every one accounted for (%d duplicates); lag 0", mode, flagged, len(recs)-flagged, dups)
 }
