@@ -253,8 +253,12 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return exitUsage
 	}
 	// One fingerprint matcher for the life of the process, shared by every rebuild, so live
-	// bank additions (banks topic, auto-banking) survive reloads.
-	cfg.Pipeline.Fingerprints = fingerprint.NewMatcher(nil)
+	// bank additions (banks topic, auto-banking) survive reloads. Only when there are banks:
+	// without any, the matcher would hash every text and image for nothing (4-5 times the
+	// judging CPU, and bad_pdq problems that scan does not report).
+	if len(cfg.Pipeline.Banks) > 0 || cfg.Pipeline.BanksTopic != "" || cfg.Pipeline.AutoBankLabeled {
+		cfg.Pipeline.Fingerprints = fingerprint.NewMatcher(nil)
+	}
 	p, err := pipeline.Build(cfg.Pipeline)
 	if err != nil {
 		log.Error("building the pipeline", "component", "run", "err", err)
