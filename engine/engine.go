@@ -214,8 +214,20 @@ func (e *Engine) Reload(ctx context.Context) error {
 // Ruleset returns the checksum of the running rule engine, as verdicts name it.
 func (e *Engine) Ruleset() string { return e.p.Engine().Info().Checksum }
 
-// Limits returns the record limits in force (zero fields: record.DefaultLimits).
-func (e *Engine) Limits() record.Limits { return e.p.Limits }
+// Limits returns the record limits in force, defaults filled in.
+func (e *Engine) Limits() record.Limits {
+	l, d := e.p.Limits, record.DefaultLimits
+	if l.MaxRecordBytes <= 0 {
+		l.MaxRecordBytes = d.MaxRecordBytes
+	}
+	if l.MaxTextBytes <= 0 {
+		l.MaxTextBytes = d.MaxTextBytes
+	}
+	if l.MaxImplicit <= 0 {
+		l.MaxImplicit = d.MaxImplicit
+	}
+	return l
+}
 
 // Processor returns the underlying processor, for transports that need more than
 // Check (the Kafka runtime). Most embedders never need it.

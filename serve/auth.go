@@ -51,6 +51,9 @@ func (t *Tokens) Set(tokens []string) error {
 
 // Len returns how many tokens are accepted.
 func (t *Tokens) Len() int {
+	if t == nil {
+		return 0
+	}
 	if s := t.set.Load(); s != nil {
 		return len(*s)
 	}
