@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aigcwatch/aigcwatch/engine"
+	"github.com/aigcwatch/aigcwatch/internal/benchclock"
 	"github.com/aigcwatch/aigcwatch/record"
 )
 
@@ -58,6 +59,7 @@ func BenchmarkCheckJSON(b *testing.B) {
 	b.SetBytes(int64(len(recs[1])))
 	b.ReportAllocs()
 	b.ResetTimer()
+	clk := benchclock.Start()
 	for i := 0; b.Loop(); i++ {
 		start := time.Now()
 		if _, err := e.CheckJSON(ctx, recs[i%len(recs)]); err != nil {
@@ -68,6 +70,7 @@ func BenchmarkCheckJSON(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	clk.ReportBytes(b, int64(len(recs[1])))
 	reportQuantiles(b, times)
 }
 
@@ -87,6 +90,7 @@ func BenchmarkCheck(b *testing.B) {
 	times := make([]time.Duration, 0, 1<<18) // the first 262,144 calls
 	b.ReportAllocs()
 	b.ResetTimer()
+	clk := benchclock.Start()
 	for i := 0; b.Loop(); i++ {
 		r := recs[i%len(recs)]
 		start := time.Now()
@@ -98,6 +102,7 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	clk.Report(b, "records/cpu-s")
 	reportQuantiles(b, times)
 }
 
