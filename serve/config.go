@@ -92,6 +92,9 @@ func (c *Config) Validate() error {
 	bad := func(key, format string, a ...any) {
 		errs = append(errs, fmt.Errorf("config: %s: "+format, append([]any{key}, a...)...))
 	}
+	if c.Pipeline.BanksTopic != "" {
+		bad("banks_topic", "read by aigcwatch run only; serve takes bank files (banks) and reloads them")
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		bad("addr", "%q: want host:port", c.Addr)
 	}
