@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aigcwatch/aigcwatch/engine"
 	"github.com/aigcwatch/aigcwatch/record"
@@ -219,5 +220,40 @@ func TestNewReportsBadConfig(t *testing.T) {
 	_, err := engine.New(context.Background(), engine.Config{Pipeline: engineConfigRules(filepath.Join(t.TempDir(), "missing"))})
 	if err == nil {
 		t.Fatal("New with a missing rules directory succeeded")
+	}
+}
+
+// TestWatchReloadsOnFileChange: with Watch, editing a pack file swaps the rules without
+// a call to Reload.
+func TestWatchReloadsOnFileChange(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pack := filepath.Join(dir, "p.yaml")
+	if err := os.WriteFile(pack, fmt.Appendf(nil, packTmpl, "label"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := newEngine(t, engine.Config{Pipeline: engineConfigRules(dir), Watch: true})
+	ctx := context.Background()
+	raw := []byte(`{"id":"s","text":"the swordfish"}`)
+	if v, err := e.CheckJSON(ctx, raw); err != nil || v.Decision != rules.Label {
+		t.Fatalf("%v %v", v.Decision, err)
+	}
+	time.Sleep(100 * time.Millisecond) // let the watcher start
+	if err := os.WriteFile(pack, fmt.Appendf(nil, packTmpl, "block"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		v, err := e.CheckJSON(ctx, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Decision == rules.Block {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the edited pack was not loaded within 15s")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
