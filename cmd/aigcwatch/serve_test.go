@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/aigcwatch/aigcwatch/engine"
+	"github.com/aigcwatch/aigcwatch/internal/kafkatest"
+	"github.com/aigcwatch/aigcwatch/pipeline/stream/streamtest"
 	"github.com/aigcwatch/aigcwatch/record"
 	"github.com/aigcwatch/aigcwatch/serve"
 )
@@ -366,5 +368,27 @@ func waitLog(t *testing.T, p *proc, s string) {
 			t.Fatalf("%s: no %q in the log within 20s", p.name, s)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestServeBinaryKafkaIncidents: with --brokers the binary produces incidents to the
+// incidents topic before answering; a missing topic stops it at start with a message
+// naming the topic. Real broker.
+func TestServeBinaryKafkaIncidents(t *testing.T) {
+	addr := kafkatest.Broker(t)
+	bin := aigcwatchBinary(t)
+	topic := kafkatest.CreateTopic(t, addr, "serve-incidents", 2)
+	out, err := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--brokers", addr, "--incidents-topic", topic+"-missing").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), topic+"-missing") {
+		t.Fatalf("serve with a missing incidents topic: %v\n%s", err, out)
+	}
+	s := startServe(t, bin, nil, "--brokers", addr, "--incidents-topic", topic)
+	const rec = `{"id":"kafka-1","provider":"prov-k","jurisdiction":"CN","modality":"text","text":"兼职刷单返利，日赚五百"}`
+	if code, _, body := s.post(t, "/v1/moderate", "", "application/json", []byte(rec)); code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	msgs := streamtest.ReadAll(t, addr, topic, 2)
+	if len(msgs) != 1 || string(msgs[0].Key) != "prov-k" || !strings.Contains(string(msgs[0].Value), `"record_id":"kafka-1"`) {
+		t.Fatalf("incidents topic holds %d messages: %+v", len(msgs), msgs)
 	}
 }
