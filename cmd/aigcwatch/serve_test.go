@@ -165,16 +165,12 @@ func TestServeBinaryScanAndLibraryAgree(t *testing.T) {
 	bin := aigcwatchBinary(t)
 	dir := t.TempDir()
 	var lines [][]byte
-	var files []string
 	for _, f := range []string{"../../examples/stream.jsonl", "../../examples/poison.jsonl"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		files = append(files, f)
-		for _, l := range bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n")) {
-			lines = append(lines, l)
-		}
+		lines = append(lines, bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n"))...)
 	}
 	if len(lines) != 500 {
 		t.Fatalf("%d example lines, want 500", len(lines))
