@@ -97,9 +97,11 @@ func New(ctx context.Context, c Config) (*Engine, error) {
 	if pc.DefaultJurisdiction == "" {
 		pc.DefaultJurisdiction = pipeline.DefaultConfig.DefaultJurisdiction
 	}
-	if pc.Fingerprints == nil {
+	if pc.Fingerprints == nil && (len(pc.Banks) > 0 || pc.AutoBankLabeled) {
 		// One matcher for the life of the Engine, shared by every rebuild, so live
-		// additions (auto-banking) survive reloads, as in `aigcwatch run`.
+		// additions (auto-banking) survive reloads, as in `aigcwatch run`. Without banks
+		// there is nothing to match and no matcher, so the fingerprint detector stays out
+		// of the chain instead of hashing every record for nothing.
 		pc.Fingerprints = fingerprint.NewMatcher(nil)
 	}
 	p, err := pipeline.Build(pc)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aigcwatch/aigcwatch/engine"
+	"github.com/aigcwatch/aigcwatch/pipeline"
 	"github.com/aigcwatch/aigcwatch/record"
 	"github.com/aigcwatch/aigcwatch/rules"
 )
@@ -255,5 +256,33 @@ func TestWatchReloadsOnFileChange(t *testing.T) {
 			t.Fatal("the edited pack was not loaded within 15s")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestSameChainAsScan: the engine judges with the detectors `scan` builds from the same
+// configuration (no fingerprint detector without banks, so no bad_pdq problem either).
+func TestSameChainAsScan(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, engine.Config{})
+	p, err := pipeline.Build(pipeline.DefaultConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := p.NewWorker()
+	for _, raw := range []string{
+		`{"id":"pdq","jurisdiction":"EU","modality":"image","media":{"pdq":"not-hex"}}`,
+		`{"id":"t","jurisdiction":"CN","modality":"text","text":"兼职刷单返利，日赚五百"}`,
+	} {
+		v, err := e.CheckJSON(context.Background(), []byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := w.Judge(context.Background(), []byte(raw))
+		if err != nil || j.Reject != nil {
+			t.Fatal(err, j.Reject)
+		}
+		if a, b := stripLatency(v.JSON), stripLatency(j.VerdictJSON); a != b {
+			t.Errorf("engine and scan's processor differ:\n%s\n%s", a, b)
+		}
 	}
 }
