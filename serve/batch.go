@@ -77,8 +77,8 @@ func (h *Handler) batch(w http.ResponseWriter, r *http.Request, route string) {
 	if !jsonl {
 		out.WriteString("]\n")
 	}
-	h.m.records.WithLabelValues(route, "judged").Add(float64(judged))
-	h.m.records.WithLabelValues(route, "rejected").Add(float64(rejected))
+	h.m.record(route, true).Add(float64(judged))
+	h.m.record(route, false).Add(float64(rejected))
 	if err := h.writeIncidents(ctx, evs); err != nil {
 		h.failure(w, r, route, err)
 		return

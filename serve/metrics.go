@@ -27,6 +27,17 @@ type metrics struct {
 	inFlight   prometheus.Gauge
 	overloaded *prometheus.CounterVec // route: answered 429
 	records    *prometheus.CounterVec // route, outcome (judged, rejected): records in requests
+	// byRoute holds the records counters of moderate and batch, resolved once.
+	byRoute map[string][2]prometheus.Counter // [0] rejected, [1] judged
+}
+
+// record returns the records counter of route for an outcome.
+func (m *metrics) record(route string, judged bool) prometheus.Counter {
+	c := m.byRoute[route]
+	if judged {
+		return c[1]
+	}
+	return c[0]
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -60,10 +71,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}
 		m.duration.WithLabelValues(r)
 	}
+	m.byRoute = map[string][2]prometheus.Counter{}
 	for _, r := range []string{RouteModerate, RouteBatch} {
 		m.overloaded.WithLabelValues(r)
-		m.records.WithLabelValues(r, "judged")
-		m.records.WithLabelValues(r, "rejected")
+		m.byRoute[r] = [2]prometheus.Counter{m.records.WithLabelValues(r, "rejected"), m.records.WithLabelValues(r, "judged")}
 	}
 	if reg != nil {
 		reg.MustRegister(m.requests, m.duration, m.inFlight, m.overloaded, m.records)
@@ -71,6 +82,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return m
 }
 
+// statusClass is the code label of an HTTP status: 2xx … 5xx; anything else counts as 5xx.
 func statusClass(code int) string {
 	if code >= 200 && code < 600 {
 		return strconv.Itoa(code/100) + "xx"

@@ -191,6 +191,10 @@ func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 // status and duration only (no content, no headers).
 func (h *Handler) observe(route string, next http.HandlerFunc) http.Handler {
 	dur := h.m.duration.WithLabelValues(route)
+	var byClass [6]prometheus.Counter // [2] is 2xx; [0], [1] unused (5xx stands in)
+	for i := range byClass {
+		byClass[i] = h.m.requests.WithLabelValues(route, statusClass(i*100))
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -200,7 +204,11 @@ func (h *Handler) observe(route string, next http.HandlerFunc) http.Handler {
 		}
 		d := time.Since(start)
 		dur.Observe(d.Seconds())
-		h.m.requests.WithLabelValues(route, statusClass(sw.status)).Inc()
+		class := sw.status / 100
+		if class < 2 || class > 5 {
+			class = 5
+		}
+		byClass[class].Inc()
 		if h.log.Enabled(r.Context(), slog.LevelDebug) {
 			h.log.Debug("request", "route", route, "status", sw.status, "duration", d)
 		}
@@ -334,7 +342,7 @@ func (h *Handler) moderate(w http.ResponseWriter, r *http.Request, route string)
 	buf, p := h.readBody(w, r, h.opt.Limits.MaxRecordBytes)
 	if p != nil {
 		if p.Reason == "oversize" {
-			h.m.records.WithLabelValues(route, "rejected").Inc()
+			h.m.record(route, false).Inc()
 		}
 		writeProblem(w, p)
 		return
@@ -344,14 +352,14 @@ func (h *Handler) moderate(w http.ResponseWriter, r *http.Request, route string)
 	v, err := h.opt.Checker.CheckJSON(ctx, buf.Bytes())
 	if err != nil {
 		if p, ok := asRecordProblem(err); ok {
-			h.m.records.WithLabelValues(route, "rejected").Inc()
+			h.m.record(route, false).Inc()
 			writeProblem(w, p)
 			return
 		}
 		h.failure(w, r, route, err)
 		return
 	}
-	h.m.records.WithLabelValues(route, "judged").Inc()
+	h.m.record(route, true).Inc()
 	if err := h.writeIncidents(ctx, v.Incidents); err != nil {
 		h.failure(w, r, route, err)
 		return

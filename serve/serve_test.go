@@ -204,6 +204,14 @@ func TestBatchAnswersInOrderWithProblemsInPlace(t *testing.T) {
 			t.Errorf("%d %+v", a.status, p)
 		}
 	})
+	t.Run("records counted", func(t *testing.T) {
+		f := f.in(t)
+		for outcome, want := range map[string]float64{"judged": 4, "rejected": 4} {
+			if got := f.counter(t, "aigcwatch_http_records_total", map[string]string{"route": "batch", "outcome": outcome}); got != want {
+				t.Errorf("records %s: %v, want %v", outcome, got, want)
+			}
+		}
+	})
 	t.Run("body over max_batch_bytes", func(t *testing.T) {
 		f := f.in(t)
 		body := `[{"id":"x","text":"` + strings.Repeat("a", 1<<20) + `"}]`
