@@ -304,11 +304,21 @@ func TestServeBinaryScanAndLibraryAgree(t *testing.T) {
 	if len(scanIDs) == 0 {
 		t.Fatal("scan wrote no incidents: the comparison would prove nothing")
 	}
-	// Signals go before reading the file: SIGTERM ends with every write done.
+	// Token rotation: drop the first token, add a third, SIGHUP.
+	const tok3 = "third-token-5555555555"
+	if err := os.WriteFile(tokens, []byte(tok2+"\n"+tok3+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
 	waitLog(t, s.proc, "reloaded rules and detectors")
+	for tok, want := range map[string]int{tok1: 401, tok2: 200, tok3: 200} {
+		if code, _, body := s.post(t, "/v1/moderate", tok, "application/json", lines[0]); code != want {
+			t.Errorf("after rotation, token %s…: %d, want %d: %s", tok[:6], code, want, body)
+		}
+	}
+	// Signals go before reading the incidents file: SIGTERM ends with every write done.
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
