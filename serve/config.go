@@ -30,12 +30,15 @@ type Config struct {
 
 	// MaxInFlight bounds the requests being judged at once; one more is answered 429 with
 	// Retry-After instead of waiting in an unbounded queue.
-	MaxInFlight     int           `yaml:"max_in_flight"`
-	MaxBatchRecords int           `yaml:"max_batch_records"` // most records in one batch request
-	MaxBatchBytes   int           `yaml:"max_batch_bytes"`   // largest batch request body
-	RequestTimeout  time.Duration `yaml:"request_timeout"`   // deadline of one request, judging and incident writes included
-	RetryAfter      time.Duration `yaml:"retry_after"`       // what a 429 or 503 tells the client to wait (whole seconds, at least 1)
-	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`  // how long SIGTERM waits for in-flight requests
+	MaxInFlight int `yaml:"max_in_flight"`
+	// MaxBatchesInFlight bounds the batch requests among them (memory: each holds up to
+	// max_batch_bytes); 0 means max(4, 2×GOMAXPROCS).
+	MaxBatchesInFlight int           `yaml:"max_batches_in_flight"`
+	MaxBatchRecords    int           `yaml:"max_batch_records"` // most records in one batch request
+	MaxBatchBytes      int           `yaml:"max_batch_bytes"`   // largest batch request body
+	RequestTimeout     time.Duration `yaml:"request_timeout"`   // deadline of one request, judging and incident writes included
+	RetryAfter         time.Duration `yaml:"retry_after"`       // what a 429 or 503 tells the client to wait (whole seconds, at least 1)
+	ShutdownTimeout    time.Duration `yaml:"shutdown_timeout"`  // how long SIGTERM waits for in-flight requests
 
 	// Incidents of reportable rules go to IncidentsTopic when Brokers is set, else they
 	// are appended to IncidentsFile ("-" = stdout).
@@ -97,6 +100,9 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		bad("addr", "%q: want host:port", c.Addr)
+	}
+	if c.MaxBatchesInFlight < 0 {
+		bad("max_batches_in_flight", "%d: must not be negative (0: automatic)", c.MaxBatchesInFlight)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("tls_cert", "tls_cert and tls_key go together")

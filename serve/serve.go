@@ -24,6 +24,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,12 +45,16 @@ type Checker interface {
 
 // Limits bound what one request may cost.
 type Limits struct {
-	MaxInFlight     int           // requests judged at once; more are answered 429
-	MaxRecordBytes  int           // body of /v1/moderate
-	MaxBatchRecords int           // records in one batch
-	MaxBatchBytes   int           // body of /v1/moderate/batch
-	RequestTimeout  time.Duration // deadline of each request
-	RetryAfter      time.Duration // Retry-After of 429 and 503 answers (rounded up to seconds)
+	MaxInFlight int // requests judged at once; more are answered 429
+	// MaxBatchesInFlight bounds the batch requests among them (each holds up to
+	// MaxBatchBytes of body), so memory stays under MaxInFlight×MaxRecordBytes +
+	// MaxBatchesInFlight×MaxBatchBytes; 0 means max(4, 2×GOMAXPROCS).
+	MaxBatchesInFlight int
+	MaxRecordBytes     int           // body of /v1/moderate
+	MaxBatchRecords    int           // records in one batch
+	MaxBatchBytes      int           // body of /v1/moderate/batch
+	RequestTimeout     time.Duration // deadline of each request
+	RetryAfter         time.Duration // Retry-After of 429 and 503 answers (rounded up to seconds)
 }
 
 // Options are a Handler's dependencies.
@@ -76,6 +81,7 @@ type Handler struct {
 	m        *metrics
 	mux      *http.ServeMux
 	sem      chan struct{}
+	batchSem chan struct{}
 	draining atomic.Bool
 	bufs     sync.Pool // *bytes.Buffer for request bodies
 }
@@ -99,8 +105,11 @@ func New(opt Options) (*Handler, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	if l.MaxBatchesInFlight <= 0 {
+		l.MaxBatchesInFlight = max(4, 2*runtime.GOMAXPROCS(0))
+	}
 	h := &Handler{opt: opt, log: log.With("component", "serve"), m: newMetrics(opt.Registerer),
-		sem: make(chan struct{}, l.MaxInFlight)}
+		sem: make(chan struct{}, l.MaxInFlight), batchSem: make(chan struct{}, l.MaxBatchesInFlight)}
 	h.bufs.New = func() any { return new(bytes.Buffer) }
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/moderate", h.api(RouteModerate, h.moderate))
@@ -244,24 +253,39 @@ func bearer(h string) (string, bool) {
 	return tok, tok != ""
 }
 
-// api is auth, then the concurrency limit, then the request deadline.
+// api is auth, then the concurrency limits (every request takes a max_in_flight slot, a
+// batch also a max_batches_in_flight one), then the request deadline.
 func (h *Handler) api(route string, next func(w http.ResponseWriter, r *http.Request, route string)) http.Handler {
 	over := h.m.overloaded.WithLabelValues(route)
+	var batchSem chan struct{}
+	if route == RouteBatch {
+		batchSem = h.batchSem
+	}
+	overloaded := func(w http.ResponseWriter, limit string, n int) {
+		over.Inc()
+		h.retryAfter(w)
+		writeProblem(w, newProblem(http.StatusTooManyRequests, ReasonOverloaded,
+			fmt.Sprintf("%d requests are being judged, the limit (%s); retry after the time in Retry-After", n, limit)))
+	}
 	return h.auth(route, func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case h.sem <- struct{}{}:
 		default:
-			over.Inc()
-			h.retryAfter(w)
-			writeProblem(w, newProblem(http.StatusTooManyRequests, ReasonOverloaded,
-				fmt.Sprintf("%d requests are being judged, the limit (max_in_flight); retry after the time in Retry-After", cap(h.sem))))
+			overloaded(w, "max_in_flight", cap(h.sem))
 			return
 		}
+		defer func() { <-h.sem }()
+		if batchSem != nil {
+			select {
+			case batchSem <- struct{}{}:
+			default:
+				overloaded(w, "max_batches_in_flight", cap(batchSem))
+				return
+			}
+			defer func() { <-batchSem }()
+		}
 		h.m.inFlight.Inc()
-		defer func() {
-			h.m.inFlight.Dec()
-			<-h.sem
-		}()
+		defer h.m.inFlight.Dec()
 		ctx, cancel := context.WithTimeout(r.Context(), h.opt.Limits.RequestTimeout)
 		defer cancel()
 		next(w, r.WithContext(ctx), route)

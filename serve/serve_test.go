@@ -371,3 +371,37 @@ func TestReadyzTurns503WhenDraining(t *testing.T) {
 		t.Errorf("healthz while draining: %d", a.status)
 	}
 }
+
+// TestBatchesHaveTheirOwnLimit: with max_batches_in_flight batches being judged, one more
+// batch gets 429 while single records are still served.
+func TestBatchesHaveTheirOwnLimit(t *testing.T) {
+	var bc *blockingChecker
+	f := newFixture(t, func(o *serve.Options) {
+		bc = &blockingChecker{eng: o.Checker.(*engine.Engine), started: make(chan struct{}, 8), release: make(chan struct{})}
+		o.Checker = bc
+		o.Limits.MaxBatchesInFlight = 1
+	})
+	done := make(chan int, 1)
+	go func() {
+		a, _ := f.try(call{method: "POST", path: "/v1/moderate/batch", body: []byte("[" + fraudCN + "]"), token: tokenA})
+		done <- a.status
+	}()
+	<-bc.started
+	a := f.do(call{method: "POST", path: "/v1/moderate/batch", body: []byte("[" + fraudCN + "]"), token: tokenA})
+	if p := f.problem(a); a.status != 429 || !strings.Contains(p.Detail, "max_batches_in_flight") || a.header.Get("Retry-After") == "" {
+		t.Fatalf("second batch: %d %+v", a.status, p)
+	}
+	single := make(chan int, 1)
+	go func() {
+		a, _ := f.try(call{method: "POST", path: "/v1/moderate", body: []byte(fraudCN), token: tokenA})
+		single <- a.status
+	}()
+	<-bc.started // the single record is being judged beside the batch
+	close(bc.release)
+	if s := <-single; s != 200 {
+		t.Errorf("single record beside a full batch limit: %d", s)
+	}
+	if s := <-done; s != 200 {
+		t.Errorf("first batch: %d", s)
+	}
+}
