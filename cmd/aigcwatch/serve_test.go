@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -303,6 +304,30 @@ func TestServeBinaryScanAndLibraryAgree(t *testing.T) {
 	forLines(t, iFile, incidentID(&scanIDs))
 	if len(scanIDs) == 0 {
 		t.Fatal("scan wrote no incidents: the comparison would prove nothing")
+	}
+	// /metrics: newServeRegistry's collectors and serve's HTTP metrics, no token needed.
+	resp, err := http.Get(s.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	good := 0
+	for _, o := range scanned {
+		if o.verdict != "" {
+			good++
+		}
+	}
+	for _, want := range []string{
+		"go_goroutines ", "process_resident_memory_bytes ",
+		fmt.Sprintf(`aigcwatch_http_requests_total{code="2xx",route="moderate"} %d`, good),
+		fmt.Sprintf(`aigcwatch_http_records_total{outcome="judged",route="batch"} %d`, good),
+		`aigcwatch_http_records_total{outcome="rejected",route="batch"} 14`,
+		`aigcwatch_http_requests_total{code="4xx",route="moderate"} 16`, // 14 poison lines, 2 auth failures
+	} {
+		if !bytes.Contains(metrics, []byte(want)) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 	// Token rotation: drop the first token, add a third, SIGHUP.
 	const tok3 = "third-token-5555555555"
