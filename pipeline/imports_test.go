@@ -19,7 +19,7 @@ func TestImportDirection(t *testing.T) {
 		switch {
 		case p == "record":
 			return 0
-		case p == "defaults":
+		case p == "defaults" || p == "docs":
 			return 0
 		case p == "detectors" || strings.HasPrefix(p, "detectors/"):
 			return 1

@@ -5,7 +5,7 @@
 //	POST /v1/moderate        one content record v1 → its verdict (the JSON `scan --out` writes)
 //	POST /v1/moderate/batch  a JSON array or JSONL of records → verdicts in order, problems in place
 //	POST /v1/admin/reload    rebuild rules and detectors now
-//	GET  /healthz, /readyz, /metrics
+//	GET  /healthz, /readyz, /metrics, /openapi.yaml
 //
 // Judging is engine.Engine's, so a record gets the same verdict here as from scan, run
 // and the Go library. Incidents of reportable rules are handed to an IncidentSink before
@@ -33,6 +33,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/aigcwatch/aigcwatch/docs"
 	"github.com/aigcwatch/aigcwatch/engine"
 	"github.com/aigcwatch/aigcwatch/incident"
 )
@@ -121,6 +122,10 @@ func New(opt Options) (*Handler, error) {
 		writeText(w, http.StatusOK, "ok\n")
 	}))
 	mux.Handle("GET /readyz", h.observe(RouteReadyz, h.readyz))
+	mux.Handle("GET /openapi.yaml", h.observe(RouteOther, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		w.Write(docs.OpenAPI)
+	}))
 	if opt.Metrics != nil {
 		mux.Handle("GET /metrics", h.observe(RouteMetrics, opt.Metrics.ServeHTTP))
 	}
@@ -162,7 +167,7 @@ func allowed(path string, reload bool) string {
 		if reload {
 			return http.MethodPost
 		}
-	case "/healthz", "/readyz", "/metrics":
+	case "/healthz", "/readyz", "/metrics", "/openapi.yaml":
 		return "GET, HEAD"
 	}
 	return ""

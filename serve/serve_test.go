@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -403,5 +404,18 @@ func TestBatchesHaveTheirOwnLimit(t *testing.T) {
 	}
 	if s := <-done; s != 200 {
 		t.Errorf("first batch: %d", s)
+	}
+}
+
+// TestServesItsOpenAPIDocument: GET /openapi.yaml is docs/openapi.yaml, without a token.
+func TestServesItsOpenAPIDocument(t *testing.T) {
+	f := newFixture(t, nil)
+	a := f.do(call{method: "GET", path: "/openapi.yaml"})
+	want, err := os.ReadFile("../docs/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.status != 200 || !bytes.Equal(a.body, want) {
+		t.Errorf("GET /openapi.yaml: %d, %d bytes, want docs/openapi.yaml (%d bytes)", a.status, len(a.body), len(want))
 	}
 }
