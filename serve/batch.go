@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/aigcwatch/aigcwatch/incident"
+	"github.com/aigcwatch/aigcwatch/record"
 )
 
 // batch judges a JSON array or JSONL of records. The answer has the same form as the
@@ -132,7 +133,7 @@ func splitJSONL(body []byte) [][]byte {
 // an element that is not JSON, trailing data) is a problem for the whole batch.
 func splitArray(body []byte) ([][]byte, *Problem) {
 	bad := func(off int64, format string, a ...any) *Problem {
-		p := newProblem(http.StatusBadRequest, "invalid_json", "batch: "+fmt.Sprintf(format, a...))
+		p := newProblem(http.StatusBadRequest, record.ReasonInvalidJSON, "batch: "+fmt.Sprintf(format, a...))
 		p.Offset = &off
 		return p
 	}

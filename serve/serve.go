@@ -36,6 +36,7 @@ import (
 	"github.com/aigcwatch/aigcwatch/docs"
 	"github.com/aigcwatch/aigcwatch/engine"
 	"github.com/aigcwatch/aigcwatch/incident"
+	"github.com/aigcwatch/aigcwatch/record"
 )
 
 // Checker judges one raw record. *engine.Engine is one. A rejected record is a
@@ -303,25 +304,25 @@ func (h *Handler) retryAfter(w http.ResponseWriter) {
 }
 
 // readBody reads at most limit bytes of the body into a pooled buffer; a longer body is
-// a 413 problem. The caller returns the buffer with h.bufs.Put after answering.
+// a 413 problem. The caller returns the buffer with h.putBuf after answering.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, limit int) (*bytes.Buffer, *Problem) {
 	buf := h.bufs.Get().(*bytes.Buffer)
 	buf.Reset()
 	if r.ContentLength > int64(limit) {
-		h.bufs.Put(buf)
-		return nil, newProblem(http.StatusRequestEntityTooLarge, "oversize", fmt.Sprintf("request body is %d bytes, limit %d", r.ContentLength, limit))
+		h.putBuf(buf)
+		return nil, newProblem(http.StatusRequestEntityTooLarge, record.ReasonOversize, fmt.Sprintf("request body is %d bytes, limit %d", r.ContentLength, limit))
 	}
 	n, err := buf.ReadFrom(io.LimitReader(r.Body, int64(limit)+1))
 	if err != nil {
-		h.bufs.Put(buf)
+		h.putBuf(buf)
 		if errors.Is(r.Context().Err(), context.DeadlineExceeded) {
 			return nil, newProblem(http.StatusServiceUnavailable, ReasonTimeout, "request_timeout passed while reading the body")
 		}
-		return nil, newProblem(http.StatusBadRequest, "invalid_json", "reading the body: "+err.Error())
+		return nil, newProblem(http.StatusBadRequest, record.ReasonInvalidJSON, "reading the body: "+err.Error())
 	}
 	if n > int64(limit) {
-		h.bufs.Put(buf)
-		return nil, newProblem(http.StatusRequestEntityTooLarge, "oversize", fmt.Sprintf("request body is more than %d bytes, the limit", limit))
+		h.putBuf(buf)
+		return nil, newProblem(http.StatusRequestEntityTooLarge, record.ReasonOversize, fmt.Sprintf("request body is more than %d bytes, the limit", limit))
 	}
 	return buf, nil
 }
@@ -370,7 +371,7 @@ func (h *Handler) writeIncidents(ctx context.Context, evs []incident.Event) erro
 func (h *Handler) moderate(w http.ResponseWriter, r *http.Request, route string) {
 	buf, p := h.readBody(w, r, h.opt.Limits.MaxRecordBytes)
 	if p != nil {
-		if p.Reason == "oversize" {
+		if p.Reason == record.ReasonOversize {
 			h.m.record(route, false).Inc()
 		}
 		writeProblem(w, p)
