@@ -419,3 +419,31 @@ func TestServesItsOpenAPIDocument(t *testing.T) {
 		t.Errorf("GET /openapi.yaml: %d, %d bytes, want docs/openapi.yaml (%d bytes)", a.status, len(a.body), len(want))
 	}
 }
+
+// TestExampleRecordsMatchTheDocument: every example record (examples/stream.jsonl) is a
+// valid request by docs/openapi.yaml and its verdict a valid answer; every poison line's
+// problem is a valid answer; so is the batch of all 500 lines.
+func TestExampleRecordsMatchTheDocument(t *testing.T) {
+	f := newFixture(t, func(o *serve.Options) { o.Limits.MaxBatchRecords = 500 })
+	var all [][]byte
+	for _, c := range []struct {
+		file  string
+		valid bool
+	}{{"../examples/stream.jsonl", true}, {"../examples/poison.jsonl", false}} {
+		b, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+			a := f.do(call{method: "POST", path: "/v1/moderate", body: l, token: tokenA, invalidRequest: !c.valid})
+			if (a.status == 200) != c.valid {
+				t.Fatalf("%s: %d for %s", c.file, a.status, l)
+			}
+			all = append(all, l)
+		}
+	}
+	a := f.do(call{method: "POST", path: "/v1/moderate/batch", body: bytes.Join(all, []byte("\n")), contentType: "application/x-ndjson", token: tokenA, invalidRequest: true})
+	if a.status != 200 || bytes.Count(a.body, []byte("\n")) != len(all) {
+		t.Fatalf("batch of %d: %d, %d lines", len(all), a.status, bytes.Count(a.body, []byte("\n")))
+	}
+}
