@@ -62,8 +62,19 @@ func TestServeConfigPrecedence(t *testing.T) {
 	if _, _, err := loadServeConfig([]string{"-h"}, getenv, &stderr); err == nil {
 		t.Fatal("-h parsed")
 	}
+	c, _, err = loadServeConfig([]string{"--config", "../../deploy/serve.yaml"}, func(string) (string, bool) { return "", false }, &stderr)
+	if err != nil {
+		t.Fatalf("deploy/serve.yaml: %v", err)
+	}
+	if c.MaxInFlight != serve.DefaultConfig.MaxInFlight || c.Addr != serve.DefaultConfig.Addr || c.IncidentsFile != serve.DefaultConfig.IncidentsFile {
+		t.Errorf("deploy/serve.yaml disagrees with the defaults: %+v", c)
+	}
+	example, _ := os.ReadFile("../../deploy/serve.yaml")
 	var probe serve.Config
 	for _, s := range settings(&probe) {
+		if s.key != "banks_topic" && !bytes.Contains(example, []byte("\n"+s.key+":")) {
+			t.Errorf("deploy/serve.yaml lacks %s", s.key)
+		}
 		if !s.shared && serveUsage[s.key] == "" {
 			t.Errorf("setting %s has no usage line in serveUsage", s.key)
 		}
