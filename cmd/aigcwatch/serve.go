@@ -223,7 +223,10 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		var errs []error
 		if tokens != nil {
 			if err := loadTokens(); err != nil {
+				log.Error("token file reload failed, keeping the running tokens", "component", "serve", "err", err)
 				errs = append(errs, fmt.Errorf("%w (the running tokens stay)", err))
+			} else {
+				log.Info("reloaded the token file", "component", "serve", "tokens", tokens.Len())
 			}
 		}
 		if err := eng.Reload(ctx); err != nil {

@@ -349,6 +349,7 @@ func TestServeBinaryScanAndLibraryAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitLog(t, s.proc, "reloaded rules and detectors")
+	waitLog(t, s.proc, "reloaded the token file")
 	for tok, want := range map[string]int{tok1: 401, tok2: 200, tok3: 200} {
 		if code, _, body := s.post(t, "/v1/moderate", tok, "application/json", lines[0]); code != want {
 			t.Errorf("after rotation, token %s…: %d, want %d: %s", tok[:6], code, want, body)
