@@ -69,8 +69,9 @@ type setting struct {
 	shared         bool          // a pipeline.Config key: its flag comes from configFlags
 }
 
-// settings lists every key of c (pipeline keys included), in YAML order.
-func settings(c *stream.Config) []setting {
+// settings lists every key of c, a pointer to a config struct (stream.Config,
+// serve.Config), pipeline keys included, in YAML order.
+func settings(c any) []setting {
 	var out []setting
 	var walk func(v reflect.Value, shared bool)
 	walk = func(v reflect.Value, shared bool) {
