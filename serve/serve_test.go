@@ -328,7 +328,7 @@ func TestDeadlineAndSinkFailureAre503(t *testing.T) {
 // debug level and on failures.
 func TestNothingSecretInLogs(t *testing.T) {
 	f := newFixture(t, nil)
-	secretText := "兼职刷单返利 SECRET-TEXT-4711"
+	secretText := "兼职刷单返利，加微信 SECRET-TEXT-4711" // a fraud script with a contact: reported, so the sink is used
 	rec := fmt.Sprintf(`{"id":"SECRET-ID-4711","jurisdiction":"CN","modality":"text","text":%q}`, secretText)
 	f.do(call{method: "POST", path: "/v1/moderate", body: []byte(rec), token: tokenA})
 	f.do(call{method: "POST", path: "/v1/moderate", body: []byte(rec), authHeader: "Bearer WRONG-TOKEN-SECRET-4711"})
