@@ -308,7 +308,7 @@ func (s *state) wav(d []byte) error {
 				return err
 			}
 		case "C2PA":
-			s.res.C2PA = true
+			s.setStore(data, off, off-8, 8+len(data), "RIFF/C2PA")
 		}
 		return nil
 	})

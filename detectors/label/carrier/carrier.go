@@ -37,6 +37,7 @@ import (
 	"os"
 	"unicode/utf8"
 
+	"github.com/aigcwatch/aigcwatch/detectors/label/c2pa"
 	"github.com/aigcwatch/aigcwatch/record"
 )
 
@@ -75,6 +76,8 @@ type Limits struct {
 	MaxInflate int
 	// MaxXMLDepth: the deepest XMP element nesting scanned (default 64).
 	MaxXMLDepth int
+	// C2PA bounds the manifest store reader (zero fields: c2pa.DefaultLimits).
+	C2PA c2pa.Limits
 }
 
 // DefaultLimits are the limits used when a field of Limits is zero.
@@ -119,8 +122,15 @@ type Result struct {
 	// IPTCDigitalSourceType is the first Iptc4xmpExt:DigitalSourceType found in XMP,
 	// XML entities decoded and space trimmed (it is a URI, not a label payload).
 	IPTCDigitalSourceType string
-	// C2PA is true when a C2PA manifest store is embedded. It is not validated.
+	// C2PA is true when a C2PA manifest store is embedded.
 	C2PA bool
+	// Manifest is the manifest store read and checked without trust (hard binding and
+	// assertion hashes; no signature validation), nil when there is none or it could not
+	// be parsed (ManifestErr says why). C2PARecord turns it into the record's c2pa object.
+	Manifest    *c2pa.Report
+	ManifestErr error
+	// RemoteManifest is a remote manifest URL from XMP dcterms:provenance (not fetched).
+	RemoteManifest string
 	// Warnings are problems that did not stop the read: a dropped or cut carrier, an
 	// encrypted ID3 frame, a RIFF size past the end of the file.
 	Warnings []string
@@ -211,6 +221,7 @@ func ReadFormat(f Format, data []byte, lim Limits) (*Result, error) {
 	default:
 		return nil, ErrUnknownFormat
 	}
+	s.finishC2PA(data)
 	return s.res, err
 }
 
@@ -257,6 +268,15 @@ func ReadAll(r io.Reader, maxBytes int64) ([]byte, error) {
 type state struct {
 	lim Limits
 	res *Result
+
+	store              []byte // the first manifest store found
+	storeWhere         string
+	storeOff, storeLen int // its carrier's extent in the file
+	// JPEG APP11 packets of the C2PA store being joined.
+	app11     []byte
+	app11Open bool
+	app11En   uint16
+	app11Seq  uint32
 }
 
 func (s *state) errf(off int, sentinel error, format string, args ...any) error {

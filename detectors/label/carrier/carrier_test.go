@@ -334,7 +334,7 @@ func TestMoreCarriers(t *testing.T) {
 		{"id3 UTF-16BE", id3Tag(3, 0, utf16be()), []string{"id3:TXXX:AIGC"}, testLabel, "", false},
 		{"id3 GEOB c2pa", id3Tag(3, 0, geob), nil, "", "", true},
 		{"id3 description containing AIGC", id3Tag(4, 0, txxx(4, 3, "AIGC_Label", "x")), []string{"id3:TXXX:AIGC_Label"}, "x", "", false},
-		{"wav _PMX, id3 and C2PA chunks", wavFile(riffChunk("_PMX", xmpAttr), riffChunk("id3 ", id3Tag(3, 0, txxx(3, 0, "AIGC", testLabel))), riffChunk("C2PA", []byte("x"))),
+		{"wav _PMX, id3 and C2PA chunks", wavFile(riffChunk("_PMX", xmpAttr), riffChunk("id3 ", id3Tag(3, 0, txxx(3, 0, "AIGC", testLabel))), riffChunk("C2PA", c2paJUMBF())),
 			[]string{"xmp:TC260:AIGC", "id3:TXXX:AIGC"}, "", testDST, true},
 		{"wav with unset RIFF size", streamed, []string{"riff:AIGC"}, testLabel, "", false},
 		{"mp4 udta/XMP_ and trak meta", mp4File([][]byte{bmffBox("udta", bmffBox("XMP_", xmpElem))}), []string{"xmp:TC260:AIGC"}, testLabel, testDST, false},
@@ -358,5 +358,43 @@ func TestMoreCarriers(t *testing.T) {
 				t.Errorf("raw = %q, want %q", res.Labels[0].Raw, tc.raw)
 			}
 		})
+	}
+}
+
+// TestManifestRead: every carrier of a C2PA store hands it to the manifest reader, and
+// the record gets the manifest's actions. The fixtures' data hash covers nothing, so the
+// hard binding must fail (a reader that skipped the check would say match or unchecked).
+func TestManifestRead(t *testing.T) {
+	t.Parallel()
+	files := map[string][]byte{
+		"png":  pngFile(pngChunk("caBX", c2paJUMBF())),
+		"jpeg": jpegFile(jpegSeg(0xEB, append([]byte("JP\x00\x01\x00\x00\x00\x01"), c2paJUMBF()...))),
+		"mp4":  mp4File(nil, bmffBox("uuid", c2paBoxUUID, c2paBMFF())),
+		"wav":  wavFile(riffChunk("C2PA", c2paJUMBF())),
+	}
+	for name, data := range files {
+		t.Run(name, func(t *testing.T) {
+			res, err := Read(data, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Manifest == nil {
+				t.Fatalf("no manifest read (error %v, warnings %v)", res.ManifestErr, res.Warnings)
+			}
+			c := res.C2PARecord()
+			if !c.Present || c.ValidationState != "Invalid" || c.HardBinding != "mismatch" || len(c.Actions) != 1 ||
+				c.Actions[0].DigitalSourceType != testDST || c.ClaimGenerator != "aigcwatch-testdata/1" {
+				t.Errorf("record %+v", c)
+			}
+		})
+	}
+	// A store that cannot be parsed is still present, and invalid.
+	res, err := Read(pngFile(pngChunk("caBX", []byte("\x00\x00\x00\x10jumbxxxx"))), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.C2PARecord()
+	if !c.Present || c.ValidationState != "Invalid" || !slices.Contains(c.StatusCodes, "claim.malformed") || res.ManifestErr == nil {
+		t.Errorf("unparsable store: record %+v, error %v", c, res.ManifestErr)
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aigcwatch/aigcwatch/detectors/label/c2pa/c2patest"
 )
 
 // The test files under testdata/ are written by this generator:
@@ -56,12 +58,17 @@ var xmpTwo = xmpPacket(`<rdf:Description rdf:about="" xmlns:TC260="` + NSTC260 +
 // xmpNone: XMP without label or source type.
 var xmpNone = xmpPacket(`<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:format>image/png</dc:format></rdf:Description>`)
 
-// c2paJUMBF is the head of a C2PA manifest store: a jumb superbox whose jumd description
-// has the C2PA type and the label "c2pa" (contents not needed: presence only).
+// c2paJUMBF is a small, deterministic C2PA manifest store (c2patest.UnsignedStore):
+// one manifest whose action says trainedAlgorithmicMedia; its hard binding matches no file.
 func c2paJUMBF() []byte {
-	desc := append(append(slices.Clone(c2paUUID), 0x03), "c2pa\x00"...)
-	jumd := bmffBox("jumd", desc)
-	return bmffBox("jumb", append(jumd, bmffBox("jumb", nil)...))
+	return c2patest.Manifest{ClaimGenerator: "aigcwatch-testdata/1", Actions: []c2patest.Action{
+		{Action: "c2pa.created", DigitalSourceType: testDST}}}.UnsignedStore()
+}
+
+// c2paBMFF is the payload of a C2PA uuid box: version and flags, the purpose
+// "manifest", the offset of the first auxiliary box (none: 0), then the store.
+func c2paBMFF() []byte {
+	return append(append([]byte{0, 0, 0, 0}, "manifest\x00\x00\x00\x00\x00\x00\x00\x00\x00"...), c2paJUMBF()...)
 }
 
 func zlibBytes(b []byte) []byte {
@@ -334,7 +341,7 @@ func testFiles() map[string][]byte {
 		"mp4/label.mp4":      mp4Label,
 		"mp4/two-labels.mp4": mp4File([][]byte{bmffBox("udta", mdtaMeta(true, "AIGC", testLabel)), mdtaMeta(false, "com.apple.quicktime.title", "t", "AIGC", testLabel)}),
 		"mp4/none.mp4":       mp4File([][]byte{mdtaMeta(false, "com.apple.quicktime.title", "t")}),
-		"mp4/c2pa.mp4":       mp4File(nil, bmffBox("uuid", c2paBoxUUID, c2paJUMBF()), bmffBox("uuid", xmpBoxUUID, xmpAttr)),
+		"mp4/c2pa.mp4":       mp4File(nil, bmffBox("uuid", c2paBoxUUID, c2paBMFF()), bmffBox("uuid", xmpBoxUUID, xmpAttr)),
 		"mp4/truncated.mp4":  mp4Label[:len(mp4Label)-120],
 
 		"mp3/label-v23.mp3":    mp3Label,
