@@ -51,6 +51,7 @@ const (
 	MP4  Format = "mp4"
 	MP3  Format = "mp3"
 	WAV  Format = "wav"
+	WebP Format = "webp"
 )
 
 // Namespaces and identifiers the readers look for.
@@ -140,7 +141,7 @@ type Result struct {
 // structure; match them with errors.Is.
 var (
 	// ErrUnknownFormat: the file is none of the formats read here. Nothing was looked at.
-	ErrUnknownFormat = errors.New("carrier: unknown file format (want PNG, JPEG, MP4/MOV, MP3 or WAV)")
+	ErrUnknownFormat = errors.New("carrier: unknown file format (want PNG, JPEG, WebP, HEIF/AVIF, GIF, PDF, MP4/MOV, MP3 or WAV)")
 	// ErrTooLarge: the file exceeds Limits.MaxFileBytes. Raise the limit to read it.
 	ErrTooLarge = errors.New("carrier: file larger than the limit")
 	// ErrTruncated: a structure (chunk, segment, box, frame) ends past the end of the file
@@ -174,6 +175,8 @@ func Sniff(data []byte) Format {
 		return JPEG
 	case len(data) >= 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WAVE":
 		return WAV
+	case len(data) >= 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP":
+		return WebP
 	case len(data) >= 8 && isMP4Top(string(data[4:8])):
 		return MP4
 	case bytes.HasPrefix(data, []byte("ID3")),
@@ -218,6 +221,9 @@ func ReadFormat(f Format, data []byte, lim Limits) (*Result, error) {
 	case WAV:
 		s.res.MIME, s.res.Modality = "audio/wav", record.Audio
 		err = s.wav(data)
+	case WebP:
+		s.res.MIME, s.res.Modality = "image/webp", record.Image
+		err = s.webp(data)
 	default:
 		return nil, ErrUnknownFormat
 	}

@@ -3,6 +3,7 @@ package carrier
 import (
 	"bytes"
 	"errors"
+	_ "golang.org/x/image/webp"
 	"image"
 	_ "image/jpeg"
 	_ "image/png"
@@ -76,6 +77,14 @@ func TestReadTestdata(t *testing.T) {
 		{file: "wav/two-labels.wav", format: WAV, modality: record.Audio, labels: []wantLabel{lbl("riff:AIGC", testLabel), lbl("riff:INFO:AIGC", testLabel)}},
 		{file: "wav/none.wav", format: WAV, modality: record.Audio},
 		{file: "wav/truncated.wav", format: WAV, err: ErrTruncated, errText: `chunk "AIGC" declares`},
+
+		{file: "webp/label-xmp.webp", format: WebP, modality: record.Image, w: 64, h: 48, labels: []wantLabel{xmpLabel}, dst: testDST},
+		{file: "webp/label-exif.webp", format: WebP, modality: record.Image, w: 64, h: 48, labels: []wantLabel{lbl("exif:UserComment:AIGC", testLabel)}},
+		{file: "webp/two-labels.webp", format: WebP, modality: record.Image, w: 64, h: 48, labels: []wantLabel{lbl("exif:ImageDescription:AIGC", testLabel), xmpLabel}, dst: testDST},
+		{file: "webp/none.webp", format: WebP, modality: record.Image, w: 64, h: 48},
+		{file: "webp/c2pa.webp", format: WebP, modality: record.Image, w: 64, h: 48, c2pa: true},
+		{file: "webp/truncated.webp", format: WebP, err: ErrTruncated, errText: `chunk "XMP " declares`},
+		{file: "jpeg/label-exif.jpg", format: JPEG, modality: record.Image, w: 8, h: 6, labels: []wantLabel{lbl("exif:ImageDescription:AIGC", testLabel)}},
 	}
 	seen := map[string]bool{}
 	for _, tc := range cases {

@@ -82,6 +82,7 @@ func FuzzJPEG(f *testing.F) { fuzzFormat(f, JPEG, "jpeg") }
 func FuzzMP4(f *testing.F)  { fuzzFormat(f, MP4, "mp4") }
 func FuzzMP3(f *testing.F)  { fuzzFormat(f, MP3, "mp3") }
 func FuzzWAV(f *testing.F)  { fuzzFormat(f, WAV, "wav") }
+func FuzzWebP(f *testing.F) { fuzzFormat(f, WebP, "webp") }
 
 // FuzzXMP drives the XMP scanner alone; a label it reports with exact offsets must be
 // found at its offset.
@@ -107,7 +108,7 @@ func FuzzXMP(f *testing.F) {
 
 // FuzzRead goes through Sniff, as inspect does.
 func FuzzRead(f *testing.F) {
-	for _, d := range []string{"png", "jpeg", "mp4", "mp3", "wav"} {
+	for _, d := range []string{"png", "jpeg", "mp4", "mp3", "wav", "webp"} {
 		addSeeds(f, d)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

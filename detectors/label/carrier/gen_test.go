@@ -309,6 +309,50 @@ func infoList(kv ...string) []byte {
 	return riffChunk("LIST", d)
 }
 
+// --- WebP, EXIF -------------------------------------------------------------------------
+
+// webpFile is a lossless 64x48 WebP header (VP8L: signature, 14-bit width-1 and
+// height-1; no image data: nothing here decodes pixels) followed by chunks.
+func webpFile(chunks ...[]byte) []byte {
+	v := uint32(63) | uint32(47)<<14
+	body := append([]byte("WEBP"), riffChunk("VP8L", append([]byte{0x2F}, binary.LittleEndian.AppendUint32(nil, v)...))...)
+	for _, c := range chunks {
+		body = append(body, c...)
+	}
+	return append(append([]byte("RIFF"), binary.LittleEndian.AppendUint32(nil, uint32(len(body)))...), body...)
+}
+
+// exifTIFF is a little-endian TIFF with IFD0 holding ImageDescription and a pointer to
+// an Exif IFD holding UserComment (ASCII character code), either may be "".
+func exifTIFF(description, comment string) []byte {
+	le := binary.LittleEndian
+	t := []byte("II*\x00")
+	t = le.AppendUint32(t, 8)
+	// IFD0 at 8: two entries, next IFD 0. Exif IFD at 8+2+24+4 = 38: one entry.
+	const ifd0, exifIFD = 8, 38
+	data := exifIFD + 2 + 12 + 4 // where the values go
+	desc := append([]byte(description), 0)
+	com := append([]byte("ASCII\x00\x00\x00"), comment...)
+	t = le.AppendUint16(t, 2)
+	t = le.AppendUint16(t, 0x010E)
+	t = le.AppendUint16(t, 2)
+	t = le.AppendUint32(t, uint32(len(desc)))
+	t = le.AppendUint32(t, uint32(data))
+	t = le.AppendUint16(t, 0x8769)
+	t = le.AppendUint16(t, 4)
+	t = le.AppendUint32(t, 1)
+	t = le.AppendUint32(t, exifIFD)
+	t = le.AppendUint32(t, 0)
+	t = le.AppendUint16(t, 1)
+	t = le.AppendUint16(t, 0x9286)
+	t = le.AppendUint16(t, 7)
+	t = le.AppendUint32(t, uint32(len(com)))
+	t = le.AppendUint32(t, uint32(data+len(desc)))
+	t = le.AppendUint32(t, 0)
+	_ = ifd0
+	return append(append(t, desc...), com...)
+}
+
 // cut returns b without its last n bytes.
 func cut(b []byte, n int) []byte { return b[:len(b)-n] }
 
@@ -319,6 +363,7 @@ func testFiles() map[string][]byte {
 	mp4Label := mp4File([][]byte{bmffBox("udta", mdtaMeta(true, "AIGC", testLabel))})
 	mp3Label := append(id3Tag(3, 0, txxx(3, 0, "AIGC", testLabel)), mpegFrame()...)
 	wavLabel := wavFile(riffChunk("AIGC", []byte(testLabel)))
+	webpLabel := webpFile(riffChunk("XMP ", xmpAttr))
 	return map[string][]byte{
 		"png/label-text.png":            pngLabel,
 		"png/label-ztxt.png":            pngFile(pngZText("AIGC", testLabel)),
@@ -357,6 +402,15 @@ func testFiles() map[string][]byte {
 		"wav/two-labels.wav":  wavFile(riffChunk("AIGC", []byte(testLabel)), infoList("AIGC", testLabel)),
 		"wav/none.wav":        wavFile(infoList("INAM", "tone")),
 		"wav/truncated.wav":   wavLabel[:120],
+
+		"webp/label-xmp.webp":  webpLabel,
+		"webp/label-exif.webp": webpFile(riffChunk("EXIF", exifTIFF("a cat", testLabel))),
+		"webp/two-labels.webp": webpFile(riffChunk("EXIF", exifTIFF(testLabel, "")), riffChunk("XMP ", xmpAttr)),
+		"webp/none.webp":       webpFile(riffChunk("XMP ", xmpNone), riffChunk("EXIF", exifTIFF("a cat", "taken in Paris"))),
+		"webp/c2pa.webp":       webpFile(riffChunk("C2PA", c2paJUMBF())),
+		"webp/truncated.webp":  webpLabel[:len(webpLabel)-100],
+
+		"jpeg/label-exif.jpg": jpegFile(jpegSeg(0xE1, append([]byte("Exif\x00\x00"), exifTIFF(testLabel, "")...))),
 	}
 }
 

@@ -64,6 +64,8 @@ func (s *state) png(d []byte) error {
 			if err := s.pngText(typ, i, data, off+8); err != nil {
 				return err
 			}
+		case "eXIf":
+			s.exifScan(data, off+8, "png/eXIf")
 		case "caBX":
 			s.setStore(data, off+8, off, 12+int(n), "png/caBX")
 		case "IEND":
@@ -179,6 +181,8 @@ func (s *state) jpeg(d []byte) error {
 			if err := s.xmpScan(body[len(xmpSig):], int64(off+2+len(xmpSig)), true, fmt.Sprintf("jpeg/APP1[%d]", seg)); err != nil {
 				return err
 			}
+		case m == 0xE1 && bytes.HasPrefix(body, []byte("Exif\x00\x00")):
+			s.exifScan(body[6:], off+2+6, fmt.Sprintf("jpeg/APP1[%d]/Exif", seg))
 		case m == 0xEB:
 			s.jpegAPP11(body, off+2, off-2, n+2)
 		case m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC: // SOFn
