@@ -52,6 +52,8 @@ const (
 	MP3  Format = "mp3"
 	WAV  Format = "wav"
 	WebP Format = "webp"
+	PDF  Format = "pdf"
+	GIF  Format = "gif"
 )
 
 // Namespaces and identifiers the readers look for.
@@ -177,6 +179,10 @@ func Sniff(data []byte) Format {
 		return WAV
 	case len(data) >= 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP":
 		return WebP
+	case bytes.HasPrefix(data, []byte("GIF89a")), bytes.HasPrefix(data, []byte("GIF87a")):
+		return GIF
+	case bytes.Contains(data[:min(len(data), 1024)], []byte("%PDF-")):
+		return PDF
 	case len(data) >= 8 && isMP4Top(string(data[4:8])):
 		return MP4
 	case bytes.HasPrefix(data, []byte("ID3")),
@@ -224,6 +230,13 @@ func ReadFormat(f Format, data []byte, lim Limits) (*Result, error) {
 	case WebP:
 		s.res.MIME, s.res.Modality = "image/webp", record.Image
 		err = s.webp(data)
+	case GIF:
+		s.res.MIME, s.res.Modality = "image/gif", record.Image
+		err = s.gif(data)
+	case PDF:
+		// A document: text delivered as a file (the label detector's file-like text).
+		s.res.MIME, s.res.Modality = "application/pdf", record.Text
+		err = s.pdf(data)
 	default:
 		return nil, ErrUnknownFormat
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	_ "golang.org/x/image/webp"
 	"image"
+	_ "image/gif"
 	_ "image/jpeg"
 	_ "image/png"
 	"os"
@@ -84,6 +85,18 @@ func TestReadTestdata(t *testing.T) {
 		{file: "webp/none.webp", format: WebP, modality: record.Image, w: 64, h: 48},
 		{file: "webp/c2pa.webp", format: WebP, modality: record.Image, w: 64, h: 48, c2pa: true},
 		{file: "webp/truncated.webp", format: WebP, err: ErrTruncated, errText: `chunk "XMP " declares`},
+		{file: "pdf/label-xmp.pdf", format: PDF, modality: record.Text, labels: []wantLabel{xmpLabel}, dst: testDST},
+		{file: "pdf/label-xmp-flate.pdf", format: PDF, modality: record.Text, labels: []wantLabel{{"xmp:TC260:AIGC", xmlAttrEscaped, false}}, dst: testDST},
+		{file: "pdf/label-info.pdf", format: PDF, modality: record.Text, labels: []wantLabel{{"pdf:Info:AIGC", testLabel, false}}},
+		{file: "pdf/two-labels.pdf", format: PDF, modality: record.Text, labels: []wantLabel{{"pdf:Info:AIGC", testLabel, false}, xmpLabel}, dst: testDST},
+		{file: "pdf/none.pdf", format: PDF, modality: record.Text},
+		{file: "pdf/c2pa.pdf", format: PDF, modality: record.Text, c2pa: true},
+		{file: "gif/label-xmp.gif", format: GIF, modality: record.Image, w: 64, h: 48, labels: []wantLabel{xmpLabel}, dst: testDST},
+		{file: "gif/label-comment.gif", format: GIF, modality: record.Image, w: 64, h: 48, labels: []wantLabel{{"gif:Comment:AIGC", testLabel, false}}},
+		{file: "gif/two-labels.gif", format: GIF, modality: record.Image, w: 64, h: 48, labels: []wantLabel{{"gif:Comment:AIGC", testLabel, false}, xmpLabel}, dst: testDST},
+		{file: "gif/none.gif", format: GIF, modality: record.Image, w: 64, h: 48},
+		{file: "gif/c2pa.gif", format: GIF, modality: record.Image, w: 64, h: 48, c2pa: true},
+		{file: "gif/truncated.gif", format: GIF, err: ErrTruncated, errText: "sub-block"},
 		{file: "jpeg/label-exif.jpg", format: JPEG, modality: record.Image, w: 8, h: 6, labels: []wantLabel{lbl("exif:ImageDescription:AIGC", testLabel)}},
 	}
 	seen := map[string]bool{}
@@ -161,7 +174,7 @@ func TestReadTestdata(t *testing.T) {
 
 func TestSniffUnknown(t *testing.T) {
 	t.Parallel()
-	for _, in := range []string{"", "GIF89a......", "%PDF-1.7", "RIFF\x00\x00\x00\x00AVI "} {
+	for _, in := range []string{"", "BM6\x00\x00\x00", "OggS\x00\x02", "fLaC\x00\x00\x00\x22", "RIFF\x00\x00\x00\x00AVI "} {
 		if _, err := Read([]byte(in), Limits{}); !errors.Is(err, ErrUnknownFormat) {
 			t.Errorf("Read(%q) = %v, want ErrUnknownFormat", in, err)
 		}
@@ -380,6 +393,11 @@ func TestManifestRead(t *testing.T) {
 		"jpeg": jpegFile(jpegSeg(0xEB, append([]byte("JP\x00\x01\x00\x00\x00\x01"), c2paJUMBF()...))),
 		"mp4":  mp4File(nil, bmffBox("uuid", c2paBoxUUID, c2paBMFF())),
 		"wav":  wavFile(riffChunk("C2PA", c2paJUMBF())),
+		"webp": webpFile(riffChunk("C2PA", c2paJUMBF())),
+		"gif":  gifFile(gifC2PA(c2paJUMBF())),
+		"pdf":  pdfFile(pdfCatalog, []byte("<< >>"), pdfPages, pdfStream("/Type /EmbeddedFile /Subtype /application#2Fc2pa", c2paJUMBF())),
+		"pdf flate": pdfFile(pdfCatalog, []byte("<< >>"), pdfPages,
+			pdfStream("/Type /EmbeddedFile /Subtype /application#2Fc2pa /Filter /FlateDecode", zlibBytes(c2paJUMBF()))),
 	}
 	for name, data := range files {
 		t.Run(name, func(t *testing.T) {

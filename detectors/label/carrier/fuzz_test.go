@@ -83,6 +83,8 @@ func FuzzMP4(f *testing.F)  { fuzzFormat(f, MP4, "mp4") }
 func FuzzMP3(f *testing.F)  { fuzzFormat(f, MP3, "mp3") }
 func FuzzWAV(f *testing.F)  { fuzzFormat(f, WAV, "wav") }
 func FuzzWebP(f *testing.F) { fuzzFormat(f, WebP, "webp") }
+func FuzzGIF(f *testing.F)  { fuzzFormat(f, GIF, "gif") }
+func FuzzPDF(f *testing.F)  { fuzzFormat(f, PDF, "pdf") }
 
 // FuzzXMP drives the XMP scanner alone; a label it reports with exact offsets must be
 // found at its offset.
@@ -108,7 +110,7 @@ func FuzzXMP(f *testing.F) {
 
 // FuzzRead goes through Sniff, as inspect does.
 func FuzzRead(f *testing.F) {
-	for _, d := range []string{"png", "jpeg", "mp4", "mp3", "wav", "webp"} {
+	for _, d := range []string{"png", "jpeg", "mp4", "mp3", "wav", "webp", "gif", "pdf"} {
 		addSeeds(f, d)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -5,9 +5,11 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"flag"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
+	"image/gif"
 	"image/jpeg"
 	"os"
 	"path/filepath"
@@ -353,6 +355,92 @@ func exifTIFF(description, comment string) []byte {
 	return append(append(t, desc...), com...)
 }
 
+// --- GIF --------------------------------------------------------------------------------
+
+// gifFile is a 64x48 GIF from the standard library's encoder with exts inserted before
+// the image.
+func gifFile(exts ...[]byte) []byte {
+	img := image.NewPaletted(image.Rect(0, 0, 64, 48), color.Palette{color.Black, color.White})
+	var buf bytes.Buffer
+	if err := gif.Encode(&buf, img, nil); err != nil {
+		panic(err)
+	}
+	b := buf.Bytes()
+	at := 13
+	if b[10]&0x80 != 0 {
+		at += 3 << (int(b[10]&7) + 1)
+	}
+	out := slices.Clone(b[:at])
+	for _, e := range exts {
+		out = append(out, e...)
+	}
+	return append(out, b[at:]...)
+}
+
+// gifBlocks splits data into sub-blocks with the terminator.
+func gifBlocks(data []byte) []byte {
+	var out []byte
+	for len(data) > 0 {
+		n := min(255, len(data))
+		out = append(append(out, byte(n)), data[:n]...)
+		data = data[n:]
+	}
+	return append(out, 0)
+}
+
+// gifXMP is the XMP application extension: the packet raw, then the magic trailer.
+func gifXMP(pkt []byte) []byte {
+	b := append([]byte{0x21, 0xFF, 11}, "XMP DataXMP"...)
+	b = append(b, pkt...)
+	b = append(b, 0x01)
+	for i := 0xFF; i >= 0; i-- {
+		b = append(b, byte(i))
+	}
+	return append(b, 0x00)
+}
+
+func gifComment(text string) []byte { return append([]byte{0x21, 0xFE}, gifBlocks([]byte(text))...) }
+
+func gifC2PA(store []byte) []byte {
+	return append(append([]byte{0x21, 0xFF, 11}, "C2PA_GIF\x01\x00\x00"...), gifBlocks(store)...)
+}
+
+// --- PDF --------------------------------------------------------------------------------
+
+// pdfFile numbers objs from 1 and writes them with a header, an xref table and a trailer
+// pointing at object 1 as the catalog and object 2 (when there is one) as Info.
+func pdfFile(objs ...[]byte) []byte {
+	b := []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	offs := []int{}
+	for i, o := range objs {
+		offs = append(offs, len(b))
+		b = fmt.Appendf(b, "%d 0 obj\n", i+1)
+		b = append(b, o...)
+		b = append(b, "\nendobj\n"...)
+	}
+	x := len(b)
+	b = fmt.Appendf(b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, o := range offs {
+		b = fmt.Appendf(b, "%010d 00000 n \n", o)
+	}
+	b = fmt.Appendf(b, "trailer\n<< /Size %d /Root 1 0 R /Info 2 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
+	return b
+}
+
+func pdfStream(dict string, data []byte) []byte {
+	b := fmt.Appendf(nil, "<< %s /Length %d >>\nstream\n", dict, len(data))
+	return append(append(b, data...), "\nendstream"...)
+}
+
+// pdfLiteral escapes s as a PDF literal string.
+func pdfLiteral(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`)
+	return "(" + r.Replace(s) + ")"
+}
+
+var pdfCatalog = []byte("<< /Type /Catalog /Pages 3 0 R /Metadata 4 0 R >>")
+var pdfPages = []byte("<< /Type /Pages /Kids [] /Count 0 >>")
+
 // cut returns b without its last n bytes.
 func cut(b []byte, n int) []byte { return b[:len(b)-n] }
 
@@ -364,6 +452,7 @@ func testFiles() map[string][]byte {
 	mp3Label := append(id3Tag(3, 0, txxx(3, 0, "AIGC", testLabel)), mpegFrame()...)
 	wavLabel := wavFile(riffChunk("AIGC", []byte(testLabel)))
 	webpLabel := webpFile(riffChunk("XMP ", xmpAttr))
+	gifLabel := gifFile(gifXMP(xmpAttr))
 	return map[string][]byte{
 		"png/label-text.png":            pngLabel,
 		"png/label-ztxt.png":            pngFile(pngZText("AIGC", testLabel)),
@@ -409,6 +498,22 @@ func testFiles() map[string][]byte {
 		"webp/none.webp":       webpFile(riffChunk("XMP ", xmpNone), riffChunk("EXIF", exifTIFF("a cat", "taken in Paris"))),
 		"webp/c2pa.webp":       webpFile(riffChunk("C2PA", c2paJUMBF())),
 		"webp/truncated.webp":  webpLabel[:len(webpLabel)-100],
+
+		"pdf/label-xmp.pdf": pdfFile(pdfCatalog, []byte("<< /Producer (aigcwatch-gen) >>"), pdfPages, pdfStream("/Type /Metadata /Subtype /XML", xmpAttr)),
+		"pdf/label-xmp-flate.pdf": pdfFile(pdfCatalog, []byte("<< /Producer (aigcwatch-gen) >>"), pdfPages,
+			pdfStream("/Type /Metadata /Subtype /XML /Filter /FlateDecode", zlibBytes(xmpAttr))),
+		"pdf/label-info.pdf": pdfFile(pdfCatalog, []byte("<< /Producer (aigcwatch-gen) /AIGC "+pdfLiteral(testLabel)+" >>"), pdfPages),
+		"pdf/two-labels.pdf": pdfFile(pdfCatalog, []byte("<< /AIGC "+pdfLiteral(testLabel)+" >>"), pdfPages, pdfStream("/Type /Metadata /Subtype /XML", xmpAttr)),
+		"pdf/none.pdf":       pdfFile(pdfCatalog, []byte("<< /Producer (aigcwatch-gen) >>"), pdfPages, pdfStream("/Type /Metadata /Subtype /XML", xmpNone)),
+		"pdf/c2pa.pdf": pdfFile(pdfCatalog, []byte("<< /Producer (aigcwatch-gen) >>"), pdfPages,
+			pdfStream("/Type /EmbeddedFile /Subtype /application#2Fc2pa", c2paJUMBF())),
+
+		"gif/label-xmp.gif":     gifLabel,
+		"gif/label-comment.gif": gifFile(gifComment(testLabel)),
+		"gif/two-labels.gif":    gifFile(gifComment(testLabel), gifXMP(xmpAttr)),
+		"gif/none.gif":          gifFile(gifXMP(xmpNone), gifComment("made with aigcwatch-gen")),
+		"gif/c2pa.gif":          gifFile(gifC2PA(c2paJUMBF())),
+		"gif/truncated.gif":     gifLabel[:len(gifLabel)-30],
 
 		"jpeg/label-exif.jpg": jpegFile(jpegSeg(0xE1, append([]byte("Exif\x00\x00"), exifTIFF(testLabel, "")...))),
 	}
