@@ -425,3 +425,27 @@ func TestManifestRead(t *testing.T) {
 		t.Errorf("unparsable store: record %+v, error %v", c, res.ManifestErr)
 	}
 }
+
+// TestRemoteManifest: dcterms:provenance in XMP is a remote manifest reference, reported
+// in the record and never fetched.
+func TestRemoteManifest(t *testing.T) {
+	t.Parallel()
+	const url = "https://example.com/manifests/abc.c2pa"
+	for name, pkt := range map[string][]byte{
+		"attribute": xmpPacket(`<rdf:Description rdf:about="" xmlns:dcterms="http://purl.org/dc/terms/" dcterms:provenance="` + url + `"/>`),
+		"element":   xmpPacket(`<rdf:Description rdf:about="" xmlns:d="http://purl.org/dc/terms/"><d:provenance>` + url + `</d:provenance></rdf:Description>`),
+	} {
+		res, err := Read(jpegFile(jpegXMP(pkt)), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := res.C2PARecord()
+		if res.RemoteManifest != url || c.RemoteManifest != url || c.Present {
+			t.Errorf("%s: remote %q, record %+v", name, res.RemoteManifest, c)
+		}
+	}
+	res, _ := Read(jpegFile(jpegXMP(xmpPacket(`<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" dc:provenance="x"/>`))), Limits{})
+	if res.RemoteManifest != "" {
+		t.Errorf("dc:provenance (not dcterms) read as a remote manifest: %q", res.RemoteManifest)
+	}
+}

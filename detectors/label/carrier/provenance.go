@@ -4,10 +4,22 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"strings"
 
 	"github.com/aigcwatch/aigcwatch/detectors/label/c2pa"
 	"github.com/aigcwatch/aigcwatch/record"
 )
+
+// setRemote keeps the first remote manifest reference (cut to 2 KiB: it is a URL).
+func (s *state) setRemote(v string) {
+	if s.res.RemoteManifest == "" {
+		if len(v) > 2048 {
+			s.warnf("dcterms:provenance is %d bytes, cut to 2048", len(v))
+			v = strings.ToValidUTF8(v[:2048], "")
+		}
+		s.res.RemoteManifest = strings.TrimSpace(v)
+	}
+}
 
 // setStore keeps the manifest store found at file offset off. The first store wins; a
 // second one is reported as a warning (C2PA allows one per asset).
