@@ -54,6 +54,7 @@ const (
 	WebP Format = "webp"
 	PDF  Format = "pdf"
 	GIF  Format = "gif"
+	HEIF Format = "heif" // HEIF and AVIF
 )
 
 // Namespaces and identifiers the readers look for.
@@ -183,6 +184,8 @@ func Sniff(data []byte) Format {
 		return GIF
 	case bytes.Contains(data[:min(len(data), 1024)], []byte("%PDF-")):
 		return PDF
+	case isHEIF(data):
+		return HEIF
 	case len(data) >= 8 && isMP4Top(string(data[4:8])):
 		return MP4
 	case bytes.HasPrefix(data, []byte("ID3")),
@@ -230,6 +233,9 @@ func ReadFormat(f Format, data []byte, lim Limits) (*Result, error) {
 	case WebP:
 		s.res.MIME, s.res.Modality = "image/webp", record.Image
 		err = s.webp(data)
+	case HEIF:
+		s.res.MIME, s.res.Modality = "image/heif", record.Image
+		err = s.heif(data)
 	case GIF:
 		s.res.MIME, s.res.Modality = "image/gif", record.Image
 		err = s.gif(data)

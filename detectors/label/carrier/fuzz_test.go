@@ -85,6 +85,7 @@ func FuzzWAV(f *testing.F)  { fuzzFormat(f, WAV, "wav") }
 func FuzzWebP(f *testing.F) { fuzzFormat(f, WebP, "webp") }
 func FuzzGIF(f *testing.F)  { fuzzFormat(f, GIF, "gif") }
 func FuzzPDF(f *testing.F)  { fuzzFormat(f, PDF, "pdf") }
+func FuzzHEIF(f *testing.F) { fuzzFormat(f, HEIF, "heif") }
 
 // FuzzXMP drives the XMP scanner alone; a label it reports with exact offsets must be
 // found at its offset.
@@ -110,7 +111,7 @@ func FuzzXMP(f *testing.F) {
 
 // FuzzRead goes through Sniff, as inspect does.
 func FuzzRead(f *testing.F) {
-	for _, d := range []string{"png", "jpeg", "mp4", "mp3", "wav", "webp", "gif", "pdf"} {
+	for _, d := range []string{"png", "jpeg", "mp4", "mp3", "wav", "webp", "gif", "pdf", "heif"} {
 		addSeeds(f, d)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -355,6 +355,73 @@ func exifTIFF(description, comment string) []byte {
 	return append(append(t, desc...), com...)
 }
 
+// --- HEIF -------------------------------------------------------------------------------
+
+// heifFile is a HEIF (brand heic, or avif) with a 64x48 ispe and items: an XMP item
+// (mime application/rdf+xml) and an Exif item, when given, located in mdat by iloc
+// (version 0, 4-byte offsets and lengths), plus top-level boxes after mdat.
+func heifFile(brand string, xmp, exif []byte, extra ...[]byte) []byte {
+	ftyp := bmffBox("ftyp", []byte(brand+"\x00\x00\x00\x00mif1"+brand))
+	full := func(typ string, v byte, payload []byte) []byte {
+		return bmffBox(typ, append([]byte{v, 0, 0, 0}, payload...))
+	}
+	infe := func(id uint16, typ, mime string) []byte {
+		p := binary.BigEndian.AppendUint16(nil, id)
+		p = append(p, 0, 0)
+		p = append(p, typ...)
+		p = append(p, 0) // empty item name
+		if mime != "" {
+			p = append(append(p, mime...), 0)
+		}
+		return full("infe", 2, p)
+	}
+	type item struct {
+		id   uint16
+		data []byte
+	}
+	var items []item
+	infes := [][]byte{infe(1, "hvc1", "")}
+	if xmp != nil {
+		infes = append(infes, infe(2, "mime", "application/rdf+xml"))
+		items = append(items, item{2, xmp})
+	}
+	if exif != nil {
+		infes = append(infes, infe(3, "Exif", ""))
+		items = append(items, item{3, append([]byte{0, 0, 0, 0}, exif...)})
+	}
+	iinf := full("iinf", 0, append(binary.BigEndian.AppendUint16(nil, uint16(len(infes))), bytes.Join(infes, nil)...))
+	iloc := func(base int) []byte {
+		p := []byte{0x44, 0x00} // offset_size 4, length_size 4, base_offset_size 0
+		p = binary.BigEndian.AppendUint16(p, uint16(len(items)))
+		off := base
+		for _, it := range items {
+			p = binary.BigEndian.AppendUint16(p, it.id)
+			p = append(p, 0, 0) // data reference index
+			p = binary.BigEndian.AppendUint16(p, 1)
+			p = binary.BigEndian.AppendUint32(p, uint32(off))
+			p = binary.BigEndian.AppendUint32(p, uint32(len(it.data)))
+			off += len(it.data)
+		}
+		return full("iloc", 0, p)
+	}
+	ispe := full("ispe", 0, binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, 64), 48))
+	iprp := bmffBox("iprp", bmffBox("ipco", ispe))
+	hdlr := full("hdlr", 0, append(append(make([]byte, 4), "pict"...), make([]byte, 13)...))
+	meta := func(base int) []byte {
+		return full("meta", 0, bytes.Join([][]byte{hdlr, iinf, iloc(base), iprp}, nil))
+	}
+	var mdatPayload []byte
+	for _, it := range items {
+		mdatPayload = append(mdatPayload, it.data...)
+	}
+	base := len(ftyp) + len(meta(0)) + 8
+	out := append(append(ftyp, meta(base)...), bmffBox("mdat", mdatPayload)...)
+	for _, e := range extra {
+		out = append(out, e...)
+	}
+	return out
+}
+
 // --- GIF --------------------------------------------------------------------------------
 
 // gifFile is a 64x48 GIF from the standard library's encoder with exts inserted before
@@ -453,6 +520,7 @@ func testFiles() map[string][]byte {
 	wavLabel := wavFile(riffChunk("AIGC", []byte(testLabel)))
 	webpLabel := webpFile(riffChunk("XMP ", xmpAttr))
 	gifLabel := gifFile(gifXMP(xmpAttr))
+	heifLabel := heifFile("heic", xmpAttr, nil)
 	return map[string][]byte{
 		"png/label-text.png":            pngLabel,
 		"png/label-ztxt.png":            pngFile(pngZText("AIGC", testLabel)),
@@ -514,6 +582,13 @@ func testFiles() map[string][]byte {
 		"gif/none.gif":          gifFile(gifXMP(xmpNone), gifComment("made with aigcwatch-gen")),
 		"gif/c2pa.gif":          gifFile(gifC2PA(c2paJUMBF())),
 		"gif/truncated.gif":     gifLabel[:len(gifLabel)-30],
+
+		"heif/label-xmp.heic":  heifLabel,
+		"heif/label-exif.heic": heifFile("heic", nil, exifTIFF("a cat", testLabel)),
+		"heif/two-labels.avif": heifFile("avif", xmpAttr, exifTIFF(testLabel, "")),
+		"heif/none.heic":       heifFile("heic", xmpNone, exifTIFF("a cat", "")),
+		"heif/c2pa.heic":       heifFile("heic", nil, nil, bmffBox("uuid", c2paBoxUUID, c2paBMFF())),
+		"heif/truncated.heic":  heifLabel[:200],
 
 		"jpeg/label-exif.jpg": jpegFile(jpegSeg(0xE1, append([]byte("Exif\x00\x00"), exifTIFF(testLabel, "")...))),
 	}
