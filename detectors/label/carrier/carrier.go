@@ -46,15 +46,16 @@ type Format string
 
 // Formats.
 const (
-	PNG  Format = "png"
-	JPEG Format = "jpeg"
-	MP4  Format = "mp4"
-	MP3  Format = "mp3"
-	WAV  Format = "wav"
-	WebP Format = "webp"
-	PDF  Format = "pdf"
-	GIF  Format = "gif"
-	HEIF Format = "heif" // HEIF and AVIF
+	PNG   Format = "png"
+	JPEG  Format = "jpeg"
+	MP4   Format = "mp4"
+	MP3   Format = "mp3"
+	WAV   Format = "wav"
+	WebP  Format = "webp"
+	PDF   Format = "pdf"
+	GIF   Format = "gif"
+	HEIF  Format = "heif"  // HEIF and AVIF
+	OOXML Format = "ooxml" // DOCX, XLSX, PPTX
 )
 
 // Namespaces and identifiers the readers look for.
@@ -144,7 +145,7 @@ type Result struct {
 // structure; match them with errors.Is.
 var (
 	// ErrUnknownFormat: the file is none of the formats read here. Nothing was looked at.
-	ErrUnknownFormat = errors.New("carrier: unknown file format (want PNG, JPEG, WebP, HEIF/AVIF, GIF, PDF, MP4/MOV, MP3 or WAV)")
+	ErrUnknownFormat = errors.New("carrier: unknown file format (want PNG, JPEG, WebP, HEIF/AVIF, GIF, PDF, DOCX/XLSX/PPTX, MP4/MOV, MP3 or WAV)")
 	// ErrTooLarge: the file exceeds Limits.MaxFileBytes. Raise the limit to read it.
 	ErrTooLarge = errors.New("carrier: file larger than the limit")
 	// ErrTruncated: a structure (chunk, segment, box, frame) ends past the end of the file
@@ -186,6 +187,8 @@ func Sniff(data []byte) Format {
 		return PDF
 	case isHEIF(data):
 		return HEIF
+	case isOOXML(data):
+		return OOXML
 	case len(data) >= 8 && isMP4Top(string(data[4:8])):
 		return MP4
 	case bytes.HasPrefix(data, []byte("ID3")),
@@ -236,6 +239,9 @@ func ReadFormat(f Format, data []byte, lim Limits) (*Result, error) {
 	case HEIF:
 		s.res.MIME, s.res.Modality = "image/heif", record.Image
 		err = s.heif(data)
+	case OOXML:
+		s.res.MIME, s.res.Modality = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", record.Text
+		err = s.ooxml(data)
 	case GIF:
 		s.res.MIME, s.res.Modality = "image/gif", record.Image
 		err = s.gif(data)

@@ -1,6 +1,7 @@
 package carrier
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	_ "golang.org/x/image/webp"
@@ -104,6 +105,11 @@ func TestReadTestdata(t *testing.T) {
 		{file: "heif/none.heic", format: HEIF, modality: record.Image, w: 64, h: 48, nodecode: true},
 		{file: "heif/c2pa.heic", format: HEIF, modality: record.Image, w: 64, h: 48, c2pa: true, nodecode: true},
 		{file: "heif/truncated.heic", format: HEIF, err: ErrTruncated, errText: "box declares"},
+		{file: "ooxml/label-custom.docx", format: OOXML, modality: record.Text, labels: []wantLabel{{"ooxml:custom:AIGC", testLabel, false}}},
+		{file: "ooxml/label-core.docx", format: OOXML, modality: record.Text, labels: []wantLabel{{"ooxml:core:description:AIGC", testLabel, false}}},
+		{file: "ooxml/two-labels.docx", format: OOXML, modality: record.Text, labels: []wantLabel{{"ooxml:custom:AIGC", testLabel, false}, {"ooxml:core:description:AIGC", testLabel, false}}},
+		{file: "ooxml/none.docx", format: OOXML, modality: record.Text},
+		{file: "ooxml/c2pa.docx", format: OOXML, modality: record.Text, c2pa: true},
 		{file: "jpeg/label-exif.jpg", format: JPEG, modality: record.Image, w: 8, h: 6, labels: []wantLabel{lbl("exif:ImageDescription:AIGC", testLabel)}},
 	}
 	seen := map[string]bool{}
@@ -403,7 +409,9 @@ func TestManifestRead(t *testing.T) {
 		"webp": webpFile(riffChunk("C2PA", c2paJUMBF())),
 		"gif":  gifFile(gifC2PA(c2paJUMBF())),
 		"heif": heifFile("heic", nil, nil, bmffBox("uuid", c2paBoxUUID, c2paBMFF())),
-		"pdf":  pdfFile(pdfCatalog, []byte("<< >>"), pdfPages, pdfStream("/Type /EmbeddedFile /Subtype /application#2Fc2pa", c2paJUMBF())),
+		"docx deflated": docxFile(zip.Deflate, "META-INF/content_credential.c2pa", string(c2paJUMBF()),
+			"docProps/custom.xml", customProps("AIGC", testLabel)),
+		"pdf": pdfFile(pdfCatalog, []byte("<< >>"), pdfPages, pdfStream("/Type /EmbeddedFile /Subtype /application#2Fc2pa", c2paJUMBF())),
 		"pdf flate": pdfFile(pdfCatalog, []byte("<< >>"), pdfPages,
 			pdfStream("/Type /EmbeddedFile /Subtype /application#2Fc2pa /Filter /FlateDecode", zlibBytes(c2paJUMBF()))),
 	}

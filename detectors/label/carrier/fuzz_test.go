@@ -77,15 +77,16 @@ func fuzzFormat(f *testing.F, format Format, dir string) {
 	})
 }
 
-func FuzzPNG(f *testing.F)  { fuzzFormat(f, PNG, "png") }
-func FuzzJPEG(f *testing.F) { fuzzFormat(f, JPEG, "jpeg") }
-func FuzzMP4(f *testing.F)  { fuzzFormat(f, MP4, "mp4") }
-func FuzzMP3(f *testing.F)  { fuzzFormat(f, MP3, "mp3") }
-func FuzzWAV(f *testing.F)  { fuzzFormat(f, WAV, "wav") }
-func FuzzWebP(f *testing.F) { fuzzFormat(f, WebP, "webp") }
-func FuzzGIF(f *testing.F)  { fuzzFormat(f, GIF, "gif") }
-func FuzzPDF(f *testing.F)  { fuzzFormat(f, PDF, "pdf") }
-func FuzzHEIF(f *testing.F) { fuzzFormat(f, HEIF, "heif") }
+func FuzzPNG(f *testing.F)   { fuzzFormat(f, PNG, "png") }
+func FuzzJPEG(f *testing.F)  { fuzzFormat(f, JPEG, "jpeg") }
+func FuzzMP4(f *testing.F)   { fuzzFormat(f, MP4, "mp4") }
+func FuzzMP3(f *testing.F)   { fuzzFormat(f, MP3, "mp3") }
+func FuzzWAV(f *testing.F)   { fuzzFormat(f, WAV, "wav") }
+func FuzzWebP(f *testing.F)  { fuzzFormat(f, WebP, "webp") }
+func FuzzGIF(f *testing.F)   { fuzzFormat(f, GIF, "gif") }
+func FuzzPDF(f *testing.F)   { fuzzFormat(f, PDF, "pdf") }
+func FuzzHEIF(f *testing.F)  { fuzzFormat(f, HEIF, "heif") }
+func FuzzOOXML(f *testing.F) { fuzzFormat(f, OOXML, "ooxml") }
 
 // FuzzXMP drives the XMP scanner alone; a label it reports with exact offsets must be
 // found at its offset.
@@ -111,7 +112,7 @@ func FuzzXMP(f *testing.F) {
 
 // FuzzRead goes through Sniff, as inspect does.
 func FuzzRead(f *testing.F) {
-	for _, d := range []string{"png", "jpeg", "mp4", "mp3", "wav", "webp", "gif", "pdf", "heif"} {
+	for _, d := range []string{"png", "jpeg", "mp4", "mp3", "wav", "webp", "gif", "pdf", "heif", "ooxml"} {
 		addSeeds(f, d)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

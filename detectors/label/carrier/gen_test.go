@@ -1,9 +1,11 @@
 package carrier
 
 import (
+	"archive/zip"
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
+	"encoding/xml"
 	"flag"
 	"fmt"
 	"hash/crc32"
@@ -422,6 +424,46 @@ func heifFile(brand string, xmp, exif []byte, extra ...[]byte) []byte {
 	return out
 }
 
+// --- OOXML -------------------------------------------------------------------------------
+
+// docxFile is a minimal DOCX package (stored, not deflated: stable bytes) with extra
+// parts, name then content.
+func docxFile(method uint16, parts ...string) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	all := append([]string{
+		"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`,
+		"word/document.xml", `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body/></w:document>`,
+	}, parts...)
+	for i := 0; i+1 < len(all); i += 2 {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: all[i], Method: method})
+		if err != nil {
+			panic(err)
+		}
+		w.Write([]byte(all[i+1]))
+	}
+	if err := zw.Close(); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
+}
+
+func customProps(name, value string) string {
+	return `<?xml version="1.0" encoding="UTF-8"?><Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">` +
+		`<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="` + name + `"><vt:lpwstr>` + xmlEscape(value) + `</vt:lpwstr></property></Properties>`
+}
+
+func coreProps(description string) string {
+	return `<?xml version="1.0" encoding="UTF-8"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/">` +
+		`<dc:title>report</dc:title><dc:description>` + xmlEscape(description) + `</dc:description></cp:coreProperties>`
+}
+
+func xmlEscape(s string) string {
+	var b bytes.Buffer
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
 // --- GIF --------------------------------------------------------------------------------
 
 // gifFile is a 64x48 GIF from the standard library's encoder with exts inserted before
@@ -589,6 +631,12 @@ func testFiles() map[string][]byte {
 		"heif/none.heic":       heifFile("heic", xmpNone, exifTIFF("a cat", "")),
 		"heif/c2pa.heic":       heifFile("heic", nil, nil, bmffBox("uuid", c2paBoxUUID, c2paBMFF())),
 		"heif/truncated.heic":  heifLabel[:200],
+
+		"ooxml/label-custom.docx": docxFile(zip.Store, "docProps/custom.xml", customProps("AIGC", testLabel)),
+		"ooxml/label-core.docx":   docxFile(zip.Store, "docProps/core.xml", coreProps(testLabel)),
+		"ooxml/two-labels.docx":   docxFile(zip.Store, "docProps/custom.xml", customProps("AIGC", testLabel), "docProps/core.xml", coreProps(testLabel)),
+		"ooxml/none.docx":         docxFile(zip.Store, "docProps/custom.xml", customProps("Department", "finance"), "docProps/core.xml", coreProps("quarterly report")),
+		"ooxml/c2pa.docx":         docxFile(zip.Store, "META-INF/content_credential.c2pa", string(c2paJUMBF())),
 
 		"jpeg/label-exif.jpg": jpegFile(jpegSeg(0xE1, append([]byte("Exif\x00\x00"), exifTIFF(testLabel, "")...))),
 	}
