@@ -3,6 +3,7 @@ package carrier
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf16"
@@ -189,7 +190,12 @@ func (s *state) id3(d []byte, base int, prefix string) (int, error) {
 		if id == "GEOB" || id == "GEO" {
 			if len(fd) > 1 {
 				if z := bytes.IndexByte(fd[1:], 0); z >= 0 && string(fd[1:1+z]) == c2paMIME {
-					s.res.C2PA = true
+					if store, ok := geobData(fd[0], fd[2+z:]); ok {
+						s.setStore(slices.Clone(store), int(at(0)), 0, 0, path)
+					} else {
+						s.res.C2PA = true
+						s.warnf("%sGEOB: C2PA object without its file name or description terminator", path)
+					}
 				}
 			}
 			continue
@@ -344,4 +350,31 @@ func parentPrefix(p string) string {
 		return "LIST/INFO "
 	}
 	return p + " "
+}
+
+// geobData returns the object of a GEOB frame after its MIME type: a file name and a
+// description, each terminated as the text encoding enc says (NUL, or two NULs at an even
+// position for UTF-16), then the data.
+func geobData(enc byte, b []byte) ([]byte, bool) {
+	for range 2 {
+		if enc == 1 || enc == 2 {
+			i := 0
+			for ; i+1 < len(b); i += 2 {
+				if b[i] == 0 && b[i+1] == 0 {
+					break
+				}
+			}
+			if i+1 >= len(b) {
+				return nil, false
+			}
+			b = b[i+2:]
+			continue
+		}
+		z := bytes.IndexByte(b, 0)
+		if z < 0 {
+			return nil, false
+		}
+		b = b[z+1:]
+	}
+	return b, true
 }

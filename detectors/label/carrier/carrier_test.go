@@ -354,7 +354,7 @@ func TestMoreCarriers(t *testing.T) {
 	}
 	streamed := wavFile(riffChunk("AIGC", []byte(testLabel)))
 	copy(streamed[4:], "\xff\xff\xff\xff") // RIFF size left unset by a streaming writer
-	geob := id3Frame(3, "GEOB", []byte("\x00"+c2paMIME+"\x00f.c2pa\x00d\x00"+"jumb..."))
+	geob := id3Frame(3, "GEOB", append([]byte("\x00"+c2paMIME+"\x00f.c2pa\x00d\x00"), c2paJUMBF()...))
 	cases := []struct {
 		name     string
 		data     []byte
@@ -409,6 +409,7 @@ func TestManifestRead(t *testing.T) {
 		"webp": webpFile(riffChunk("C2PA", c2paJUMBF())),
 		"gif":  gifFile(gifC2PA(c2paJUMBF())),
 		"heif": heifFile("heic", nil, nil, bmffBox("uuid", c2paBoxUUID, c2paBMFF())),
+		"mp3": append(id3Tag(3, 0, id3Frame(3, "GEOB", append([]byte("\x00"+c2paMIME+"\x00manifest.c2pa\x00store\x00"), c2paJUMBF()...))), mpegFrame()...),
 		"docx deflated": docxFile(zip.Deflate, "META-INF/content_credential.c2pa", string(c2paJUMBF()),
 			"docProps/custom.xml", customProps("AIGC", testLabel)),
 		"pdf": pdfFile(pdfCatalog, []byte("<< >>"), pdfPages, pdfStream("/Type /EmbeddedFile /Subtype /application#2Fc2pa", c2paJUMBF())),
