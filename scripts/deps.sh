@@ -4,6 +4,8 @@
 #   kcat        a real third-party Kafka client (readiness probe, produce/consume in tests)
 #   prometheus  the Prometheus server and promtool (scripts/prometheus.sh, rule and config checks)
 #   Java 17+ and Maven, if absent, to run the broker (scripts/kafka.sh); the usual image has both.
+#   python3 with venv, if absent: the C2PA cross-check installs the reference implementation
+#               (c2pa-python) into a private virtual environment (internal/pyvenv).
 #
 # Idempotent and quiet: when everything is present it prints one line and does not touch apt.
 # Needs root (or sudo) only when something is missing.
@@ -17,9 +19,10 @@ command -v prometheus >/dev/null && command -v promtool >/dev/null || missing+=(
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
 command -v curl >/dev/null || missing+=(curl)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-	say "kcat, prometheus, promtool, java, mvn, curl: present"
+	say "kcat, prometheus, promtool, java, mvn, curl, python3 venv: present"
 	exit 0
 fi
 

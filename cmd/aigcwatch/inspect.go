@@ -73,10 +73,12 @@ type inspectMedia struct {
 	DurationS float64 `json:"duration_s,omitempty"`
 }
 
-// runInspect implements `aigcwatch inspect [flags] FILE...`: for each PNG, JPEG, MP4/MOV,
-// MP3 or WAV file it prints one content record (JSONL) with the implicit labels found in
-// the file's metadata, the IPTC digital source type, C2PA presence, the media hash, MIME
-// type and size, so that `aigcwatch inspect *.png | aigcwatch scan` judges real files.
+// runInspect implements `aigcwatch inspect [flags] FILE...`: for each file in a format
+// package carrier reads (images, video, audio, PDF, DOCX) it prints one content record
+// (JSONL) with the implicit labels found in the file's metadata, the IPTC digital source
+// type, the C2PA manifest (read and checked without trust: state Unverified or Invalid),
+// the media hash, MIME type and size, so that `aigcwatch inspect *.png | aigcwatch scan`
+// judges real files.
 // A file that cannot be read, is not a supported format or is truncated or malformed gets
 // an error line on stderr naming it and no record; the exit status is then 1. "-" reads
 // stdin (its id is then always the sha256).

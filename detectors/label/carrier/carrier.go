@@ -1,15 +1,21 @@
-// Package carrier reads GB 45438 implicit labels, the IPTC digital source type and C2PA
-// presence straight from media files: PNG, JPEG, MP4/MOV, MP3 and WAV. It returns every
-// implicit-label carrier it finds with the value exactly as found (not unescaped, not
-// parsed): judging the label is the label detector's job, and a file with two carriers is
-// itself a finding (GB 45438 §6.1 c).
+// Package carrier reads GB 45438 implicit labels, the IPTC digital source type and the
+// C2PA manifest store straight from media files and documents: PNG, JPEG, WebP, HEIF/AVIF,
+// GIF, MP4/MOV, MP3, WAV, PDF and DOCX/XLSX/PPTX. It returns every implicit-label carrier
+// it finds with the value exactly as found (not unescaped, not parsed): judging the label
+// is the label detector's job, and a file with two carriers is itself a finding (GB 45438
+// §6.1 c). A manifest store is handed to package c2pa, which reads and checks it without
+// trust (Result.Manifest, Result.C2PARecord).
 //
 // What it reads, per format (docs/inspect.md has the details):
 //
 //   - PNG: tEXt, zTXt and iTXt chunks whose keyword contains "AIGC"; XMP in an iTXt (or
-//     tEXt, zTXt) chunk with keyword "XML:com.adobe.xmp"; a caBX chunk (C2PA); IHDR size.
-//   - JPEG: XMP in APP1 ("http://ns.adobe.com/xap/1.0/\x00"); APP11 JUMBF with a "c2pa"
-//     box (C2PA); SOFn size. Reading stops at the first SOS.
+//     tEXt, zTXt) chunk with keyword "XML:com.adobe.xmp"; eXIf; caBX (C2PA); IHDR size.
+//   - JPEG: XMP in APP1 ("http://ns.adobe.com/xap/1.0/\x00"); EXIF in APP1; APP11 JUMBF
+//     packets of the C2PA store, joined; SOFn size. Reading stops at the first SOS.
+//   - WebP: "XMP ", EXIF and C2PA chunks; VP8X, VP8 or VP8L size.
+//   - HEIF/AVIF: XMP and Exif items (iinf, iloc, idat); ispe size; top-level C2PA and
+//     XMP uuid boxes.
+//   - GIF: the XMP and C2PA_GIF application extensions; comments holding an AIGC object.
 //   - MP4/MOV: meta boxes with handler mdta under moov, moov/udta, moov/trak and
 //     moov/trak/udta (keys + ilst); XMP in the XMP uuid box or udta/XMP_; the C2PA uuid box;
 //     track size from tkhd, duration from mvhd.
@@ -18,15 +24,22 @@
 //     MIME type.
 //   - WAV: RIFF chunk "AIGC", LIST/INFO sub-chunk "AIGC", XMP in _PMX, ID3 in "id3 ",
 //     a "C2PA" chunk.
+//   - PDF: XMP metadata streams, an /AIGC string in a dictionary (the information
+//     dictionary), the C2PA embedded file.
+//   - DOCX/XLSX/PPTX: custom properties named AIGC, core properties holding an AIGC
+//     object, META-INF/content_credential.c2pa.
+//   - EXIF (wherever found): ImageDescription, UserComment, XPComment holding an AIGC
+//     JSON object; XMP: dcterms:provenance (a remote manifest reference, never fetched).
 //
-// What it leaves out: C2PA validation (only presence is reported), EXIF, extended XMP
-// (JPEG), WebP, HEIF, FLAC, Ogg and other containers, and any carrier after a JPEG's first
-// SOS or after an MP3's leading ID3 tag.
+// What it leaves out: C2PA signature and trust validation, extended XMP (JPEG), FLAC,
+// Ogg and other containers, PDF objects in object streams, and any carrier after a JPEG's
+// first SOS or after an MP3's leading ID3 tag.
 //
 // Every length read from the file is checked against the bytes that remain before it is
 // used, decompression is bounded by Limits.MaxInflate, and a file larger than
 // Limits.MaxFileBytes is refused. Readers never panic on any input (fuzzed) and are safe
-// for concurrent use; they do not retain the input (Raw strings are copies).
+// for concurrent use; they do not retain the input (Raw strings and the Manifest report
+// are copies).
 package carrier
 
 import (

@@ -409,7 +409,7 @@ func TestManifestRead(t *testing.T) {
 		"webp": webpFile(riffChunk("C2PA", c2paJUMBF())),
 		"gif":  gifFile(gifC2PA(c2paJUMBF())),
 		"heif": heifFile("heic", nil, nil, bmffBox("uuid", c2paBoxUUID, c2paBMFF())),
-		"mp3": append(id3Tag(3, 0, id3Frame(3, "GEOB", append([]byte("\x00"+c2paMIME+"\x00manifest.c2pa\x00store\x00"), c2paJUMBF()...))), mpegFrame()...),
+		"mp3":  append(id3Tag(3, 0, id3Frame(3, "GEOB", append([]byte("\x00"+c2paMIME+"\x00manifest.c2pa\x00store\x00"), c2paJUMBF()...))), mpegFrame()...),
 		"docx deflated": docxFile(zip.Deflate, "META-INF/content_credential.c2pa", string(c2paJUMBF()),
 			"docProps/custom.xml", customProps("AIGC", testLabel)),
 		"pdf": pdfFile(pdfCatalog, []byte("<< >>"), pdfPages, pdfStream("/Type /EmbeddedFile /Subtype /application#2Fc2pa", c2paJUMBF())),
