@@ -110,6 +110,8 @@ func TestInspectErrors(t *testing.T) {
 	dir := t.TempDir()
 	gif := filepath.Join(dir, "x.gif")
 	os.WriteFile(gif, []byte("GIF89a"), 0o644)
+	bmp := filepath.Join(dir, "x.bmp")
+	os.WriteFile(bmp, []byte("BM6\x00\x00\x00\x00\x00"), 0o644)
 	good := td("png/label-text.png")
 	bad := []struct {
 		file, msg string
@@ -120,7 +122,8 @@ func TestInspectErrors(t *testing.T) {
 		{td("mp4/truncated.mp4"), "truncated"},
 		{td("mp3/truncated.mp3"), "truncated"},
 		{td("wav/truncated.wav"), "truncated"},
-		{gif, "unknown file format"},
+		{bmp, "unknown file format"},
+		{gif, "logical screen descriptor needs 7 bytes, 0 remain: truncated"},
 		{filepath.Join(dir, "missing.png"), "no such file"},
 		{dir, "directory"},
 	}

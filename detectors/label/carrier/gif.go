@@ -21,8 +21,11 @@ var gifMagicStart = []byte{0x01, 0xFF, 0xFE, 0xFD, 0xFC}
 const maxGIFBlocks = 1 << 20
 
 func (s *state) gif(d []byte) error {
-	if len(d) < 13 || (string(d[:6]) != "GIF89a" && string(d[:6]) != "GIF87a") {
+	if len(d) < 6 || (string(d[:6]) != "GIF89a" && string(d[:6]) != "GIF87a") {
 		return s.errf(0, ErrMalformed, "no GIF87a/GIF89a header")
+	}
+	if len(d) < 13 {
+		return s.errf(6, ErrTruncated, "logical screen descriptor needs 7 bytes, %d remain", len(d)-6)
 	}
 	s.res.Width, s.res.Height = int(binary.LittleEndian.Uint16(d[6:])), int(binary.LittleEndian.Uint16(d[8:]))
 	off := 13
