@@ -137,6 +137,17 @@ func (s *Store) Check(asset Asset) *Report {
 	switch {
 	case binding != nil:
 		r.BindingKind = baseLabel(binding.Label)
+		if r.BindingKind == "c2pa.hash.bmff" || r.BindingKind == "c2pa.hash.bmff.v2" {
+			code, res := s.checkBMFF(binding, bindingAlg, asset.Data, r)
+			r.HardBinding = res
+			switch res {
+			case BindingMatch:
+				ok(code)
+			case BindingMismatch:
+				fail(code)
+			}
+			break
+		}
 		if r.BindingKind != "c2pa.hash.data" {
 			r.HardBinding = BindingUnchecked
 			break
@@ -292,6 +303,33 @@ func (s *Store) dataHash(n *Node, claimAlg string, a Asset, update bool, r *Repo
 		return "assertion.dataHash.mismatch", BindingMismatch
 	}
 	return "assertion.dataHash.match", BindingMatch
+}
+
+// checkBMFF verifies a BMFF hash assertion; a kind it does not evaluate is unchecked.
+func (s *Store) checkBMFF(n *Node, claimAlg string, asset []byte, r *Report) (string, string) {
+	b, ok := n.ContentBox("cbor")
+	var w wireBMFFHash
+	if !ok || decodeCBOR(b, s.lim, &w) != nil {
+		r.warnf("%s: undecodable", n.Label)
+		return "assertion.bmffHash.malformed", BindingMismatch
+	}
+	version := 1
+	if baseLabel(n.Label) == "c2pa.hash.bmff.v2" {
+		version = 2
+	}
+	sum, err := s.bmffHash(&w, version, cmpOr(w.Alg, claimAlg), asset)
+	var unchecked errUnchecked
+	switch {
+	case errors.As(err, &unchecked):
+		r.warnf("%s: not verified here: %v", n.Label, err)
+		return "", BindingUnchecked
+	case err != nil:
+		r.warnf("%s: %v", n.Label, err)
+		return "assertion.bmffHash.mismatch", BindingMismatch
+	case !bytes.Equal(sum, w.Hash):
+		return "assertion.bmffHash.mismatch", BindingMismatch
+	}
+	return "assertion.bmffHash.match", BindingMatch
 }
 
 // actions adds the actions of a c2pa.actions(.v2) assertion.
