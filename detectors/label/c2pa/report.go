@@ -27,9 +27,9 @@ const (
 
 // Hard-binding outcomes (Report.HardBinding).
 const (
-	BindingMatch     = "match"     // c2pa.hash.data verified against the asset bytes
-	BindingMismatch  = "mismatch"  // c2pa.hash.data differs: the asset was changed after signing
-	BindingUnchecked = "unchecked" // a box, BMFF or collection hash: not verified here
+	BindingMatch     = "match"     // c2pa.hash.data or c2pa.hash.bmff(.v2) verified against the asset bytes
+	BindingMismatch  = "mismatch"  // the hash differs: the asset was changed after signing
+	BindingUnchecked = "unchecked" // a box, collection or Merkle BMFF hash: not verified here
 	BindingMissing   = "missing"   // the active manifest has no hard binding
 )
 
