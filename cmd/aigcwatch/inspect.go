@@ -51,6 +51,8 @@ type inspectC2PA struct {
 	ActiveManifest     string                  `json:"active_manifest,omitempty"`
 	ClaimGenerator     string                  `json:"claim_generator,omitempty"`
 	ClaimGeneratorInfo *record.ClaimGenerator  `json:"claim_generator_info,omitempty"`
+	SignerOrg          string                  `json:"signer_org,omitempty"`
+	When               string                  `json:"when,omitempty"`
 	InstanceID         string                  `json:"instance_id,omitempty"`
 	Actions            []record.C2PAAction     `json:"actions,omitempty"`
 	Ingredients        []record.C2PAIngredient `json:"ingredients,omitempty"`
@@ -61,7 +63,7 @@ type inspectC2PA struct {
 func newInspectC2PA(c *record.C2PA) inspectC2PA {
 	return inspectC2PA{Present: c.Present, ValidationState: c.ValidationState, StatusCodes: c.StatusCodes,
 		HardBinding: c.HardBinding, Manifests: c.Manifests, ActiveManifest: c.ActiveManifest,
-		ClaimGenerator: c.ClaimGenerator, ClaimGeneratorInfo: c.ClaimGeneratorInfo, InstanceID: c.InstanceID,
+		ClaimGenerator: c.ClaimGenerator, ClaimGeneratorInfo: c.ClaimGeneratorInfo, SignerOrg: c.SignerOrg, When: c.When, InstanceID: c.InstanceID,
 		Actions: c.Actions, Ingredients: c.Ingredients, AllActionsIncluded: c.AllActionsIncluded, RemoteManifest: c.RemoteManifest}
 }
 

@@ -93,6 +93,9 @@ func TestReadGeneratedJPEG(t *testing.T) {
 			if gotDST != tc.wantDST {
 				t.Errorf("actions %+v: want the trainedAlgorithmicMedia action %v", r.Actions, tc.wantDST)
 			}
+			if r.SignerOrg != "aigcwatch tests" || r.When != "" { // c2patest signs without a time stamp
+				t.Errorf("signer %q, when %q", r.SignerOrg, r.When)
+			}
 			if r.ClaimGenerator != "ExampleGen/2.1" || r.Manifests != 1 || r.InstanceID != "xmp:iid:1234" {
 				t.Errorf("claim generator %q, manifests %d, instance %q", r.ClaimGenerator, r.Manifests, r.InstanceID)
 			}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aigcwatch/aigcwatch/detectors/label/c2pa"
 	"github.com/aigcwatch/aigcwatch/detectors/label/c2pa/c2patest"
@@ -36,6 +37,8 @@ type refResult struct {
 	HardBinding         string   `json:"hard_binding"` // match, mismatch, none
 	HashedURIMismatch   bool     `json:"hashed_uri_mismatch"`
 	ValidationStateSeen string   `json:"validation_state"`
+	SignerOrg           string   `json:"signer_org"`
+	When                string   `json:"when"`
 }
 
 // explained are the disagreements that remain, by file and field, each with the reason
@@ -210,6 +213,12 @@ func TestCrossCheckReference(t *testing.T) {
 		if goBinding == c2pa.BindingMissing {
 			goBinding = "none"
 		}
+		if got.SignerOrg != ref.SignerOrg {
+			disagree("signer_org", "Go %q, reference %q", got.SignerOrg, ref.SignerOrg)
+		}
+		if !sameTime(got.When, ref.When) {
+			disagree("when", "Go %q, reference %q", got.When, ref.When)
+		}
 		if goBinding != ref.HardBinding {
 			disagree("hard_binding", "Go %q, reference %q", got.HardBinding, ref.HardBinding)
 		}
@@ -230,4 +239,14 @@ func TestCrossCheckReference(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sameTime compares two RFC 3339 times ("" equals only "").
+func sameTime(a, b string) bool {
+	if a == "" || b == "" {
+		return a == b
+	}
+	ta, err1 := time.Parse(time.RFC3339, a)
+	tb, err2 := time.Parse(time.RFC3339, b)
+	return err1 == nil && err2 == nil && ta.Equal(tb)
 }

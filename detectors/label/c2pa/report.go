@@ -47,7 +47,10 @@ type Report struct {
 	// each once.
 	StatusCodes []string
 
-	ClaimVersion       int
+	ClaimVersion int
+	// SignerOrg and When are the signing certificate's organization and the time
+	// stamp's time, as found: not validated.
+	SignerOrg, When    string
 	ClaimGenerator     string
 	GeneratorInfo      []GeneratorInfo
 	InstanceID         string
@@ -121,6 +124,10 @@ func (s *Store) Check(asset Asset) *Report {
 	}
 	if m.Signature == nil {
 		fail("claimSignature.missing")
+	} else if org, when, err := s.signerInfo(m.Signature); err != nil {
+		r.warnf("c2pa.signature: %v", err)
+	} else {
+		r.SignerOrg, r.When = org, when
 	}
 	r.ClaimVersion, r.ClaimGenerator, r.GeneratorInfo = c.Version, c.ClaimGenerator, c.GeneratorInfo
 	r.InstanceID, r.Title = c.InstanceID, c.Title
@@ -419,6 +426,8 @@ func (r *Report) Record() *record.C2PA {
 		ValidationState:    r.State,
 		StatusCodes:        slices.Clone(r.StatusCodes),
 		ClaimGenerator:     r.ClaimGenerator,
+		SignerOrg:          r.SignerOrg,
+		When:               r.When,
 		InstanceID:         r.InstanceID,
 		AllActionsIncluded: r.AllActionsIncluded,
 		HardBinding:        r.HardBinding,

@@ -38,6 +38,9 @@ def summary(path):
                 if d and d not in dsts:
                     dsts.append(d)
     out["digital_source_types"] = dsts
+    sig = man.get("signature_info") or {}
+    out["signer_org"] = sig.get("issuer") or ""  # the certificate subject's organization
+    out["when"] = sig.get("time") or ""
     res = (store.get("validation_results") or {}).get("activeManifest") or {}
     codes_ok = {s.get("code") for s in res.get("success", [])}
     codes_fail = {s.get("code") for s in res.get("failure", [])}
