@@ -69,10 +69,8 @@ func Python(tb testing.TB, pkgs ...string) string {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		msg := out.String()
-		for _, h := range networkHints {
-			if strings.Contains(msg, h) {
-				tb.Skipf("pyvenv: PyPI unreachable, cannot install %s (%s): %s", strings.Join(pkgs, " "), h, lastLine(msg))
-			}
+		if h, ok := unreachable(msg); ok {
+			tb.Skipf("pyvenv: PyPI unreachable, cannot install %s (%s): %s", strings.Join(pkgs, " "), h, lastLine(msg))
 		}
 		tb.Fatalf("pyvenv: pip install %s: %v\n%s", strings.Join(pkgs, " "), err, msg)
 	}
@@ -88,10 +86,21 @@ func Python(tb testing.TB, pkgs ...string) string {
 	return py
 }
 
+// unreachable reports whether pip's output says the package index could not be reached,
+// and the hint that says so.
+func unreachable(pipOutput string) (string, bool) {
+	for _, h := range networkHints {
+		if strings.Contains(pipOutput, h) {
+			return h, true
+		}
+	}
+	return "", false
+}
+
 func lastLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		return s[i+1:]
+		return strings.TrimSpace(s[i+1:])
 	}
 	return s
 }
