@@ -44,6 +44,9 @@ type refResult struct {
 // explained are the disagreements that remain, by file and field, each with the reason
 // docs/inspect.md gives ("Cross-check with the reference implementation"). A listed
 // disagreement that no longer occurs fails the test too, so the list stays true.
+// carrierTestdata holds the carrier package's generated files (inputs for signing).
+var carrierTestdata = filepath.Join("..", "carrier", "testdata")
+
 var explained = map[string]map[string]string{
 	// A BMFF hash with a Merkle tree (a DASH init segment hashed with its fragments,
 	// which are not in the file) is not verified here: the reference says mismatch and
@@ -61,6 +64,10 @@ var explained = map[string]map[string]string{
 	// The reference refuses the asset ("Invalid RIFF format": the RIFF size runs past the
 	// end); the Go reader reads the chunks that are there, warns, and finds no manifest.
 	"sample3.invalid.wav": {"refused": "reference refuses the asset, Go finds no manifest"},
+	// The byte changed in the middle of the signed DOCX falls inside the stored manifest:
+	// the reference refuses the archive (CRC-32 mismatch), the Go reader reports the
+	// store unreadable (present, Invalid, claim.malformed). Neither uses it.
+	"changed-ref-none.docx": {"refused": "reference refuses the ZIP (CRC), Go reports the store unreadable"},
 }
 
 func TestCrossCheckReference(t *testing.T) {
@@ -109,6 +116,52 @@ func TestCrossCheckReference(t *testing.T) {
 			v[i+1000] ^= 0x01
 			write("gen-video1-mdat-changed.mp4", v)
 		}
+	}
+	// Files the reference implementation signs here, in every format both read: the Go
+	// reader must find what the reference wrote (manifest, source type, signer, binding),
+	// and agree on the same files with one byte in the middle changed.
+	toSign := [][2]string{
+		{filepath.Join(dir, "no_manifest.jpg"), "image/jpeg"},
+		{filepath.Join(dir, "sample1.png"), "image/png"},
+		{filepath.Join(dir, "sample1.webp"), "image/webp"},
+		{filepath.Join(dir, "sample1.wav"), "audio/wav"},
+		{filepath.Join(dir, "sample1.mp3"), "audio/mpeg"},
+		{filepath.Join(dir, "video1_no_manifest.mp4"), "video/mp4"},
+		{filepath.Join(carrierTestdata, "gif", "none.gif"), "image/gif"},
+		{filepath.Join(carrierTestdata, "heif", "none.heic"), "image/heic"},
+		{filepath.Join(carrierTestdata, "heif", "two-labels.avif"), "image/avif"},
+		{filepath.Join(carrierTestdata, "pdf", "none.pdf"), "application/pdf"},
+		{filepath.Join(carrierTestdata, "ooxml", "none.docx"), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+	}
+	signArgs := []string{filepath.Join("testdata", "reference_sign.py"), gen}
+	for _, ts := range toSign {
+		signArgs = append(signArgs, ts[0]+":"+ts[1])
+	}
+	signOut, err := exec.Command(py, signArgs...).Output()
+	if err != nil {
+		t.Fatalf("reference_sign.py: %v", err)
+	}
+	refSigned := map[string]bool{}
+	for line := range strings.SplitSeq(strings.TrimSpace(string(signOut)), "\n") {
+		var r struct{ Src, Out, Error string }
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("reference_sign.py output %q: %v", line, err)
+		}
+		if r.Error != "" {
+			t.Errorf("the reference could not sign %s: %s", r.Src, r.Error)
+			continue
+		}
+		files = append(files, r.Out)
+		refSigned[filepath.Base(r.Out)] = true
+		b, err := os.ReadFile(r.Out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)/2] ^= 0x01
+		write("changed-"+filepath.Base(r.Out), b)
+	}
+	if len(refSigned) != len(toSign) {
+		t.Errorf("the reference signed %d of %d files", len(refSigned), len(toSign))
 	}
 	mustMismatch := map[string]bool{"gen-genai-image-changed.jpg": true, "gen-C-image-changed.jpg": true, "gen-video1-mdat-changed.mp4": true}
 
@@ -227,6 +280,10 @@ func TestCrossCheckReference(t *testing.T) {
 		}
 		if mustMismatch[name] && (got.HardBinding != c2pa.BindingMismatch || ref.HardBinding != "mismatch" || got.State != c2pa.StateInvalid) {
 			t.Errorf("%s: image bytes changed: Go %s/%s, reference %s; both must report the mismatch", name, got.State, got.HardBinding, ref.HardBinding)
+		}
+		if refSigned[name] && (got.HardBinding != c2pa.BindingMatch || got.State != c2pa.StateUnverified ||
+			!slices.Contains(dsts, c2patest.TrainedAlgorithmicMedia) || got.SignerOrg != "aigcwatch cross-check") {
+			t.Errorf("%s (signed by the reference): Go %s, binding %s, source types %q, signer %q", name, got.State, got.HardBinding, dsts, got.SignerOrg)
 		}
 		if got.State == c2pa.StateInvalid && ref.ValidationStateSeen != "Invalid" {
 			disagree("state", "Go Invalid %v, reference %s", got.StatusCodes, ref.ValidationStateSeen)

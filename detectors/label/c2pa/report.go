@@ -144,7 +144,7 @@ func (s *Store) Check(asset Asset) *Report {
 	switch {
 	case binding != nil:
 		r.BindingKind = baseLabel(binding.Label)
-		if r.BindingKind == "c2pa.hash.bmff" || r.BindingKind == "c2pa.hash.bmff.v2" {
+		if r.BindingKind == "c2pa.hash.bmff" || r.BindingKind == "c2pa.hash.bmff.v2" || r.BindingKind == "c2pa.hash.bmff.v3" {
 			code, res := s.checkBMFF(binding, bindingAlg, asset.Data, r)
 			r.HardBinding = res
 			switch res {
@@ -152,6 +152,23 @@ func (s *Store) Check(asset Asset) *Report {
 				ok(code)
 			case BindingMismatch:
 				fail(code)
+			}
+			break
+		}
+		if r.BindingKind == "c2pa.hash.collection.data" {
+			err := s.collectionHash(binding, bindingAlg, asset.Data)
+			var unchecked errUnchecked
+			switch {
+			case errors.As(err, &unchecked):
+				r.warnf("%s: not verified here: %v", binding.Label, err)
+				r.HardBinding = BindingUnchecked
+			case err != nil:
+				r.warnf("%s: %v", binding.Label, err)
+				r.HardBinding = BindingMismatch
+				fail("assertion.collectionHash.mismatch")
+			default:
+				r.HardBinding = BindingMatch
+				ok("assertion.collectionHash.match")
 			}
 			break
 		}
@@ -321,8 +338,11 @@ func (s *Store) checkBMFF(n *Node, claimAlg string, asset []byte, r *Report) (st
 		return "assertion.bmffHash.malformed", BindingMismatch
 	}
 	version := 1
-	if baseLabel(n.Label) == "c2pa.hash.bmff.v2" {
+	switch baseLabel(n.Label) {
+	case "c2pa.hash.bmff.v2":
 		version = 2
+	case "c2pa.hash.bmff.v3":
+		version = 3
 	}
 	sum, err := s.bmffHash(&w, version, cmpOr(w.Alg, claimAlg), asset)
 	var unchecked errUnchecked

@@ -9,8 +9,12 @@ import (
 	"unicode/utf16"
 )
 
-// c2paMIME is the GEOB MIME type of an embedded C2PA manifest store in ID3.
-const c2paMIME = "application/x-c2pa-manifest-store"
+// c2paMIME and c2paMIMENew are the GEOB MIME types of an embedded C2PA manifest store in
+// ID3: the first writers' and the current one (c2pa-rs writes application/c2pa).
+const (
+	c2paMIME    = "application/x-c2pa-manifest-store"
+	c2paMIMENew = "application/c2pa"
+)
 
 // mp3 reads the ID3v2 tag at the start of the file, if any. The audio frames are not read.
 func (s *state) mp3(d []byte) error {
@@ -189,7 +193,7 @@ func (s *state) id3(d []byte, base int, prefix string) (int, error) {
 		}
 		if id == "GEOB" || id == "GEO" {
 			if len(fd) > 1 {
-				if z := bytes.IndexByte(fd[1:], 0); z >= 0 && string(fd[1:1+z]) == c2paMIME {
+				if z := bytes.IndexByte(fd[1:], 0); z >= 0 && (string(fd[1:1+z]) == c2paMIME || string(fd[1:1+z]) == c2paMIMENew) {
 					if store, ok := geobData(fd[0], fd[2+z:]); ok {
 						s.setStore(slices.Clone(store), int(at(0)), 0, 0, path)
 					} else {

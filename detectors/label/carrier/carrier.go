@@ -316,6 +316,7 @@ type state struct {
 	store              []byte // the first manifest store found
 	storeWhere         string
 	storeOff, storeLen int // its carrier's extent in the file
+	pdfObjs            map[int]pdfObj
 	// JPEG APP11 packets of the C2PA store being joined.
 	app11     []byte
 	app11Open bool

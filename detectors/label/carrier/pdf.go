@@ -3,6 +3,7 @@ package carrier
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 )
 
@@ -35,6 +36,7 @@ func (s *state) pdf(d []byte) error {
 		s.warnf("the document is encrypted: only metadata stored unencrypted is read")
 	}
 	pos, objects := start, 0
+	s.pdfObjs = map[int]pdfObj{}
 	for {
 		i := bytes.Index(d[pos:], []byte(" obj"))
 		if i < 0 {
@@ -55,6 +57,9 @@ func (s *state) pdf(d []byte) error {
 			end = len(d) - at
 		}
 		body := d[at : at+end]
+		if num, ok := objNumber(d, at-4); ok {
+			s.pdfObjs[num] = pdfObj{body: body, off: at} // a later revision replaces an earlier one
+		}
 		if err := s.pdfObject(d, body, at); err != nil {
 			return err
 		}
@@ -63,6 +68,120 @@ func (s *state) pdf(d []byte) error {
 	if objects == 0 {
 		return s.errf(start, ErrMalformed, "no indirect objects")
 	}
+	// The C2PA manifest as an associated file: a file specification with
+	// /AFRelationship /C2PA_Manifest (or the C2PA MIME subtype) whose /EF /F names the
+	// embedded file stream, which itself need not say what it holds.
+	if s.store == nil {
+		nums := make([]int, 0, len(s.pdfObjs))
+		for n := range s.pdfObjs {
+			nums = append(nums, n)
+		}
+		slices.Sort(nums) // the first file specification by object number, deterministically
+		for _, n := range nums {
+			o := s.pdfObjs[n]
+			dict := o.body
+			if si := bytes.Index(dict, []byte("stream")); si >= 0 {
+				continue
+			}
+			if !bytes.Contains(dict, []byte("/C2PA_Manifest")) && !bytes.Contains(dict, []byte("/application#2Fc2pa")) {
+				continue
+			}
+			ef := bytes.Index(dict, []byte("/EF"))
+			if ef < 0 {
+				continue
+			}
+			ref, ok := pdfRef(dict[ef+3:], "/F")
+			if !ok {
+				continue
+			}
+			if t, ok := s.pdfObjs[ref]; ok {
+				if err := s.pdfStreamStore(t.body, t.off); err != nil {
+					return err
+				}
+				break
+			}
+		}
+	}
+	return nil
+}
+
+type pdfObj struct {
+	body []byte
+	off  int
+}
+
+// objNumber reads N of "N G obj" ending at i (where " obj" starts).
+func objNumber(d []byte, i int) (int, bool) {
+	j := i
+	for j > 0 && d[j-1] >= '0' && d[j-1] <= '9' { // generation
+		j--
+	}
+	j-- // the space
+	k := j
+	for k > 0 && d[k-1] >= '0' && d[k-1] <= '9' {
+		k--
+	}
+	if k >= j || j-k > 10 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(string(d[k:j]))
+	return n, err == nil
+}
+
+// pdfRef finds key followed by an indirect reference "N G R" in b (within its first
+// dictionary) and returns N.
+func pdfRef(b []byte, key string) (int, bool) {
+	b = b[:min(len(b), 512)]
+	i := bytes.Index(b, []byte(key))
+	if i < 0 {
+		return 0, false
+	}
+	f := bytes.Fields(b[i+len(key):])
+	if len(f) < 3 || string(f[2][:min(len(f[2]), 1)]) != "R" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(string(f[0]))
+	return n, err == nil
+}
+
+// pdfStreamStore reads the stream of an object body as the manifest store.
+func (s *state) pdfStreamStore(body []byte, off int) error {
+	si := bytes.Index(body, []byte("stream"))
+	if si < 0 {
+		return nil
+	}
+	dict := body[:si]
+	ds := si + len("stream")
+	if ds < len(body) && body[ds] == '\r' {
+		ds++
+	}
+	if ds < len(body) && body[ds] == '\n' {
+		ds++
+	}
+	data := body[ds:]
+	if n, ok := directLength(dict); ok && n <= len(data) {
+		data = data[:n]
+	} else if e := bytes.LastIndex(data, []byte("endstream")); e >= 0 {
+		data = bytes.TrimRight(data[:e], "\r\n")
+	}
+	raw := data
+	if bytes.Contains(dict, []byte("/FlateDecode")) {
+		max := s.lim.C2PA.MaxStoreBytes
+		if max <= 0 {
+			max = 32 << 20
+		}
+		var err error
+		if data, err = inflate(data, max); err != nil {
+			s.res.C2PA = true
+			s.warnf("pdf object at offset %d: C2PA stream: %v", off, err)
+			return nil
+		}
+	} else if bytes.Contains(dict, []byte("/Filter")) {
+		s.res.C2PA = true
+		s.warnf("pdf object at offset %d: C2PA stream filter not supported", off)
+		return nil
+	}
+	s.setStore(data, off+ds, off+ds, len(raw), fmt.Sprintf("pdf/obj@%d/C2PA", off))
 	return nil
 }
 

@@ -46,7 +46,7 @@ def summary(path):
     codes_fail = {s.get("code") for s in res.get("failure", [])}
     codes_fail |= {s.get("code") for s in store.get("validation_status", [])}
     binding = "none"
-    for kind in ("dataHash", "bmffHash", "boxesHash"):
+    for kind in ("dataHash", "bmffHash", "boxesHash", "collectionHash"):
         if "assertion.%s.mismatch" % kind in codes_fail:
             binding = "mismatch"
             break
