@@ -8,14 +8,16 @@
 //   - every hashed URI in the active manifest's claim (the assertion references) against
 //     the bytes of the assertion it names (assertion.hashedURI.match / .mismatch);
 //   - the hard binding: a c2pa.hash.data assertion's hash of the asset bytes outside its
-//     exclusion ranges (assertion.dataHash.match / .mismatch), or a c2pa.hash.bmff(.v2)
-//     assertion's hash of an ISO BMFF file outside its excluded boxes
-//     (assertion.bmffHash.match / .mismatch).
+//     exclusion ranges (assertion.dataHash.match / .mismatch), a c2pa.hash.bmff (v1,
+//     v2, v3 unfragmented) assertion's hash of an ISO BMFF file outside its excluded
+//     boxes (assertion.bmffHash.*), or a c2pa.hash.collection.data assertion over a ZIP
+//     document's members and central directory (assertion.collectionHash.*).
 //
 // What it leaves out, on purpose: the claim signature (COSE) and the signing
-// certificate's trust are not validated, timestamps are not checked, box hashes
-// (c2pa.hash.boxes), collection hashes and BMFF hashes with a Merkle tree (fragmented
-// files) are reported as unchecked, and remote manifests are never fetched. A manifest whose integrity checks
+// certificate's trust are not validated (the certificate's organization and the time
+// stamp's time are reported as found), box hashes (c2pa.hash.boxes), collections that are
+// not ZIP files and BMFF hashes with a Merkle tree (fragmented files) are reported as
+// unchecked, and remote manifests are never fetched. A manifest whose integrity checks
 // pass is therefore reported with the validation state "Unverified", never "Valid" or
 // "Trusted": those need an upstream C2PA validator (docs/inspect.md).
 //
