@@ -3,6 +3,7 @@ package carrier
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	_ "golang.org/x/image/webp"
 	"image"
@@ -464,5 +465,22 @@ func TestRemoteManifest(t *testing.T) {
 	res, _ := Read(jpegFile(jpegXMP(xmpPacket(`<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" dc:provenance="x"/>`))), Limits{})
 	if res.RemoteManifest != "" {
 		t.Errorf("dc:provenance (not dcterms) read as a remote manifest: %q", res.RemoteManifest)
+	}
+}
+
+// TestZIPDirectoryBound: an archive that declares more entries than the limit, or is
+// ZIP64, is refused before archive/zip allocates its directory.
+func TestZIPDirectoryBound(t *testing.T) {
+	t.Parallel()
+	for _, n := range []uint16{30000, 0xFFFF} {
+		d := docxFile(zip.Store, "docProps/custom.xml", customProps("AIGC", testLabel))
+		e := bytes.LastIndex(d, []byte("PK\x05\x06"))
+		binary.LittleEndian.PutUint16(d[e+8:], n)
+		binary.LittleEndian.PutUint16(d[e+10:], n)
+		_, err := Read(d, Limits{})
+		var fe *FormatError
+		if !errors.Is(err, ErrMalformed) || !errors.As(err, &fe) || fe.Offset != int64(e) {
+			t.Errorf("%d entries: %v", n, err)
+		}
 	}
 }

@@ -20,7 +20,8 @@ import (
 //     specification embeds one in ZIP-based formats.
 //
 // Each part is decompressed up to Limits.MaxInflate (the store: its own limit); a ZIP
-// with more than maxZIPEntries entries is refused as malformed.
+// with more than maxZIPEntries entries, or a ZIP64 archive, is refused as malformed before
+// its directory is read.
 
 const maxZIPEntries = 20000
 
@@ -35,6 +36,19 @@ func isOOXML(data []byte) bool {
 }
 
 func (s *state) ooxml(d []byte) error {
+	// Bound the directory before archive/zip allocates one record per entry it declares.
+	if len(d) >= 22 {
+		from := max(0, len(d)-22-65535)
+		if e := bytes.LastIndex(d[from:], []byte("PK\x05\x06")); e >= 0 && from+e+22 <= len(d) {
+			e += from
+			switch n := int(d[e+10]) | int(d[e+11])<<8; {
+			case n == 0xFFFF:
+				return s.errf(e, ErrMalformed, "zip: ZIP64 archive, not read")
+			case n > maxZIPEntries:
+				return s.errf(e, ErrMalformed, "zip: %d entries, limit %d", n, maxZIPEntries)
+			}
+		}
+	}
 	zr, err := zip.NewReader(bytes.NewReader(d), int64(len(d)))
 	if err != nil {
 		return s.errf(0, ErrMalformed, "zip: %v", err)
