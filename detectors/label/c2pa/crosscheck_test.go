@@ -38,6 +38,7 @@ type refResult struct {
 	HashedURIMismatch   bool     `json:"hashed_uri_mismatch"`
 	ValidationStateSeen string   `json:"validation_state"`
 	SignerOrg           string   `json:"signer_org"`
+	IngredientMismatch  bool     `json:"ingredient_mismatch"`
 	When                string   `json:"when"`
 }
 
@@ -163,6 +164,14 @@ func TestCrossCheckReference(t *testing.T) {
 	if len(refSigned) != len(toSign) {
 		t.Errorf("the reference signed %d of %d files", len(refSigned), len(toSign))
 	}
+	// CACA.jpg with one byte changed inside its ingredient's manifest (the first in the
+	// store, excluded from the data hash): both must report ingredient.manifest.mismatch.
+	if v, err := os.ReadFile(filepath.Join(dir, "CACA.jpg")); err == nil {
+		if i := bytes.Index(v, []byte("urn:c2pa:5259041e")); i > 0 && i+5000 < len(v) {
+			v[i+5000] ^= 0x01
+			write("gen-CACA-ingredient-changed.jpg", v)
+		}
+	}
 	mustMismatch := map[string]bool{"gen-genai-image-changed.jpg": true, "gen-C-image-changed.jpg": true, "gen-video1-mdat-changed.mp4": true}
 
 	cmd := exec.Command(py, append([]string{filepath.Join("testdata", "reference.py")}, files...)...)
@@ -284,6 +293,12 @@ func TestCrossCheckReference(t *testing.T) {
 		if refSigned[name] && (got.HardBinding != c2pa.BindingMatch || got.State != c2pa.StateUnverified ||
 			!slices.Contains(dsts, c2patest.TrainedAlgorithmicMedia) || got.SignerOrg != "aigcwatch cross-check") {
 			t.Errorf("%s (signed by the reference): Go %s, binding %s, source types %q, signer %q", name, got.State, got.HardBinding, dsts, got.SignerOrg)
+		}
+		if gm := slices.Contains(got.StatusCodes, "ingredient.manifest.mismatch"); gm != ref.IngredientMismatch {
+			disagree("ingredient", "Go ingredient.manifest.mismatch %v, reference %v", gm, ref.IngredientMismatch)
+		}
+		if name == "gen-CACA-ingredient-changed.jpg" && (!ref.IngredientMismatch || got.State != c2pa.StateInvalid) {
+			t.Errorf("%s: the changed ingredient manifest must be reported by both (Go %s %v)", name, got.State, got.StatusCodes)
 		}
 		if got.State == c2pa.StateInvalid && ref.ValidationStateSeen != "Invalid" {
 			disagree("state", "Go Invalid %v, reference %s", got.StatusCodes, ref.ValidationStateSeen)

@@ -220,7 +220,9 @@ func (s *Store) checkRefs(m *Manifest, r *Report, collect bool, fail, ok func(st
 		case collect && (label == "c2pa.actions" || label == "c2pa.actions.v2"):
 			s.actions(r, n)
 		case collect && strings.HasPrefix(label, "c2pa.ingredient"):
-			s.ingredient(r, n)
+			if !s.ingredient(r, n, c.Alg) {
+				fail("ingredient.manifest.mismatch")
+			}
 		case label == "c2pa.hash.data" || label == "c2pa.hash.boxes" || label == "c2pa.hash.collection.data" ||
 			strings.HasPrefix(label, "c2pa.hash.bmff"):
 			if binding == nil {
@@ -384,16 +386,18 @@ func (s *Store) actions(r *Report, n *Node) {
 }
 
 // ingredient adds an ingredient assertion, with the digital source types of its
-// manifest's actions when that manifest is in the store.
-func (s *Store) ingredient(r *Report, n *Node) {
+// manifest's actions when that manifest is in the store and its hashed URI (over the
+// ingredient manifest's superbox) matches. It returns false on a mismatch: the
+// ingredient's manifest was changed, and its source types are not used.
+func (s *Store) ingredient(r *Report, n *Node, claimAlg string) bool {
 	if len(r.Ingredients) >= s.lim.MaxIngredients {
 		r.warnf("more than %d ingredients: the rest are not reported", s.lim.MaxIngredients)
-		return
+		return true
 	}
 	b, ok := n.ContentBox("cbor")
 	if !ok {
 		r.warnf("%s: no cbor content", n.Label)
-		return
+		return true
 	}
 	var w wireIngredient
 	if err := decodeCBOR(b, s.lim, &w); err != nil {
@@ -404,13 +408,24 @@ func (s *Store) ingredient(r *Report, n *Node) {
 	if ref == nil {
 		ref = w.C2PAManifest
 	}
+	match := true
 	if ref != nil {
 		if m := s.manifestOf(ref.URL); m != nil {
 			in.Manifest = m.Label
-			in.DigitalSourceTypes = s.sourceTypes(m)
+			h := newHash(cmpOr(ref.Alg, claimAlg))
+			if h != nil {
+				h.Write(s.payload(m.Node))
+				match = bytes.Equal(h.Sum(nil), ref.Hash)
+			}
+			if match {
+				in.DigitalSourceTypes = s.sourceTypes(m)
+			} else {
+				r.warnf("%s: the hash of ingredient manifest %q does not match", n.Label, m.Label)
+			}
 		}
 	}
 	r.Ingredients = append(r.Ingredients, in)
+	return match
 }
 
 // sourceTypes returns the distinct digital source types of a manifest's actions.

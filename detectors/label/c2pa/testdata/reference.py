@@ -53,7 +53,11 @@ def summary(path):
         if "assertion.%s.match" % kind in codes_ok:
             binding = "match"
     out["hard_binding"] = binding
-    out["hashed_uri_mismatch"] = "assertion.hashedURI.mismatch" in codes_fail
+    # The active manifest's own assertions only (an ingredient's appear in ingredientDeltas
+    # and in the merged validation_status).
+    active_fail = {s.get("code") for s in res.get("failure", [])}
+    out["hashed_uri_mismatch"] = "assertion.hashedURI.mismatch" in active_fail
+    out["ingredient_mismatch"] = "ingredient.manifest.mismatch" in codes_fail
     return out
 
 
