@@ -56,3 +56,31 @@ func TestBMFFHash(t *testing.T) {
 		t.Errorf("boxes moved: %s %s %v", r.State, r.HardBinding, r.StatusCodes)
 	}
 }
+
+// TestIngredientHash: CACA.jpg's active manifest has an ingredient whose manifest is the
+// first in the store; intact it matches, and one byte changed inside that manifest (which
+// the data hash excludes) is ingredient.manifest.mismatch and Invalid.
+func TestIngredientHash(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(shareddata.Path(t, "c2pa"), "CACA.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := carrier.Read(data, carrier.Limits{})
+	if err != nil || res.Manifest == nil {
+		t.Fatalf("read: %v %v", err, res.ManifestErr)
+	}
+	if r := res.Manifest; r.State != c2pa.StateUnverified || len(r.Ingredients) != 1 || r.Ingredients[0].Manifest == "" {
+		t.Fatalf("intact: %s %v %+v", r.State, r.StatusCodes, r.Ingredients)
+	}
+	i := bytes.Index(data, []byte("urn:c2pa:5259041e"))
+	changed := slices.Clone(data)
+	changed[i+5000] ^= 0x01
+	res, err = carrier.Read(changed, carrier.Limits{})
+	if err != nil || res.Manifest == nil {
+		t.Fatalf("read: %v %v", err, res.ManifestErr)
+	}
+	r := res.Manifest
+	if r.State != c2pa.StateInvalid || r.StatusCodes[0] != "ingredient.manifest.mismatch" || r.HardBinding != c2pa.BindingMatch {
+		t.Errorf("changed ingredient: %s %s %v", r.State, r.HardBinding, r.StatusCodes)
+	}
+}

@@ -6,7 +6,9 @@
 // verifies what can be verified from the file alone:
 //
 //   - every hashed URI in the active manifest's claim (the assertion references) against
-//     the bytes of the assertion it names (assertion.hashedURI.match / .mismatch);
+//     the bytes of the assertion it names (assertion.hashedURI.match / .mismatch), and
+//     each ingredient's hashed URI against its manifest in the store
+//     (ingredient.manifest.mismatch);
 //   - the hard binding: a c2pa.hash.data assertion's hash of the asset bytes outside its
 //     exclusion ranges (assertion.dataHash.match / .mismatch), a c2pa.hash.bmff (v1,
 //     v2, v3 unfragmented) assertion's hash of an ISO BMFF file outside its excluded
