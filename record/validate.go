@@ -72,8 +72,20 @@ func (r *Record) validate(lim Limits) error {
 			c.ValidationState = "Valid"
 		case "trusted":
 			c.ValidationState = "Trusted"
+		case "unverified":
+			c.ValidationState = "Unverified"
 		default:
-			return reject(ReasonInvalidValue, "c2pa.validation_state", -1, "%q: want Invalid, Valid or Trusted", c.ValidationState)
+			return reject(ReasonInvalidValue, "c2pa.validation_state", -1, "%q: want Invalid, Unverified, Valid or Trusted", c.ValidationState)
+		}
+	}
+	if c := r.C2PA; c != nil {
+		switch c.HardBinding {
+		case "", "match", "mismatch", "unchecked", "missing":
+		default:
+			return reject(ReasonInvalidValue, "c2pa.hard_binding", -1, "%q: want match, mismatch, unchecked or missing", c.HardBinding)
+		}
+		if c.Manifests < 0 {
+			return reject(ReasonInvalidValue, "c2pa.manifests", -1, "%d: must not be negative", c.Manifests)
 		}
 	}
 	if m := r.Media; m != nil {

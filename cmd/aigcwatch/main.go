@@ -41,7 +41,7 @@ func commands() []command {
 		{"run", "consume records from Kafka, judge them and produce verdicts, incidents and dead letters", runRun},
 		{"serve", "serve the inline moderation HTTP API: POST /v1/moderate, /v1/moderate/batch", runServe},
 		{"rules", "lint rule packs or run their example cases (rules lint|test [DIR])", runRules},
-		{"inspect", "read implicit labels, IPTC source type and C2PA presence from media files and print content records", runInspect},
+		{"inspect", "read implicit labels, IPTC source type and the C2PA manifest (integrity checked, not trust) from media files and documents and print content records", runInspect},
 		{"hash", "print PDQ perceptual hashes of image files: pdq_hex quality path", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			return runHash(ctx, args, stdout, stderr)
 		}},
