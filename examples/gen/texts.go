@@ -187,11 +187,12 @@ var jaText = []string{
 	"要約：市は来年度から公園の夜間照明をLEDに切り替えると発表した。",
 }
 
-// Chinese texts with personal data (invented, well-formed shapes).
+// Chinese texts with personal data (invented; the ID and card numbers have valid check digits,
+// so that a validating detector finds them).
 var zhPII = []string{
 	"好的，已为您整理收件信息：张伟，手机13812345678，地址北京市海淀区中关村大街1号。",
-	"请核对报名信息：李娜，身份证号110105199003071234，联系电话13900001111。",
-	"您的退款将原路退回尾号6217 0000 1234 5678的银行卡，预计3个工作日到账。",
+	"请核对报名信息：李娜，身份证号110105199003071239，联系电话13900001111。",
+	"您的退款将原路退回卡号6217 0000 1234 5670的银行卡，预计3个工作日到账。",
 	"简历已生成：王芳，邮箱wangfang@example.com，电话18611112222，现居上海。",
 }
 
