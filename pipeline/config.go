@@ -31,6 +31,12 @@ type Config struct {
 	// for the record's jurisdiction with their own checksum; "all", every loaded pack
 	// with one checksum (the form before 2026-11-28; docs/outputs.md).
 	VerdictRuleset string `yaml:"verdict_ruleset"`
+	// MaxOutputRunes is the longest text, in runes, that is not runaway output (the
+	// service's output limit): 0 = 32,768, negative = no check (docs/layers.md).
+	MaxOutputRunes int `yaml:"max_output_runes"`
+	// Registries are filing registry files, one per jurisdiction (docs/layers.md), watched
+	// and reloaded like packs and banks; none = only provider_info.filed is read.
+	Registries []string `yaml:"registries"`
 	// Fingerprints, if set, holds the banks across builds, so live additions (banks topic,
 	// auto-banking) survive reloads; nil: each build loads its own (docs/fingerprints.md).
 	Fingerprints *FingerprintMatcher `yaml:"-"`
@@ -80,7 +86,7 @@ func (c *Config) inputs() ([]rules.InputRef, error) {
 	if len(c.Lexicons) == 0 {
 		add(defaults.LexiconName, defaults.Lexicon())
 	}
-	for _, p := range append(append([]string{}, c.Lexicons...), c.Banks...) {
+	for _, p := range append(append(append([]string{}, c.Lexicons...), c.Banks...), c.Registries...) {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return nil, fmt.Errorf("input %s: %w", p, err)

@@ -51,6 +51,8 @@ func configFlags(fs *flag.FlagSet, c *pipeline.Config) {
 	fs.StringVar(&c.Rules, "rules", c.Rules, "rule packs: a directory of *.yaml or one file (default: the embedded CN, EU, US and UK packs)")
 	fs.Var((*listFlag)(&c.Lexicons), "lexicon", "lexicon file, repeatable: TSV lines term<TAB>category<TAB>severity, or a JSON array of terms (default: the embedded lexicon)")
 	fs.Var((*listFlag)(&c.Banks), "bank", "fingerprint bank file, repeatable: TSV lines hash<TAB>bank<TAB>label<TAB>category<TAB>source (see docs/fingerprints.md)")
+	fs.Var((*listFlag)(&c.Registries), "registry", "filing registry file, repeatable: one per jurisdiction, TSV lines provider<TAB>service<TAB>filing number<TAB>status<TAB>filed on<TAB>valid until (see docs/layers.md)")
+	fs.IntVar(&c.MaxOutputRunes, "max-output-runes", c.MaxOutputRunes, "longest text, in runes, that is not runaway output (0: 32768; -1: no check)")
 	fs.StringVar(&c.DefaultJurisdiction, "jurisdiction", c.DefaultJurisdiction, "jurisdiction for records that carry none")
 	fs.IntVar(&c.MaxRecordBytes, "max-record-bytes", c.MaxRecordBytes, "largest record accepted (0: 1 MiB)")
 	fs.IntVar(&c.MaxTextBytes, "max-text-bytes", c.MaxTextBytes, "largest text field accepted (0: 256 KiB)")

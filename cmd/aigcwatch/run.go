@@ -58,7 +58,7 @@ const envPrefix = "AIGCWATCH_"
 
 // sharedFlagNames maps the pipeline keys whose configFlags flag is not the key with
 // dashes (the flag is singular because it is repeatable).
-var sharedFlagNames = map[string]string{"banks": "bank"}
+var sharedFlagNames = map[string]string{"banks": "bank", "registries": "registry"}
 
 // setting is one configuration key, reachable as a YAML key, a flag and a variable.
 type setting struct {

@@ -229,3 +229,23 @@ func FuzzScan(f *testing.F) {
 		})
 	})
 }
+
+// TestNextStartAgreesWithNaive: the word-at-a-time skip stops where a byte-at-a-time
+// search for a digit, a capital or a full-width digit would, or earlier (at a UTF-8 lead byte skipped
+// whole by the byte-at-a-time step) but never later.
+func TestNextStartAgreesWithNaive(t *testing.T) {
+	t.Parallel()
+	texts := []string{"人工智能生成内容的标识办法自2025年9月1日起施行", "hello world, this is lower case text with no caps", "，。：；（）１２３",
+		"abcdefghijklmnopqrstuvwxyz0", "\x00\x7f\x80 ~`!@#$%^&*()_+-=[]{}|;':\",./<>?Z", strings.Repeat("的", 40) + "X"}
+	for _, s := range texts {
+		for i := 0; i <= len(s); i++ {
+			naive := i
+			for naive < len(s) && !('0' <= s[naive] && s[naive] <= '9' || 'A' <= s[naive] && s[naive] <= 'Z' || fwDigit(s, naive) >= 0) {
+				naive++
+			}
+			if got := nextStart(s, i); got > naive {
+				t.Fatalf("%q from %d: %d, naive %d", s, i, got, naive)
+			}
+		}
+	}
+}

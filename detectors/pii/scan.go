@@ -1,6 +1,7 @@
 package pii
 
 import (
+	"encoding/binary"
 	"strings"
 	"unsafe"
 )
@@ -55,8 +56,86 @@ func Scan(text string, emit func(Match)) {
 	scanEmails(text, emit)
 }
 
+// skip is how far to step over the byte c when looking for the start of a number or
+// identifier: 0 for the bytes one can start with (ASCII digits and capitals), the length
+// of the UTF-8 sequence for lead bytes (a Chinese text is stepped over a character at a
+// time), 1 otherwise.
+var skip = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c >= 0xF0:
+			t[c] = 4
+		case c >= 0xE0:
+			t[c] = 3
+		case c >= 0xC0:
+			t[c] = 2
+		default:
+			t[c] = 1
+		}
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 0
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = 0
+	}
+	return t
+}()
+
+// SWAR constants: a byte of each value in a uint64.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+	low7  = 0x7f7f7f7f7f7f7f7f
+)
+
+// hasBetween has the high bit of each byte b of x with m < b < n and b < 0x80 set (Sean
+// Anderson's bit hacks), and possibly of others after it: a filter, not an answer.
+func hasBetween(x, m, n uint64) uint64 {
+	return (ones*(127+n) - x&low7) & ^x & (x&low7 + ones*(127-m)) & highs
+}
+
+// nextStart returns the first position from i of a byte a number or identifier can start
+// with (an ASCII digit or capital, or a full-width digit), 8 bytes at a time while none
+// of them can, then a character at a time.
+func nextStart(text string, i int) int {
+	b := unsafe.Slice(unsafe.StringData(text), len(text))
+	for {
+		for i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i:])
+			y := x ^ (0xEF * ones)
+			if hasBetween(x, '0'-1, '9'+1)|hasBetween(x, 'A'-1, 'Z'+1)|((y-ones) & ^y & highs) != 0 {
+				break
+			}
+			i += 8
+		}
+		stop := min(len(b), i+8)
+		for i < stop {
+			c := b[i]
+			if c == 0xEF {
+				if fwDigit(text, i) >= 0 {
+					return i
+				}
+				i += 3 // full-width punctuation: go on
+				continue
+			}
+			if skip[c] == 0 {
+				return i
+			}
+			i += int(skip[c])
+		}
+		if i >= len(b) {
+			return len(b)
+		}
+	}
+}
+
 func scanTokens(text string, emit func(Match)) {
 	for i := 0; i < len(text); {
+		i = nextStart(text, i)
+		if i >= len(text) {
+			return
+		}
 		c := text[i]
 		switch {
 		case '0' <= c && c <= '9' || c == 0xEF && fwDigit(text, i) >= 0:
@@ -253,6 +332,9 @@ func classifyNum(text string, m *num, emit func(Match)) {
 	out := func(cat, masked string) {
 		emit(Match{Category: cat, Start: m.start, End: m.end, Masked: masked})
 	}
+	if m.n < 9 && !m.plus {
+		return // every kind looked for has at least 9 digits, or a '+'
+	}
 	d := m.digits()
 	if m.plus {
 		if cat, ok := e164(d); ok {
@@ -264,8 +346,10 @@ func classifyNum(text string, m *num, emit func(Match)) {
 		}
 		return
 	}
-	if negativeContext(text, m.start) {
-		return
+	out = func(cat, masked string) {
+		if !negativeContext(text, m.start) {
+			emit(Match{Category: cat, Start: m.start, End: m.end, Masked: masked})
+		}
 	}
 	n := m.n
 	switch {

@@ -103,3 +103,30 @@ func readWaimai(tb testing.TB, path string) []Text {
 	}
 	return out
 }
+
+// Records500 returns up to n texts of the HC3 Plus corpora (AI and human) cut to about
+// 500 bytes at a rune boundary, for per-record detector benchmarks; it skips tb when the
+// data is absent.
+func Records500(tb testing.TB, n int) []string {
+	tb.Helper()
+	var out []string
+	for _, s := range Sets(tb) {
+		if s.File == "waimai_10k.csv" {
+			continue
+		}
+		for _, t := range s.Texts {
+			if len(t.Text) < 500 {
+				continue
+			}
+			cut := 500
+			for cut > 0 && t.Text[cut]&0xC0 == 0x80 {
+				cut--
+			}
+			out = append(out, t.Text[:cut])
+			if len(out) == n {
+				return out
+			}
+		}
+	}
+	return out
+}
