@@ -17,8 +17,8 @@ var rawPII = []string{
 }
 
 // TestSampleStreamLayers scans the sample stream with the embedded defaults: the
-// summary's findings by layer shows the layers the stream's groups were built for, and
-// the personal data the element layer finds is masked everywhere it goes.
+// summary's findings by layer shows all five layers, and the personal data the element
+// layer finds is masked everywhere it goes.
 func TestSampleStreamLayers(t *testing.T) {
 	in, err := os.ReadFile("../examples/stream.jsonl")
 	if err != nil {
@@ -43,7 +43,7 @@ func TestSampleStreamLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum.WriteTable(&table)
-	for _, layer := range []string{"content", "element"} {
+	for _, layer := range []string{"element", "technology", "content", "industry", "global"} {
 		if sum.ByLayer[layer] == 0 {
 			t.Errorf("no %s-layer finding on the sample stream:\n%s", layer, table.String())
 		}
@@ -62,4 +62,32 @@ func TestSampleStreamLayers(t *testing.T) {
 		t.Errorf("verdicts lack the masked resident ID")
 	}
 	t.Logf("\n%s", table.String())
+}
+
+// TestSampleStreamWithRegistry: with the sample registry (examples/registry-cn.tsv), the
+// CN providers missing from it and the suspended service are industry-layer findings.
+func TestSampleStreamWithRegistry(t *testing.T) {
+	in, err := os.ReadFile("../examples/stream.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig
+	cfg.Registries = []string{"../examples/registry-cn.tsv"}
+	p, err := Build(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var verdicts, dlq bytes.Buffer
+	var sum Summary
+	if err := p.Scan(context.Background(), bytes.NewReader(in), ScanOptions{Source: "stream.jsonl", Verdicts: &verdicts, DLQ: &dlq}, &sum); err != nil {
+		t.Fatal(err)
+	}
+	for rule, want := range map[string]int64{"CN-FILING-01": 3, "CN-FILING-02": 3, "CN-FILING-03": 4} {
+		if got := sum.RulesFired[rule]; got != want {
+			t.Errorf("%s fired %d times, want %d", rule, got, want)
+		}
+	}
+	if !strings.Contains(verdicts.String(), `"inputs":[{"name":"embedded:lexicon.tsv"`) || !strings.Contains(verdicts.String(), `{"name":"../examples/registry-cn.tsv","sha256":"`) {
+		t.Error("verdicts do not name the registry file they were judged with")
+	}
 }
