@@ -136,6 +136,7 @@ func TestGarbage(t *testing.T) {
 		{"latin-1 mojibake", "CafÃ© rÃ©sumÃ© Ã  la franÃ§aise, trÃ¨s Ã©lÃ©gant, dÃ©jÃ  vu, naÃ¯ve", true},
 		{"gbk mojibake", "锟斤拷锟斤拷锟斤拷", true},
 		{"control chars", "ok\x01\x02\x03\x04\x05\x06\x07\x08 done", true},
+		{"C1 controls", "ok\u0080\u0081\u0082\u0083\u0084\u0085\u0086\u0087\u0088 done", true},
 		{"one replacement char", "这是一段正常的中文文本，只有一个\ufffd字符，其余都正常，不应该报告为乱码。", false},
 		{"french", "Café résumé à la française, très élégant, déjà vu, naïve", false},
 		{"tabs and newlines", "a\tb\nc\r\nd\te\nf\tg\nh\ti\nj", false},

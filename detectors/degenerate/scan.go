@@ -65,8 +65,8 @@ const (
 // scan makes the passes over text: garbage counts, the rune count when a check needs it,
 // then the loop search.
 //
-// Garbage: control characters (bytes below 0x20 but tab, newline and carriage return, and
-// DEL), U+FFFD (EF BF BD), C1 controls (C2 80..C2 9F) and UTF-8 read as Latin-1 (Ã or Â
+// Garbage: control characters (bytes below 0x20 but tab, newline and carriage return),
+// U+FFFD (EF BF BD), C1 controls (C2 80..C2 9F) and UTF-8 read as Latin-1 (Ã or Â
 // followed by another Latin-1 sequence) are found 8 bytes at a time: a word is looked at
 // at the bytes that may start (or end) garbage: a control byte, 0xBD, 0xC2, 0xC3, and 0x94
 // for 锟斤拷, UTF-8's U+FFFD read as GBK and back.
@@ -142,11 +142,11 @@ func (st *stats) garbageScan(text string) {
 	i := 0
 	for i+8 <= n {
 		x := binary.LittleEndian.Uint64(b[i:])
-		// bytes < 0x20 or == 0x7F (controls; tab, newline and CR are told apart below),
-		// 0xBD (the last byte of U+FFFD), 0xC2, 0xC3, 0x94 (the second byte of 锟). The
-		// filter may flag a byte after a flagged one too; special checks exactly.
-		m := (x-ones*0x20)&^x&highs | hasZero(x^(ones*0x7F)) | hasZero(x^(ones*0xBD)) |
-			hasZero(x^(ones*0xC2)) | hasZero(x^(ones*0xC3)) | hasZero(x^(ones*0x94))
+		// bytes < 0x20 (controls; tab, newline and CR are told apart below), 0xBD (the
+		// last byte of U+FFFD), 0xC2 or 0xC3, 0x94 (the second byte of 锟). The filter
+		// may flag a byte after a flagged one too; special checks exactly. DEL (0x7F) is
+		// counted only in the bytes the filter sends there.
+		m := (x-ones*0x20)&^x&highs | hasZero(x^(ones*0xBD)) | hasZero(x&(ones*0xFE)^(ones*0xC2)) | hasZero(x^(ones*0x94))
 		if m == 0 {
 			i += 8
 			continue

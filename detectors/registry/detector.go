@@ -88,7 +88,7 @@ func (d *Detector) Detect(_ context.Context, r *record.Record, res *detectors.Re
 			home = in[0]
 		}
 	}
-	if home != "" && country != "" && region(home) != region(country) {
+	if home != "" && country != "" && home != country && region(home) != region(country) {
 		add(CrossBorder, detectors.Low, detectors.Global, "provider_info.country", "", "provider registered in "+home+", record under "+jur)
 	}
 	return nil
