@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"time"
 
 	"github.com/aigcwatch/aigcwatch/defaults"
 	"github.com/aigcwatch/aigcwatch/detectors"
@@ -34,6 +35,12 @@ type Config struct {
 	// MaxOutputRunes is the longest text, in runes, that is not runaway output (the
 	// service's output limit): 0 = 32,768, negative = no check (docs/layers.md).
 	MaxOutputRunes int `yaml:"max_output_runes"`
+	// CampaignAccounts turns on campaign detection (docs/layers.md): near-identical text from
+	// this many distinct accounts within CampaignWindow (0 = 10 minutes) is a campaign.
+	// 0 = off: it computes a MinHash of every text, which costs more than the rest of the
+	// default path.
+	CampaignAccounts int           `yaml:"campaign_accounts"`
+	CampaignWindow   time.Duration `yaml:"campaign_window"`
 	// Registries are filing registry files, one per jurisdiction (docs/layers.md), watched
 	// and reloaded like packs and banks; none = only provider_info.filed is read.
 	Registries []string `yaml:"registries"`
