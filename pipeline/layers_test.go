@@ -58,7 +58,7 @@ func TestSampleStreamLayers(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(verdicts.String(), `"detail":"11**************39"`) {
+	if !strings.Contains(verdicts.String(), `"term":"11**************39"`) {
 		t.Errorf("verdicts lack the masked resident ID")
 	}
 	t.Logf("\n%s", table.String())

@@ -15,8 +15,9 @@
 // label, or a currency sign, are not read as personal data.
 //
 // Evidence is masked: a finding carries the byte offsets of the value in the text and a
-// masked form of it (evidence.detail, e.g. "138****5678"), never the value itself, so
-// verdicts, incidents, logs and metrics built from findings cannot leak it. What it leaves
+// masked form of it (evidence.term, e.g. "138****5678"; evidence.detail says what it was
+// validated with), never the value itself, so verdicts, incidents, logs and metrics built
+// from findings cannot leak it. What it leaves
 // out: names, postal addresses, dates of birth on their own, partial card numbers ("ends
 // in 4242"), and numbers of other national ID schemes.
 package pii
@@ -53,11 +54,12 @@ var severities = map[string]detectors.Severity{
 	Passport: detectors.High, CNMobile: detectors.Medium, Phone: detectors.Medium, Email: detectors.Low,
 }
 
-// checks names the validation each category passed, for the evidence.
+// checks says, in the evidence, what each category's value was validated with.
 var checks = map[string]string{
-	CNResidentID: "mod11-2+region+birthdate", CNMobile: "cn-mobile-prefix", Phone: "e164-or-nanp",
-	BankCard: "luhn+iin+length", Email: "addr-syntax", IBAN: "mod97+country-length", USSSN: "ssa-area-group-serial",
-	Passport: "passport-format",
+	CNResidentID: "valid MOD 11-2 check character, region code and birth date", CNMobile: "allocated mobile segment",
+	Phone: "valid E.164 or NANP number", BankCard: "valid Luhn digit, issuer prefix and length", Email: "address syntax",
+	IBAN: "valid mod-97 check and country length", USSSN: "valid SSA area, group and serial",
+	Passport: "passport format (MRZ check digits, or national format after \"passport\")",
 }
 
 // Detector reports personal data in a record's text. It has no state: safe for
@@ -79,7 +81,7 @@ func (*Detector) Detect(_ context.Context, r *record.Record, res *detectors.Resu
 	Scan(r.Text, func(m Match) {
 		res.Findings = append(res.Findings, detectors.Finding{
 			Detector: Name, Category: m.Category, Severity: severities[m.Category], Layer: detectors.Element,
-			Evidence: detectors.Evidence{Start: m.Start, End: m.End, Check: checks[m.Category], Outcome: "pass", Detail: m.Masked},
+			Evidence: detectors.Evidence{Term: m.Masked, Start: m.Start, End: m.End, Detail: checks[m.Category]},
 		})
 	})
 	return nil

@@ -152,8 +152,8 @@ func TestMaskedNeverRaw(t *testing.T) {
 	}
 }
 
-// TestDetector: findings are element-layer, name the check passed and carry only the
-// masked value.
+// TestDetector: findings are element-layer, carry the masked value as their term and what
+// it was validated with, and never the value.
 func TestDetector(t *testing.T) {
 	t.Parallel()
 	r := &record.Record{Text: "请核对：李娜，身份证号110105199003071239，联系电话13900001111。"}
@@ -166,7 +166,7 @@ func TestDetector(t *testing.T) {
 	}
 	for _, f := range res.Findings {
 		js := string(f.AppendJSON(nil))
-		if f.Layer != detectors.Element || f.Detector != Name || f.Evidence.Outcome != "pass" ||
+		if f.Layer != detectors.Element || f.Detector != Name || f.Evidence.Term == "" || !strings.Contains(f.Evidence.Term, "*") ||
 			strings.Contains(js, "110105199003071239") || strings.Contains(js, "13900001111") {
 			t.Errorf("finding %s", js)
 		}
