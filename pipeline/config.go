@@ -41,6 +41,9 @@ type Config struct {
 	// default path.
 	CampaignAccounts int           `yaml:"campaign_accounts"`
 	CampaignWindow   time.Duration `yaml:"campaign_window"`
+	// Campaigns, if set, holds the campaign counts across builds, so a reload does not
+	// start them afresh (as Fingerprints holds the banks); nil: each build counts anew.
+	Campaigns *CampaignDetector `yaml:"-"`
 	// Registries are filing registry files, one per jurisdiction (docs/layers.md), watched
 	// and reloaded like packs and banks; none = only provider_info.filed is read.
 	Registries []string `yaml:"registries"`

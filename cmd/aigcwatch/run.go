@@ -253,6 +253,8 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	// One fingerprint matcher for the life of the process, shared by every rebuild, so live
 	// bank additions (banks topic, auto-banking) survive reloads.
 	cfg.Pipeline.Fingerprints = fingerprint.NewMatcher(nil)
+	// Likewise one campaign detector, so campaign counts survive reloads (nil when off).
+	cfg.Pipeline.Campaigns = pipeline.NewCampaignDetector(&cfg.Pipeline)
 	p, err := pipeline.Build(cfg.Pipeline)
 	if err != nil {
 		log.Error("building the pipeline", "component", "run", "err", err)

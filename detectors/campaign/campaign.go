@@ -13,7 +13,8 @@
 // What it leaves out: the state is per process. Several `aigcwatch run` instances each see
 // their own partitions, so each counts only the accounts it sees; consistent counting
 // across instances (state keyed by fingerprint, through a topic keyed by fingerprint) is
-// not built. The state is also lost when the detectors are rebuilt (a reload).
+// not built. A reload keeps the state only when the pipeline holds the detector across
+// builds (pipeline.Config.Campaigns, which aigcwatch run sets).
 package campaign
 
 import (
@@ -108,6 +109,9 @@ func New(cfg Config) *Detector {
 
 // Name implements detectors.Detector.
 func (*Detector) Name() string { return Name }
+
+// Config returns the detector's settings, defaults filled in.
+func (d *Detector) Config() Config { return d.cfg }
 
 // Tracked returns how many pieces of content are followed and the bytes their counters
 // hold.
