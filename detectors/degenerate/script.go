@@ -28,23 +28,23 @@ var scriptNames = map[script]string{latin: "Latin", han: "Han", kana: "Kana", ha
 
 // languages maps a BCP 47 primary language subtag to the scripts its text is written in.
 // Languages not listed are not checked.
-var languages = map[string]script{
-	"zh": han, "ja": han | kana, "ko": hangul | han,
-	"ru": cyrillic, "uk": cyrillic, "bg": cyrillic, "be": cyrillic, "kk": cyrillic, "mk": cyrillic, "mn": cyrillic,
-	"sr": cyrillic | latin,
-	"ar": arabic, "fa": arabic, "ur": arabic, "ps": arabic, "he": hebrew, "yi": hebrew, "th": thai,
-	"hi": devanagari, "mr": devanagari, "ne": devanagari, "el": greek,
-}
+var languages = func() map[string]script {
+	m := map[string]script{
+		"zh": han, "ja": han | kana, "ko": hangul | han,
+		"ru": cyrillic, "uk": cyrillic, "bg": cyrillic, "be": cyrillic, "kk": cyrillic, "mk": cyrillic, "mn": cyrillic,
+		"sr": cyrillic | latin,
+		"ar": arabic, "fa": arabic, "ur": arabic, "ps": arabic, "he": hebrew, "yi": hebrew, "th": thai,
+		"hi": devanagari, "mr": devanagari, "ne": devanagari, "el": greek,
+	}
+	for _, l := range latinLanguages {
+		m[l] = latin
+	}
+	return m
+}()
 
 // latinLanguages are checked as Latin script.
 var latinLanguages = []string{"en", "de", "fr", "es", "it", "pt", "nl", "pl", "sv", "da", "no", "nb", "nn", "fi", "cs", "sk",
 	"hu", "ro", "tr", "vi", "id", "ms", "ca", "hr", "sl", "et", "lv", "lt", "ga", "mt", "is", "sq", "tl", "sw", "af", "eu", "gl"}
-
-func init() {
-	for _, l := range latinLanguages {
-		languages[l] = latin
-	}
-}
 
 // languageScripts returns the scripts of a declared language tag ("zh-Hant", "pt-BR": the
 // primary subtag decides; zh-Hant is Han like zh).

@@ -42,6 +42,7 @@ type Filing struct {
 	FiledOn      time.Time
 	ValidUntil   time.Time // zero: no end date
 	Source       string    // file:line
+	line         int
 }
 
 // LineError is one bad line of a registry file.
@@ -139,7 +140,7 @@ func Load(paths ...string) (*Registry, error) {
 		bad = append(bad, errs...)
 		for _, f := range fs {
 			if prev, ok := r.Lookup(f.Jurisdiction, f.Provider, f.Service); ok && prev.Service == f.Service {
-				bad = append(bad, &LineError{File: p, Line: lineOf(f.Source), Msg: fmt.Sprintf("%s/%s is already listed at %s", f.Provider, f.Service, prev.Source)})
+				bad = append(bad, &LineError{File: p, Line: f.line, Msg: fmt.Sprintf("%s/%s is already listed at %s", f.Provider, f.Service, prev.Source)})
 				continue
 			}
 			if r.byJur[f.Jurisdiction] == nil {
@@ -157,13 +158,6 @@ func Load(paths ...string) (*Registry, error) {
 		return nil, &ParseError{Lines: bad}
 	}
 	return r, nil
-}
-
-func lineOf(source string) int {
-	i := strings.LastIndexByte(source, ':')
-	n := 0
-	fmt.Sscan(source[i+1:], &n)
-	return n
 }
 
 // Parse reads one registry file: a #!jurisdiction directive, then lines
@@ -212,7 +206,7 @@ func Parse(name string, data []byte) ([]Filing, []*LineError) {
 			cols[i] = strings.TrimSpace(cols[i])
 		}
 		f := Filing{Jurisdiction: jur, Provider: cols[0], Service: cols[1], Number: cols[2], Status: Status(strings.ToLower(cols[3])),
-			Source: fmt.Sprintf("%s:%d", name, n)}
+			Source: fmt.Sprintf("%s:%d", name, n), line: n}
 		switch {
 		case f.Provider == "":
 			fail("empty provider")
