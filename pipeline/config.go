@@ -41,6 +41,11 @@ type Config struct {
 	// default path.
 	CampaignAccounts int           `yaml:"campaign_accounts"`
 	CampaignWindow   time.Duration `yaml:"campaign_window"`
+	// CampaignTopic (aigcwatch run) is a one-partition Kafka topic through which instances
+	// share campaign observations, so that several of them count the same accounts;
+	// campaigns are then reported as events on the incidents topic, not as findings in
+	// verdicts (docs/layers.md). "" = each process counts what it judges.
+	CampaignTopic string `yaml:"campaign_topic"`
 	// Campaigns, if set, holds the campaign counts across builds, so a reload does not
 	// start them afresh (as Fingerprints holds the banks); nil: each build counts anew.
 	Campaigns *CampaignDetector `yaml:"-"`

@@ -18,6 +18,15 @@ func NewCampaignDetector(c *Config) *CampaignDetector {
 	return campaign.New(campaign.Config{Accounts: c.CampaignAccounts, Window: c.CampaignWindow})
 }
 
+// NewSharedCampaignDetector returns the campaign detector for a campaign topic: it makes
+// no findings and hands each record's observation to publish (stream.Campaigns.Publish).
+func NewSharedCampaignDetector(c *Config, publish func(campaign.Observation)) *CampaignDetector {
+	if c.CampaignAccounts <= 0 {
+		return nil
+	}
+	return campaign.NewShared(campaign.Config{Accounts: c.CampaignAccounts, Window: c.CampaignWindow}, publish)
+}
+
 // The campaign detector (global layer) runs only when Config.CampaignAccounts is set. With
 // Config.Campaigns set (aigcwatch run sets it) its counts survive reloads, as long as the
 // settings stay the same; otherwise each build counts afresh (docs/layers.md).

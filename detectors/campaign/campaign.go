@@ -10,11 +10,11 @@
 // counter that is exact up to 64 accounts and then a 1 KiB HyperLogLog (relative standard
 // error 3.3 %, HLLError).
 //
-// What it leaves out: the state is per process. Several `aigcwatch run` instances each see
-// their own partitions, so each counts only the accounts it sees; consistent counting
-// across instances (state keyed by fingerprint, through a topic keyed by fingerprint) is
-// not built. A reload keeps the state only when the pipeline holds the detector across
-// builds (pipeline.Config.Campaigns, which aigcwatch run sets).
+// The state is per Detector. Several `aigcwatch run` instances count together through a
+// campaign topic (stream.Campaigns): their detectors are made with NewShared and only hand
+// their observations on, and every instance applies the topic's observations, in the
+// topic's order, to a replica (Observe). A reload keeps the state only when the pipeline
+// holds the detector across builds (pipeline.Config.Campaigns, which aigcwatch run sets).
 package campaign
 
 import (
@@ -96,6 +96,7 @@ type Detector struct {
 	next     int                // next slot of the ring to fill
 	postings map[uint64][]int32 // band key (mixed with the band number) → slots
 	bufs     sync.Pool
+	publish  func(Observation) // shared mode (NewShared)
 }
 
 // New returns a Detector for cfg.
@@ -127,10 +128,67 @@ func (d *Detector) Tracked() (n, counterBytes int) {
 	return n, counterBytes
 }
 
+// Observation is one record's part in a campaign: the signature of its text, who pushed
+// it and when. In shared mode (NewShared) observations go through a log that every
+// instance reads in the same order, so all of them count the same accounts.
+type Observation struct {
+	Sig      fingerprint.MinHashSig
+	Who      uint64 // xxhash64 of platform NUL account
+	At       time.Time
+	RecordID string
+	Origin   string // the instance that judged the record (shared mode)
+}
+
+// Campaign is what Observe reports when an observation brings a piece of content to the
+// configured number of accounts.
+type Campaign struct {
+	ID       string        // the content's fingerprint, "minhash:" and 16 hex digits
+	Accounts int           // distinct accounts counted
+	Estimate bool          // Accounts comes from the HyperLogLog (±HLLError)
+	Start    time.Time     // the window's start (the content's first record in it)
+	Window   time.Duration // the configured window
+}
+
+// Detail is the campaign in words, for evidence and events.
+func (c Campaign) Detail() string {
+	s := c.ID + ": " + strconv.Itoa(c.Accounts) + " accounts in " + c.Window.String()
+	if c.Estimate {
+		s += " (estimate, ±" + strconv.FormatFloat(100*HLLError, 'f', 1, 64) + " %)"
+	}
+	return s
+}
+
+// NewShared returns a Detector that makes no findings itself: it hands each record's
+// observation to publish (which must not block for long), and the log that carries them
+// calls Observe on every instance in the same order.
+func NewShared(cfg Config, publish func(Observation)) *Detector {
+	d := New(cfg)
+	d.publish = publish
+	return d
+}
+
 // Detect implements detectors.Detector.
 func (d *Detector) Detect(_ context.Context, r *record.Record, res *detectors.Result) error {
-	if r.Text == "" || r.Account == "" && r.Platform == "" {
+	o, ok := d.observation(r)
+	if !ok {
 		return nil
+	}
+	if d.publish != nil {
+		d.publish(o)
+		return nil
+	}
+	if c, ok := d.Observe(&o); ok {
+		res.Findings = append(res.Findings, detectors.Finding{Detector: Name, Category: Category, Severity: detectors.Medium,
+			Layer: detectors.Global, Evidence: detectors.Evidence{Check: "campaign", Outcome: "fail", Entry: c.ID, Detail: c.Detail()}})
+	}
+	return nil
+}
+
+// observation computes r's observation; false when r is not followed (no text, no
+// account or platform, too short).
+func (d *Detector) observation(r *record.Record) (Observation, bool) {
+	if r.Text == "" || r.Account == "" && r.Platform == "" {
+		return Observation{}, false
 	}
 	bp := d.bufs.Get().(*[]byte)
 	norm := fingerprint.AppendNormalized((*bp)[:0], r.Text)
@@ -138,49 +196,49 @@ func (d *Detector) Detect(_ context.Context, r *record.Record, res *detectors.Re
 	*bp = norm
 	d.bufs.Put(bp)
 	if shingles < d.cfg.MinShingles {
-		return nil
+		return Observation{}, false
 	}
-	who := xxhash.Sum64String(r.Platform + "\x00" + r.Account)
 	at := r.Time
 	if at.IsZero() {
 		at = time.Now()
 	}
+	return Observation{Sig: sig, Who: xxhash.Sum64String(r.Platform + "\x00" + r.Account), At: at, RecordID: r.ID}, true
+}
+
+// Observe counts o and reports the campaign when o brings its content to the configured
+// number of accounts (once per window). The same observations in the same order give the
+// same results.
+func (d *Detector) Observe(o *Observation) (Campaign, bool) {
 	var bands [fingerprint.MinHashBands]uint64
 	for b := range bands {
-		bands[b] = bandKey(&sig, b)
+		bands[b] = bandKey(&o.Sig, b)
 	}
-
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	slot, best := -1, 0
 	for _, k := range bands {
 		for _, s := range d.postings[k] {
 			c := &d.tracked[s]
-			if eq := c.sig.Equal(&sig); c.live && eq >= d.minEqual && eq > best {
+			if eq := c.sig.Equal(&o.Sig); c.live && eq >= d.minEqual && eq > best {
 				slot, best = int(s), eq
 			}
 		}
 	}
 	if slot < 0 {
-		d.add(&sig, &bands, at).accounts.add(who)
-		return nil
+		d.add(&o.Sig, &bands, o.At).accounts.add(o.Who)
+		return Campaign{}, false
 	}
 	c := &d.tracked[slot]
-	if at.Sub(c.start) > d.cfg.Window {
-		c.start, c.reported = at, false // a new window for this content
+	if o.At.Sub(c.start) > d.cfg.Window {
+		c.start, c.reported = o.At, false // a new window for this content
 		c.accounts.reset()
 	}
-	c.accounts.add(who)
+	c.accounts.add(o.Who)
 	if n, est := c.accounts.count(); !c.reported && n >= d.cfg.Accounts {
 		c.reported = true
-		detail := c.id + ": " + strconv.Itoa(n) + " accounts in " + d.cfg.Window.String()
-		if est {
-			detail += " (estimate, ±" + strconv.FormatFloat(100*HLLError, 'f', 1, 64) + " %)"
-		}
-		res.Findings = append(res.Findings, detectors.Finding{Detector: Name, Category: Category, Severity: detectors.Medium,
-			Layer: detectors.Global, Evidence: detectors.Evidence{Check: "campaign", Outcome: "fail", Entry: c.id, Detail: detail}})
+		return Campaign{ID: c.id, Accounts: n, Estimate: est, Start: c.start, Window: d.cfg.Window}, true
 	}
-	return nil
+	return Campaign{}, false
 }
 
 // add starts following a new piece of content, dropping the oldest when MaxTracked are.

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -201,5 +202,54 @@ func TestCorpusCampaigns(t *testing.T) {
 		if n > 2 {
 			t.Errorf("%s: %d campaigns in ordinary text", set.Name, n)
 		}
+	}
+}
+
+// TestSharedMode: a shared detector makes no finding itself but hands every observation
+// on; two "instances" that each judged half the records and apply the merged log in the
+// same order find the same single campaign, with every account counted; observations
+// survive encoding.
+func TestSharedMode(t *testing.T) {
+	t.Parallel()
+	var log []Observation
+	publish := func(o Observation) { log = append(log, o) }
+	a, b := NewShared(Config{Accounts: 50}, publish), NewShared(Config{Accounts: 50}, publish)
+	start := time.Date(2026, 10, 5, 8, 0, 0, 0, time.UTC)
+	for k := 0; k < 50; k++ {
+		r := record.Record{ID: fmt.Sprint("r", k), Text: paraphrase(k), Account: fmt.Sprintf("bot-%02d", k), Time: start.Add(time.Duration(k) * 10 * time.Second)}
+		d := a
+		if k%2 == 1 {
+			d = b
+		}
+		var res detectors.Result
+		d.Detect(context.Background(), &r, &res)
+		if len(res.Findings) != 0 {
+			t.Fatalf("a shared detector made a finding: %+v", res.Findings)
+		}
+	}
+	if len(log) != 50 {
+		t.Fatalf("%d observations", len(log))
+	}
+	var results [2][]Campaign
+	for i, inst := range []*Detector{New(Config{Accounts: 50}), New(Config{Accounts: 50})} {
+		for _, o := range log {
+			bin, err := o.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := UnmarshalObservation(bin)
+			if err != nil || back.Sig != o.Sig || back.Who != o.Who || !back.At.Equal(o.At) || back.RecordID != o.RecordID {
+				t.Fatalf("round trip: %v %+v", err, back)
+			}
+			if c, ok := inst.Observe(&back); ok {
+				results[i] = append(results[i], c)
+			}
+		}
+	}
+	if len(results[0]) != 1 || results[0][0] != results[1][0] || results[0][0].Accounts != 50 {
+		t.Fatalf("instances disagree or miss: %+v", results)
+	}
+	if _, err := UnmarshalObservation([]byte("not an observation")); !errors.Is(err, ErrBadObservation) {
+		t.Errorf("garbage: %v", err)
 	}
 }
