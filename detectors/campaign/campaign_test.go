@@ -253,3 +253,25 @@ func TestSharedMode(t *testing.T) {
 		t.Errorf("garbage: %v", err)
 	}
 }
+
+// FuzzUnmarshalObservation: any bytes decode to an observation or ErrBadObservation, never
+// a panic; what decodes encodes back to the same bytes.
+func FuzzUnmarshalObservation(f *testing.F) {
+	o := Observation{Sig: fingerprint.MinHashOf(paraphrase(0)), Who: 42, At: time.Unix(1, 2).UTC(), RecordID: "r1", Origin: "i1"}
+	b, _ := o.MarshalBinary()
+	f.Add(b)
+	f.Add([]byte{1, 2, 3})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		o, err := UnmarshalObservation(b)
+		if err != nil {
+			if !errors.Is(err, ErrBadObservation) {
+				t.Fatalf("error %v", err)
+			}
+			return
+		}
+		back, err := o.MarshalBinary()
+		if err != nil || string(back) != string(b) {
+			t.Fatalf("round trip differs: %v", err)
+		}
+	})
+}
