@@ -55,8 +55,7 @@ var gear = func() (t [256]uint32) {
 
 const (
 	tableBits = 10
-	window    = 32  // bytes the gear hash covers
-	chunk     = 512 // bytes whose anchors are picked before they are looked up (a power of 2)
+	window    = 32 // bytes the gear hash covers
 	// maxLoopScan bounds the bytes searched for loops: a model that loops does so early
 	// enough; longer texts are checked on their first 64 KiB (the other checks read all).
 	maxLoopScan = 64 << 10
@@ -90,27 +89,31 @@ func scan(text string, cfg *Config) stats {
 		return st
 	}
 	var table [1 << tableBits]int32 // last anchor position + 1 per hash slot
-	// Anchors are picked without branching (a random 1-in-8 branch mispredicts too often
-	// to be cheap) into a buffer per chunk of text, then looked up.
-	var cand [chunk]int32
+	// Anchors are marked without branching (a random 1-in-8 branch mispredicts too often to
+	// be cheap) in a bit mask per 64 bytes, then looked up; the positional ones are a
+	// constant mask (blocks start at multiples of 64).
 	b := unsafe.Slice(unsafe.StringData(text), len(text))
 	var h uint32
 	for i := 0; i < window; i++ {
-		h = h<<1 + gear[text[i]]
+		h = h<<1 + gear[b[i]]
 	}
-	for base := window; base < loopEnd; base += chunk {
-		end := min(base+chunk, loopEnd)
-		k := 0
-		for i := base; i < end; i++ {
-			h = h<<1 + gear[text[i]]
-			cand[k&(chunk-1)] = int32(i)
-			// 1 when the top 3 bits of h are zero or i is a multiple of 8.
-			k += int((h>>29-1)>>31 | (uint32(i&7)-1)>>31)
+	for base := window &^ 63; base < loopEnd; base += 64 {
+		end := min(base+64, loopEnd)
+		from := max(base, window)
+		var mask uint64
+		for i := from; i < end; i++ {
+			h = h<<1 + gear[b[i]]
+			mask |= uint64((h>>29-1)>>31) << (i & 63)
 		}
-		for c := 0; c < k; c++ {
+		mask |= 0x0101010101010101 // i%8 == 0
+		mask &= ^uint64(0) << (from - base)
+		if end-base < 64 {
+			mask &= 1<<(end-base) - 1
+		}
+		for ; mask != 0; mask &= mask - 1 {
+			i := base + bits.TrailingZeros64(mask)
 			// The table is keyed by the 8 bytes ending at the anchor (the window's equality
 			// is checked below).
-			i := int(cand[c])
 			slot := (binary.LittleEndian.Uint64(b[i-7:]) * 0x9E3779B97F4A7C15) >> (64 - tableBits)
 			j := int(table[slot]) - 1
 			table[slot] = int32(i + 1)
