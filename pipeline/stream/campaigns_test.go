@@ -58,10 +58,17 @@ func TestCampaignTwoInstances(t *testing.T) {
 			}
 		})
 	}
-	// Both in the group (the first has been through the rebalance the second caused).
+	// Both in the group: each joined a generation (both may have joined the same one, or
+	// the first been through the rebalance the second caused), and the generations have
+	// been stable for 3 s, so no rebalance is pending.
+	var last [2]int64
+	stableSince := time.Now()
 	if err := streamtest.Until(2*time.Minute, func() bool {
-		g0, g1 := runs[0].r.Stats().Generations, runs[1].r.Stats().Generations
-		return g0 >= 1 && g1 >= 1 && g0+g1 >= 3
+		g := [2]int64{runs[0].r.Stats().Generations, runs[1].r.Stats().Generations}
+		if g != last {
+			last, stableSince = g, time.Now()
+		}
+		return g[0] >= 1 && g[1] >= 1 && time.Since(stableSince) >= 3*time.Second
 	}); err != nil {
 		t.Fatalf("instances did not both join: %v", err)
 	}
