@@ -97,6 +97,11 @@ bench-kafka: kafka-up
 clean:
 	rm -rf bin
 
+## bench-serve: load-test `aigcwatch serve` on loopback (ARGS go to aigcwatch-loadgen).
+.PHONY: bench-serve
+bench-serve:
+	scripts/bench-serve.sh $(ARGS)
+
 ## simulate: simulated providers over 30 days through the real engine and the CN
 ## enforcement ladder, risk appetite off and on: docs/enforcement-simulation.{png,md}.
 .PHONY: simulate

@@ -393,6 +393,30 @@ func (e *Engine) lookup(j string) (*ruleSet, bool) {
 	return e.global, false
 }
 
+// Rulesets returns every distinct ruleset a verdict of this engine can name: one per
+// jurisdiction the packs know, the default's and the "*" packs' (or the one of every
+// pack, with AllPacksInVerdicts).
+func (e *Engine) Rulesets() []*Ruleset {
+	seen := map[*Ruleset]bool{}
+	var out []*Ruleset
+	add := func(rs *ruleSet) {
+		if rs != nil && !seen[rs.info] {
+			seen[rs.info] = true
+			out = append(out, rs.info)
+		}
+	}
+	for _, j := range e.Jurisdictions() {
+		add(e.sets[j])
+	}
+	add(e.def)
+	add(e.global)
+	return out
+}
+
+// ID is the short id of a ruleset: the first 16 hex digits of its checksum, which
+// compact verdicts carry (docs/outputs.md).
+func (s *Ruleset) ID() string { return s.Checksum[:min(16, len(s.Checksum))] }
+
 // Warnings are lint findings about the packs that do not stop loading, such as a
 // condition that silently does not fire when an optional fact is absent.
 func (e *Engine) Warnings() []Problem { return e.warnings }

@@ -613,6 +613,8 @@ func (d *Detector) provenance(r *record.Record, f *detectors.LabelFacts, ck *[nu
 		ck[iC2PA01].set(warn, "signingCredential.untrusted: reduced weight", "")
 	case StateInvalid:
 		ck[iC2PA01].set(fail, "invalid C2PA manifest or a mismatch/revoked status code: tampered provenance, its AI claims are not used", "")
+	case StateUnverified:
+		ck[iC2PA01].set(incon, "integrity checked (hard binding, assertion hashes) but the signature and the signer's trust were not validated", "")
 	default:
 		ck[iC2PA01].set(incon, "no recognised validation state", "")
 	}
@@ -943,6 +945,11 @@ func (d *Detector) otherDuties(r *record.Record, f *detectors.LabelFacts) {
 		switch f.Markings {
 		case 0:
 			f.EU502 = fail
+			if f.AIC2PA && f.C2PAState == StateUnverified {
+				// A GenAI manifest whose signature nobody validated: marked, but whether
+				// validly cannot be told here.
+				f.EU502 = incon
+			}
 		case 1:
 			f.EU502 = warn // the Code of Practice expects two layers where necessary
 		default:
