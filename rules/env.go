@@ -130,6 +130,7 @@ func compileCondition(r *Rule) (*compiled, error) {
 		return nil, fmt.Errorf("when: %v", oneLine(err))
 	}
 	c := &compiled{Rule: r, program: prog, fast: prog, trig: needs(tree.Node), guard: guardOf(tree.Node)}
+	r.mentions = mentionsOf(tree.Node)
 	// The fast program is what the index runs: only for candidates, and only after the
 	// guard admitted the record. Both facts make parts of the condition constant.
 	fopts := []expr.Option{expr.Env(&Env{}), expr.AsBool()}

@@ -153,6 +153,8 @@ type Rule struct {
 	From, Until time.Time
 	When        string
 
+	mentions mentions // what the condition names of the findings (Verdict.Handled)
+
 	jsonOnce  sync.Once
 	jsonBytes []byte
 }
