@@ -213,7 +213,7 @@ func (p *partition) judgeOne(stop context.Context, w *pipeline.Worker, m kafka.M
 	for {
 		j, err := w.JudgeAt(stop, m.Value, m.Time) // a record without a time takes its message's
 		if err == nil {
-			p.outputs(m, &j, b)
+			p.outputs(w, m, &j, b)
 			return true
 		}
 		if stop.Err() != nil {
@@ -229,7 +229,7 @@ func (p *partition) judgeOne(stop context.Context, w *pipeline.Worker, m kafka.M
 }
 
 // outputs appends the messages for one judged record.
-func (p *partition) outputs(m kafka.Message, j *pipeline.Judgement, b *batch) {
+func (p *partition) outputs(w *pipeline.Worker, m kafka.Message, j *pipeline.Judgement, b *batch) {
 	r := p.r
 	if j.Reject != nil {
 		id := p.prefix + strconv.FormatInt(m.Offset, 10)
@@ -246,6 +246,7 @@ func (p *partition) outputs(m kafka.Message, j *pipeline.Judgement, b *batch) {
 		b.msgs = append(b.msgs, p.deadLetter(m, id, ReasonOutputTooLarge, "",
 			"output too large: a verdict or incident of "+strconv.Itoa(size)+" bytes exceeds the message size limit"))
 		r.stats.reject(ReasonOutputTooLarge)
+		w.Rejected(ReasonOutputTooLarge)
 		return
 	}
 	b.msgs = append(b.msgs, kafka.Message{
