@@ -198,7 +198,7 @@ func (rt runTopics) args() ([]string, []string) {
 	return []string{"AIGCWATCH_GROUP=" + rt.group, "AIGCWATCH_LOG_LEVEL=info"},
 		[]string{"--brokers", rt.addr, "--topics", rt.in, "--verdicts-topic", rt.verdicts, "--incidents-topic", rt.incidents,
 			"--dlq-topic", rt.dlq, "--session-timeout", "6s", "--rebalance-timeout", "10s", "--commit-interval", "200ms",
-			"--shutdown-timeout", "15s", "--watch=false"}
+			"--shutdown-timeout", "15s", "--watch=false", "--metrics-addr", "127.0.0.1:0"}
 }
 
 // TestRunKill9MidStreamThenRestart kills the process with SIGKILL while records flow,

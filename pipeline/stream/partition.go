@@ -46,6 +46,9 @@ type partition struct {
 	done atomic.Int64
 	// committed is the last committed offset; owned by the generation's committer.
 	committed int64
+	// hwm is the high watermark of the last fetched message (-1: none yet), for the lag
+	// when the broker cannot be asked.
+	hwm atomic.Int64
 }
 
 // batch is consecutive records of one partition, judged, with their outputs in order.
@@ -124,6 +127,7 @@ func (p *partition) fetch(stop context.Context, rd *kafka.Reader, out chan<- kaf
 			}
 			continue
 		}
+		p.hwm.Store(m.HighWaterMark)
 		select {
 		case r.tokens <- struct{}{}:
 		case <-stop.Done():
@@ -167,7 +171,7 @@ func (p *partition) judge(stop context.Context, in <-chan kafka.Message, out cha
 				next = m.Offset + 1
 				b.last = m.Offset
 				b.records++
-				if r.OnAcked != nil {
+				if r.OnAcked != nil || r.p2v != nil {
 					b.times = append(b.times, m.Time)
 				}
 			}
@@ -325,6 +329,9 @@ func (p *partition) send(ctx context.Context, in <-chan *batch, log *slog.Logger
 				r.stats.acked.Add(int64(b.records))
 				if r.OnAcked != nil {
 					r.OnAcked(b.times)
+				}
+				if r.p2v != nil {
+					r.observeAcked(b.times)
 				}
 			}
 		}
