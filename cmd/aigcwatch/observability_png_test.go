@@ -142,4 +142,3 @@ func renderOverview(ctx context.Context, prom *promtest.Server, start, end time.
 	}
 	return f.Close()
 }
-

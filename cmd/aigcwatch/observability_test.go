@@ -371,10 +371,10 @@ func boolify(expr string) string {
 
 func TestBoolify(t *testing.T) {
 	for in, want := range map[string]string{
-		`up{job="a"} == 0`:                        `up{job="a"} == bool 0`,
-		`a{x!="y",z=~"w"} > 0.05 and b >= 100`:    `a{x!="y",z=~"w"} > bool 0.05 and b >= bool 100`,
-		`rate(x{p!~"a|b"}[1h]) / y != 1`:          `rate(x{p!~"a|b"}[1h]) / y != bool 1`,
-		`histogram_quantile(0.9, x) <= 3`:         `histogram_quantile(0.9, x) <= bool 3`,
+		`up{job="a"} == 0`:                         `up{job="a"} == bool 0`,
+		`a{x!="y",z=~"w"} > 0.05 and b >= 100`:     `a{x!="y",z=~"w"} > bool 0.05 and b >= bool 100`,
+		`rate(x{p!~"a|b"}[1h]) / y != 1`:           `rate(x{p!~"a|b"}[1h]) / y != bool 1`,
+		`histogram_quantile(0.9, x) <= 3`:          `histogram_quantile(0.9, x) <= bool 3`,
 		`label_replace(x, "a", ">", "b", "<") < 1`: `label_replace(x, "a", ">", "b", "<") < bool 1`,
 	} {
 		if got := boolify(in); got != want {

@@ -139,9 +139,9 @@ type Series struct {
 }
 
 type apiResponse struct {
-	Status    string `json:"status"`
-	ErrorType string `json:"errorType"`
-	Error     string `json:"error"`
+	Status    string          `json:"status"`
+	ErrorType string          `json:"errorType"`
+	Error     string          `json:"error"`
 	Data      json.RawMessage `json:"data"`
 }
 
