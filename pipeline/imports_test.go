@@ -35,6 +35,8 @@ func TestImportDirection(t *testing.T) {
 			return 4
 		case strings.HasPrefix(p, "cmd/") || strings.HasPrefix(p, "examples"):
 			return 5
+		case strings.HasPrefix(p, "deploy/"):
+			return 5 // configuration as code (dashboards, rules) and its tests
 		}
 		return -1
 	}

@@ -68,7 +68,7 @@ type providerChildren struct {
 	unlabeled []prometheus.Counter
 	deepfake  []prometheus.Counter
 	incidents []prometheus.Counter
-	rules     atomic.Pointer[map[string]prometheus.Counter] // rule id → provider_rules_fired child
+	rules     atomic.Pointer[[]prometheus.Counter] // by rule index (ruleChildren.idx): provider_rules_fired, nil until first use
 }
 
 // providerTable bounds the provider label: at most slots providers have a name. A
@@ -114,7 +114,7 @@ func (m *Metrics) newProviderChildren(name string) *providerChildren {
 		pc.deepfake = append(pc.deepfake, m.provDeepfake.WithLabelValues(name, j))
 		pc.incidents = append(pc.incidents, m.provIncidents.WithLabelValues(name, j))
 	}
-	pc.rules.Store(&map[string]prometheus.Counter{})
+	pc.rules.Store(&[]prometheus.Counter{})
 	return pc
 }
 
@@ -184,23 +184,21 @@ func (t *providerTable) forgetLeast() {
 	delete(t.cand, least)
 }
 
-// rule returns the provider_rules_fired child of this provider and rule id.
-func (pc *providerChildren) rule(m *Metrics, id string) prometheus.Counter {
-	if c, ok := (*pc.rules.Load())[id]; ok {
-		return c
+// rule returns the provider_rules_fired child of this provider and rule.
+func (pc *providerChildren) rule(m *Metrics, rc *ruleChildren) prometheus.Counter {
+	if cur := *pc.rules.Load(); rc.idx < len(cur) && cur[rc.idx] != nil {
+		return cur[rc.idx]
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	cur := *pc.rules.Load()
-	if c, ok := cur[id]; ok {
-		return c
+	if rc.idx < len(cur) && cur[rc.idx] != nil {
+		return cur[rc.idx]
 	}
-	next := make(map[string]prometheus.Counter, len(cur)+1)
-	for k, v := range cur {
-		next[k] = v
-	}
-	c := m.provRules.WithLabelValues(pc.name, id)
-	next[strings.Clone(id)] = c
+	next := make([]prometheus.Counter, max(len(cur), rc.idx+1))
+	copy(next, cur)
+	c := m.provRules.WithLabelValues(pc.name, rc.id)
+	next[rc.idx] = c
 	pc.rules.Store(&next)
 	return c
 }

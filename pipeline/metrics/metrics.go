@@ -179,6 +179,7 @@ type Metrics struct {
 
 	findingsT table[findingKey, *findingChildren]
 	rulesT    atomic.Pointer[map[*rules.Rule]*ruleChildren]
+	ruleIdx   map[string]int // rule id → dense index, never shrinks (bounded by the rule ids ever loaded)
 	providers providerTable
 
 	mu sync.Mutex // serialises admissions to the tables and ruleset changes
@@ -258,8 +259,9 @@ func New(reg prometheus.Registerer, opt Options) (*Metrics, error) {
 	for _, r := range []string{"success", "failure"} {
 		m.reloads.WithLabelValues(r)
 	}
-	m.findingsT.init(opt.MaxFindingSeries, m.newFindingChildren(findingKey{Other, Other, Other, Other}))
+	m.findingsT.init(opt.MaxFindingSeries, m.newFindingChildren(findingKey{detector: Other, category: Other}, Other, Other))
 	m.rulesT.Store(&map[*rules.Rule]*ruleChildren{})
+	m.ruleIdx = map[string]int{}
 	m.providers.init(m, opt)
 	return m, nil
 }
@@ -363,10 +365,17 @@ type ruleChildren struct {
 	fired    prometheus.Counter
 	incident prometheus.Counter // nil unless the rule reports
 	id       string
+	idx      int // dense index of the rule id (ruleIdx), for per-provider series
 }
 
+// newRuleChildren is called with m.mu held.
 func (m *Metrics) newRuleChildren(r *rules.Rule) *ruleChildren {
-	rc := &ruleChildren{fired: m.rulesFired.WithLabelValues(r.ID, r.Pack), id: r.ID}
+	idx, ok := m.ruleIdx[r.ID]
+	if !ok {
+		idx = len(m.ruleIdx)
+		m.ruleIdx[strings.Clone(r.ID)] = idx
+	}
+	rc := &ruleChildren{fired: m.rulesFired.WithLabelValues(r.ID, r.Pack), id: r.ID, idx: idx}
 	if r.Report {
 		rc.incident = m.incidents.WithLabelValues(r.ID, r.Authority, r.Layer.String(), r.Severity.String())
 	}
@@ -396,18 +405,24 @@ func (m *Metrics) rule(r *rules.Rule) *ruleChildren {
 }
 
 // findingKey is the label set of aigcwatch_findings_total.
-type findingKey struct{ detector, category, layer, severity string }
+type findingKey struct {
+	detector, category string
+	layer              detectors.Layer
+	severity           detectors.Severity
+}
 
 type findingChildren struct {
+	key       findingKey // its own copy of the strings
 	count     prometheus.Counter
 	unhandled prometheus.Counter
 	unlabeled bool // the category is an unlabeled-AIGC one
 	deepfake  bool
 }
 
-func (m *Metrics) newFindingChildren(k findingKey) *findingChildren {
+func (m *Metrics) newFindingChildren(k findingKey, layer, severity string) *findingChildren {
 	return &findingChildren{
-		count:     m.findings.WithLabelValues(k.detector, k.category, k.layer, k.severity),
+		key:       k,
+		count:     m.findings.WithLabelValues(k.detector, k.category, layer, severity),
 		unhandled: m.unhandled.WithLabelValues(k.category),
 		unlabeled: m.unlabeled[k.category],
 		deepfake:  m.deepfake[k.category],
@@ -417,13 +432,13 @@ func (m *Metrics) newFindingChildren(k findingKey) *findingChildren {
 func (m *Metrics) finding(f *detectors.Finding) *findingChildren {
 	// The key's strings are the finding's (they may alias the record): they are cloned
 	// only when a new key is admitted.
-	k := findingKey{f.Detector, f.Category, f.Layer.String(), f.Severity.String()}
+	k := findingKey{f.Detector, f.Category, f.Layer, f.Severity}
 	if c, ok := m.findingsT.get(k); ok {
 		return c
 	}
 	return m.findingsT.admit(&m.mu, k, func() (findingKey, *findingChildren) {
 		k := findingKey{strings.Clone(k.detector), strings.Clone(k.category), k.layer, k.severity}
-		return k, m.newFindingChildren(k)
+		return k, m.newFindingChildren(k, k.layer.String(), k.severity.String())
 	})
 }
 

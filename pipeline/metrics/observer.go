@@ -36,6 +36,23 @@ type workerObserver struct {
 	jurIdx   int
 	lastProv string
 	prov     *providerChildren
+	// findings is a small cache of the finding label sets seen last, compared by value
+	// with the table's own copies (detectors' categories are usually the same few strings,
+	// so this saves hashing them).
+	findings [8]*findingChildren
+	next     int
+}
+
+func (w *workerObserver) finding(f *detectors.Finding) *findingChildren {
+	for _, fc := range w.findings {
+		if fc != nil && fc.key.layer == f.Layer && fc.key.severity == f.Severity && fc.key.category == f.Category && fc.key.detector == f.Detector {
+			return fc
+		}
+	}
+	fc := w.m.finding(f)
+	w.findings[w.next] = fc
+	w.next = (w.next + 1) % len(w.findings)
+	return fc
 }
 
 // Judged implements pipeline.WorkerObserver.
@@ -70,7 +87,7 @@ func (w *workerObserver) Judged(r *record.Record, v *rules.Verdict, incidents []
 	var unlabeled, deepfake bool
 	for i := range v.Findings {
 		f := &v.Findings[i]
-		fc := m.finding(f)
+		fc := w.finding(f)
 		fc.count.Inc()
 		unlabeled = unlabeled || fc.unlabeled
 		deepfake = deepfake || fc.deepfake
@@ -84,19 +101,14 @@ func (w *workerObserver) Judged(r *record.Record, v *rules.Verdict, incidents []
 	if deepfake {
 		pc.deepfake[j].Inc()
 	}
-	for _, r := range v.Rules {
-		rc := m.rule(r)
-		rc.fired.Inc()
-		pc.rule(m, rc.id).Inc()
-	}
 	// One incident per reportable fired rule, in order (incident.Builder.Build).
 	n := 0
 	for _, r := range v.Rules {
-		if n == len(incidents) {
-			break
-		}
-		if r.Report {
-			if rc := m.rule(r); rc.incident != nil {
+		rc := m.rule(r)
+		rc.fired.Inc()
+		pc.rule(m, rc).Inc()
+		if r.Report && n < len(incidents) {
+			if rc.incident != nil {
 				rc.incident.Inc()
 			}
 			n++
