@@ -26,6 +26,7 @@ package metrics
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strings"
@@ -103,7 +104,8 @@ type Options struct {
 	// overflow series with every label "other".
 	MaxFindingSeries int
 	// DetectorSample: 1 in DetectorSample detector calls is timed (default 16; 1 times
-	// every call); aigcwatch_detector_seconds_total is the estimate scaled up.
+	// every call; rounded up to a power of two); aigcwatch_detector_seconds_total is the
+	// estimate scaled up.
 	DetectorSample int
 	// LatencyBuckets of aigcwatch_judge_duration_seconds (default DefaultLatencyBuckets).
 	LatencyBuckets []float64
@@ -136,6 +138,8 @@ func (o *Options) defaults() {
 	if o.DetectorSample <= 0 {
 		o.DetectorSample = DefaultDetectorSample
 	}
+	// A power of two, so that choosing the calls to time is a mask, not a division.
+	o.DetectorSample = 1 << bits.Len(uint(o.DetectorSample-1))
 	if o.LatencyBuckets == nil {
 		o.LatencyBuckets = DefaultLatencyBuckets
 	}

@@ -126,14 +126,14 @@ func (w *workerObserver) Rejected(reason string) { w.m.deadLetter(reason).Inc() 
 // in DetectorSample, and its failures counted.
 func (o *observer) WrapDetector(d detectors.Detector) detectors.Detector {
 	m := (*Metrics)(o)
-	return &timed{Detector: d, every: uint64(m.opt.DetectorSample), scale: float64(m.opt.DetectorSample),
+	return &timed{Detector: d, mask: uint32(m.opt.DetectorSample - 1), scale: float64(m.opt.DetectorSample),
 		seconds: m.detSeconds.WithLabelValues(d.Name()), errors: m.detErrors.WithLabelValues(d.Name())}
 }
 
 // timed wraps a detector with its time and failure metrics.
 type timed struct {
 	detectors.Detector
-	every   uint64
+	mask    uint32 // DetectorSample-1, a power of two less one: a call is timed when rand&mask == 0
 	scale   float64
 	seconds prometheus.Counter
 	errors  prometheus.Counter
@@ -142,7 +142,7 @@ type timed struct {
 // Detect implements detectors.Detector.
 func (t *timed) Detect(ctx context.Context, r *record.Record, res *detectors.Result) error {
 	var err error
-	if t.every <= 1 || rand.Uint64()%t.every == 0 {
+	if t.mask == 0 || rand.Uint32()&t.mask == 0 {
 		start := time.Now()
 		err = t.Detector.Detect(ctx, r, res)
 		t.seconds.Add(time.Since(start).Seconds() * t.scale)
