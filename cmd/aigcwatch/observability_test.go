@@ -64,10 +64,9 @@ func TestObservabilityEndToEnd(t *testing.T) {
 	}
 
 	// The sample stream, in waves, so that rates have several points.
-	var lines [][]byte
-	for _, f := range []string{"stream.jsonl", "poison.jsonl"} {
-		lines = append(lines, readLines(t, filepath.Join(root, "examples", f))...)
-	}
+	lines := readLines(t, filepath.Join(root, "examples", "stream.jsonl"))
+	poison := readLines(t, filepath.Join(root, "examples", "poison.jsonl")) // every line is rejected
+	lines = append(lines, poison...)
 	waves := 24
 	if testing.Verbose() || os.Getenv("AIGCWATCH_WRITE_PNG") == "1" {
 		waves = 40 // a longer picture
@@ -96,6 +95,18 @@ func TestObservabilityEndToEnd(t *testing.T) {
 		t.Fatalf("acked %v of %v records\n%s", scrapeValue(t, base, "aigcwatch_kafka_acked_total"), want, lastLines(proc.log.String(), 20))
 	}
 	time.Sleep(4 * time.Second) // a few more scrapes and rule evaluations
+	// The exposition agrees with what was produced: every record judged or dead-lettered,
+	// each with a produce-to-verdict observation, and nothing left in the partitions.
+	judged, dead := scrapeValue(t, base, "aigcwatch_records_judged_total"), scrapeValue(t, base, "aigcwatch_dead_letters_total")
+	if judged+dead != want || dead != float64(waves*len(poison)) {
+		t.Errorf("judged %v + dead letters %v, want %v records of which %d poison", judged, dead, want, waves*len(poison))
+	}
+	if n := scrapeValue(t, base, "aigcwatch_kafka_produce_to_verdict_seconds_count"); n != want {
+		t.Errorf("produce-to-verdict observations %v, want %v", n, want)
+	}
+	if lag := scrapeValue(t, base, "aigcwatch_kafka_consumer_lag"); lag != 0 {
+		t.Errorf("consumer lag %v after every record was acknowledged", lag)
+	}
 	end := time.Now()
 	ctx := context.Background()
 	tg, err := prom.Targets(ctx)
