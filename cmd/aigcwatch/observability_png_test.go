@@ -20,20 +20,18 @@ import (
 	"github.com/aigcwatch/aigcwatch/internal/promtest"
 )
 
-// overviewPanels are the main panels of the supervisor overview (deploy/grafana, Overview),
-// with the query each one runs (Grafana's $__rate_interval replaced by 20s).
+// overviewPanels are the main panels of the supervisor overview, by their title in
+// deploy/grafana/dashboards/overview.json: the picture runs the dashboard's own queries.
 var overviewPanels = []struct {
-	title, ylabel, expr string
-	legend              []string // labels naming a series
-	scale               float64
-	percent             bool
+	title, ylabel string
+	legend        []string // labels naming a series
+	scale         float64
+	percent       bool
 }{
-	{"Decisions over time", "records / s", `sum by (decision) (rate(aigcwatch_records_judged_total[30s]))`, []string{"decision"}, 1, false},
-	{"Unlabeled AIGC share by jurisdiction", "share of records judged",
-		`sum by (jurisdiction) (rate(aigcwatch_provider_unlabeled_records_total[30s])) / sum by (jurisdiction) (rate(aigcwatch_provider_records_total[30s]))`, []string{"jurisdiction"}, 100, true},
-	{"Incidents by risk layer and severity", "incidents / min", `sum by (layer, severity) (rate(aigcwatch_incidents_total[30s])) * 60`, []string{"layer", "severity"}, 1, false},
-	{"Deepfake and known-content matches", "matches / min",
-		`sum by (category) (rate(aigcwatch_findings_total{category=~"hash\\..*|signal\\.(deepfake|face_swap|voice_clone|synthesis_tool)"}[30s])) * 60`, []string{"category"}, 1, false},
+	{"Decisions over time", "records / s", []string{"decision"}, 1, false},
+	{"Unlabeled AIGC share by jurisdiction", "share of records judged", []string{"jurisdiction"}, 100, true},
+	{"Incidents by layer and severity", "incidents / min", []string{"layer", "severity"}, 1, false},
+	{"Deepfake and known-content matches", "matches / min", []string{"category"}, 1, false},
 }
 
 // percentTicks labels the default ticks with a percent sign.
@@ -50,12 +48,17 @@ func (percentTicks) Ticks(lo, hi float64) []plot.Tick {
 }
 
 // renderOverview draws the overview's main panels from Prometheus's data over [start, end]
-// into a PNG at out.
-func renderOverview(ctx context.Context, prom *promtest.Server, start, end time.Time, records int, out string) error {
+// into a PNG at out; exprs holds the dashboard's query of each panel by title, its variables
+// substituted.
+func renderOverview(ctx context.Context, prom *promtest.Server, exprs map[string]string, start, end time.Time, records int, out string) error {
 	const cols, rows = 2, 2
 	plots := make([][]*plot.Plot, rows)
 	for i, pn := range overviewPanels {
-		series, err := prom.QueryRange(ctx, pn.expr, start, end, 2*time.Second)
+		expr, ok := exprs[pn.title]
+		if !ok {
+			return fmt.Errorf("the overview dashboard has no panel %q", pn.title)
+		}
+		series, err := prom.QueryRange(ctx, expr, start, end, 2*time.Second)
 		if err != nil {
 			return fmt.Errorf("%s: %w", pn.title, err)
 		}
