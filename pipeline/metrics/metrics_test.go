@@ -399,3 +399,26 @@ func TestWriteFile(t *testing.T) {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
 }
+
+// TestWrappedDetectorsStayReachable: the timing wrapper must not hide the fingerprint
+// detector from Processor.FingerprintDetector (live bank additions, auto-bank counters).
+func TestWrappedDetectorsStayReachable(t *testing.T) {
+	cfg := pipeline.DefaultConfig
+	cfg.AutoBankLabeled = true
+	p, err := pipeline.Build(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := metrics.New(prometheus.NewRegistry(), metrics.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SetObserver(m.Observer())
+	if p.FingerprintDetector() == nil {
+		t.Fatal("FingerprintDetector is nil once the detectors are wrapped")
+	}
+	p.SetDetector(p.FingerprintDetector()) // a swap wraps again, and still finds it
+	if p.FingerprintDetector() == nil {
+		t.Fatal("FingerprintDetector is nil after a swap")
+	}
+}
