@@ -133,7 +133,7 @@ func TestObservabilityEndToEnd(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("promtool check metrics: %v\n%s", err, out)
 		}
-		for _, want := range []string{"aigcwatch_kafka_consumer_lag{", "aigcwatch_kafka_produce_to_verdict_seconds_bucket", `aigcwatch_config_reloads_total{result="success"} 1`} {
+		for _, want := range []string{"aigcwatch_kafka_consumer_lag{", "aigcwatch_kafka_produce_to_verdict_seconds_bucket", `aigcwatch_config_reloads_total{result="success"} 1`, "aigcwatch_autobank_added_total"} {
 			if !bytes.Contains(body, []byte(want)) {
 				t.Errorf("exposition lacks %s", want)
 			}

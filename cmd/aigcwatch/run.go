@@ -280,7 +280,7 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	defer wg.Wait()
 	defer cancel()
 	if cfg.MetricsAddr != "" {
-		if err := serveRunMetrics(ctx, &cfg, p, r, reloader, &wg, log); err != nil {
+		if err := serveRunMetrics(ctx, &cfg, p, r, banks, reloader, &wg, log); err != nil {
 			log.Error("metrics", "component", "run", "err", err)
 			return exitFailed
 		}

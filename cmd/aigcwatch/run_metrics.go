@@ -16,7 +16,7 @@ import (
 // /healthz and /readyz on cfg.MetricsAddr until ctx ends (the server goroutine joins wg).
 // Ready means the group was joined and a generation is held; the rules are loaded before
 // this is called.
-func serveRunMetrics(ctx context.Context, cfg *stream.Config, p *pipeline.Processor, r *stream.Runner, rl *pipeline.Reloader, wg *sync.WaitGroup, log *slog.Logger) error {
+func serveRunMetrics(ctx context.Context, cfg *stream.Config, p *pipeline.Processor, r *stream.Runner, banks *stream.Banks, rl *pipeline.Reloader, wg *sync.WaitGroup, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	m, err := metrics.New(reg, metrics.Options{TopProviders: cfg.MetricsTopProviders, Version: version, Runtime: true})
 	if err != nil {
@@ -27,6 +27,16 @@ func serveRunMetrics(ctx context.Context, cfg *stream.Config, p *pipeline.Proces
 	rl.OnReload = m.ReloadHook(p)
 	if err := r.RegisterMetrics(reg); err != nil {
 		return err
+	}
+	if banks != nil {
+		if err := banks.RegisterMetrics(reg); err != nil {
+			return err
+		}
+	}
+	if cfg.Pipeline.AutoBankLabeled {
+		if err := metrics.RegisterAutoBank(reg, p); err != nil {
+			return err
+		}
 	}
 	addr, wait, err := metrics.Serve(ctx, cfg.MetricsAddr, metrics.OpsHandler(reg, r.Ready))
 	if err != nil {

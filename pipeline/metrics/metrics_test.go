@@ -417,6 +417,13 @@ func TestWrappedDetectorsStayReachable(t *testing.T) {
 	if p.FingerprintDetector() == nil {
 		t.Fatal("FingerprintDetector is nil once the detectors are wrapped")
 	}
+	reg := prometheus.NewPedanticRegistry()
+	if err := metrics.RegisterAutoBank(reg, p); err != nil {
+		t.Fatal(err)
+	}
+	if n := testutil.CollectAndCount(reg, "aigcwatch_autobank_added_total", "aigcwatch_autobank_duplicate_total"); n != 2 {
+		t.Errorf("auto-bank series: %d, want 2", n)
+	}
 	p.SetDetector(p.FingerprintDetector()) // a swap wraps again, and still finds it
 	if p.FingerprintDetector() == nil {
 		t.Fatal("FingerprintDetector is nil after a swap")

@@ -178,3 +178,35 @@ func (c *runnerCollector) endOffsets(parts []*partition) map[topicPartition]int6
 	}
 	return out
 }
+
+// RegisterMetrics registers the banks reader's counters on reg
+// (aigcwatch_banks_topic_*_total).
+func (b *Banks) RegisterMetrics(reg prometheus.Registerer) error {
+	if reg == nil {
+		return errors.New("stream: nil registerer")
+	}
+	return reg.Register(&banksCollector{b: b})
+}
+
+var banksDescs = map[string]*prometheus.Desc{
+	"messages":  prometheus.NewDesc("aigcwatch_banks_topic_messages_total", "Messages read from the banks topic.", nil, nil),
+	"added":     prometheus.NewDesc("aigcwatch_banks_topic_added_total", "Bank lines from the banks topic added to the fingerprint banks.", nil, nil),
+	"malformed": prometheus.NewDesc("aigcwatch_banks_topic_malformed_total", "Banks-topic lines that are not bank lines.", nil, nil),
+	"rejected":  prometheus.NewDesc("aigcwatch_banks_topic_rejected_total", "Well-formed banks-topic lines refused (unknown bank).", nil, nil),
+	"full":      prometheus.NewDesc("aigcwatch_banks_topic_full_total", "Banks-topic lines refused because the live-addition bound was reached.", nil, nil),
+}
+
+type banksCollector struct{ b *Banks }
+
+func (c *banksCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range banksDescs {
+		ch <- d
+	}
+}
+
+func (c *banksCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.b.Stats()
+	for name, v := range map[string]int64{"messages": s.Messages, "added": s.Added, "malformed": s.Malformed, "rejected": s.Rejected, "full": s.Full} {
+		ch <- prometheus.MustNewConstMetric(banksDescs[name], prometheus.CounterValue, float64(v))
+	}
+}
