@@ -87,6 +87,10 @@ func base(uid, title, desc string, tags ...string) *dashboard.DashboardBuilder {
 // J is the jurisdiction filter of the supervisor dashboards.
 const J = `jurisdiction=~"$jurisdiction"`
 
+// labelChecks matches the rules that are label and provenance checks: their ids are the
+// check ids of LABELING.md (CN-IMP-04, EU-50-2, US-CA-942, C2PA-01, …).
+const labelChecks = `rule=~"CN-(IMP|EXP|PLAT|TAMPER|DS)-.*|EU-50-.*|EU-CoP-.*|US-CA-.*|C2PA-.*|X-CONSIST-.*"`
+
 // Overview is the supervisors' overview.
 func Overview() *dashboard.DashboardBuilder {
 	return base("aigcwatch-overview", "aigcwatch / Supervisor overview",
@@ -106,8 +110,10 @@ func Overview() *dashboard.DashboardBuilder {
 			query(`sum by (jurisdiction) (rate(aigcwatch_provider_unlabeled_records_total{`+J+`}[$__rate_interval])) / sum by (jurisdiction) (rate(aigcwatch_provider_records_total{`+J+`}[$__rate_interval]))`, "{{jurisdiction}}"))).
 		WithPanel(bars("Unlabeled AIGC share by provider (top 10)", "Providers with the highest share of unlabeled-AIGC records over the time range. Providers past the top-N label bound are counted as other.", "percentunit", 12, 8,
 			query(`topk(10, sum by (provider) (increase(aigcwatch_provider_unlabeled_records_total{`+J+`}[$__range])) / sum by (provider) (increase(aigcwatch_provider_records_total{`+J+`}[$__range])))`, "{{provider}}"))).
-		WithPanel(ts("Label-check failures by check", "Failed, warned and inconclusive label and provenance checks (findings of the label detector), by check category.", "short", 24, 8,
-			query(`sum by (category) (rate(aigcwatch_findings_total{detector="label"}[$__rate_interval])) * 60`, "{{category}}")).Unit("short").AxisLabel("findings / min")).
+		WithPanel(ts("Label-check failures by check id", "Label and provenance checks that failed and fired their rule (the rule id is the check id), per minute.", "short", 12, 8,
+			query(`sum by (rule) (rate(aigcwatch_rules_fired_total{`+labelChecks+`}[$__rate_interval])) * 60`, "{{rule}}")).AxisLabel("failures / min")).
+		WithPanel(ts("Label-check findings by category", "Failed, warned and inconclusive label and provenance checks as the label detector reports them (category label.<check>[.warn|.inconclusive]), per minute.", "short", 12, 8,
+			query(`sum by (category) (rate(aigcwatch_findings_total{detector="label"}[$__rate_interval])) * 60`, "{{category}}")).AxisLabel("findings / min")).
 		WithRow(dashboard.NewRowBuilder("Deepfakes and known content")).
 		WithPanel(ts("Deepfake and known-content matches", "Matches against banks of known content (hash.*) and upstream deepfake, face-swap and voice-clone signals, per minute.", "short", 12, 8,
 			query(`sum by (category) (rate(aigcwatch_findings_total{category=~"hash\\..*|signal\\.(deepfake|face_swap|voice_clone|synthesis_tool)"}[$__rate_interval])) * 60`, "{{category}}")).AxisLabel("matches / min")).
@@ -149,6 +155,8 @@ func Provider() *dashboard.DashboardBuilder {
 		WithPanel(ts("Deepfakes and incidents", "The provider's deepfake records and incidents per minute.", "short", 12, 8,
 			query(`sum(rate(aigcwatch_provider_deepfake_records_total{`+P+`,`+J+`}[$__rate_interval])) * 60`, "deepfake records"),
 			query(`sum(rate(aigcwatch_provider_incidents_total{`+P+`,`+J+`}[$__rate_interval])) * 60`, "incidents")).AxisLabel("per min")).
+		WithPanel(bars("Label-check failures by check id", "The provider's failed label and provenance checks over the time range (rules fired whose id is the check id; all jurisdictions).", "short", 12, 8,
+			query(`sort_desc(sum by (rule) (increase(aigcwatch_provider_rules_fired_total{`+P+`,`+labelChecks+`}[$__range])))`, "{{rule}}"))).
 		WithPanel(bars("Rules fired", "Rules fired for the provider's records over the time range (all jurisdictions).", "short", 12, 8,
 			query(`sort_desc(sum by (rule) (increase(aigcwatch_provider_rules_fired_total{`+P+`}[$__range])))`, "{{rule}}")))
 }
