@@ -105,3 +105,8 @@ bench-kafka: kafka-up
 
 clean:
 	rm -rf bin
+
+## bench-serve: load-test `aigcwatch serve` on loopback (ARGS go to aigcwatch-loadgen).
+.PHONY: bench-serve
+bench-serve:
+	scripts/bench-serve.sh $(ARGS)

@@ -31,6 +31,11 @@ type Config struct {
 	// for the record's jurisdiction with their own checksum; "all", every loaded pack
 	// with one checksum (the form before 2026-11-28; docs/outputs.md).
 	VerdictRuleset string `yaml:"verdict_ruleset"`
+	// Strict rejects records whose jurisdiction no pack names (directly, through its
+	// country, an alias or EU membership) to the dead-letter output, reason
+	// unknown_jurisdiction. Otherwise they are judged by the "*" packs only and the
+	// verdict names the problem.
+	Strict bool `yaml:"strict"`
 	// Fingerprints, if set, holds the banks across builds, so live additions (banks topic,
 	// auto-banking) survive reloads; nil: each build loads its own (docs/fingerprints.md).
 	Fingerprints *FingerprintMatcher `yaml:"-"`
@@ -129,6 +134,7 @@ func Build(c Config) (*Processor, error) {
 	}
 	p := NewProcessor(e, det)
 	p.Limits = record.Limits{MaxRecordBytes: c.MaxRecordBytes, MaxTextBytes: c.MaxTextBytes}
+	p.Strict = c.Strict
 	p.Incidents = &incident.Builder{Source: c.IncidentSource, Key: key}
 	return p, nil
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // TestImportDirection holds the one-way import order written in docs/ARCHITECTURE.md:
-// record ← detectors ← rules ← incident ← pipeline ← cmd. A package may import only
+// record ← detectors ← rules ← incident ← pipeline ← engine ← serve ← cmd. A package may import only
 // packages of its own rank or lower; record imports only the standard library.
 func TestImportDirection(t *testing.T) {
 	if testing.Short() {
@@ -19,7 +19,7 @@ func TestImportDirection(t *testing.T) {
 		switch {
 		case p == "record":
 			return 0
-		case p == "defaults":
+		case p == "defaults" || p == "docs":
 			return 0
 		case p == "detectors" || strings.HasPrefix(p, "detectors/"):
 			return 1
@@ -33,10 +33,14 @@ func TestImportDirection(t *testing.T) {
 			return 0 // leaf utilities
 		case strings.HasPrefix(p, "internal/"):
 			return 4
+		case p == "engine":
+			return 5 // the embeddable engine: pipeline behind Check
+		case p == "serve":
+			return 6 // the HTTP API over engine
 		case strings.HasPrefix(p, "cmd/") || strings.HasPrefix(p, "examples"):
-			return 5
+			return 7
 		case strings.HasPrefix(p, "deploy/"):
-			return 5 // configuration as code (dashboards, rules) and its tests
+			return 7 // configuration as code (dashboards, rules) and its tests
 		}
 		return -1
 	}

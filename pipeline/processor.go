@@ -10,6 +10,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +26,8 @@ type Processor struct {
 	Limits    record.Limits
 	Incidents *incident.Builder
 	Now       func() time.Time
+	// Strict rejects records whose jurisdiction the rules do not know (Config.Strict).
+	Strict bool
 
 	// current is the engine and detectors, swapped together so a record is never judged by
 	// new detectors under old rules (its verdict names the data it was judged with).
@@ -137,13 +140,25 @@ func (w *Worker) JudgeAt(ctx context.Context, raw []byte, at time.Time) (Judgeme
 	if w.rec.Time.IsZero() && !at.IsZero() {
 		w.rec.Time = at
 	}
+	if p.Strict && !p.Engine().Known(w.rec.Jurisdiction) {
+		return Judgement{Reject: unknownJurisdiction(w.rec.Jurisdiction)}, nil
+	}
 	return w.judge(ctx, &w.rec, start)
 }
 
 // JudgeRecord judges an already decoded record (the HTTP API decodes itself). r must
 // stay unchanged until the next call.
 func (w *Worker) JudgeRecord(ctx context.Context, r *record.Record) (Judgement, error) {
+	if w.p.Strict && !w.p.Engine().Known(r.Jurisdiction) {
+		return Judgement{Reject: unknownJurisdiction(r.Jurisdiction)}, nil
+	}
 	return w.judge(ctx, r, time.Now())
+}
+
+// unknownJurisdiction is the dead letter of a record that Strict rejects.
+func unknownJurisdiction(j string) *record.DecodeError {
+	return &record.DecodeError{Reason: rules.ReasonUnknownJurisdiction, Field: "jurisdiction", Offset: -1,
+		Detail: fmt.Sprintf("%q is not a jurisdiction of the loaded packs, a country or EU member state of one, or an alias (--strict)", j)}
 }
 
 func (w *Worker) judge(ctx context.Context, r *record.Record, start time.Time) (Judgement, error) {

@@ -19,12 +19,15 @@ import (
 )
 
 // fakeLexicon is an in-process stand-in for unit tests: it reports "fraud" when the
-// text contains "SCAM". The real detectors are tested in their packages and through
-// the embedded-defaults tests below.
+// text contains "SCAM", with a solicitation cue on the same span (a fraud script with
+// a contact, which CN-CONTENT-05 reports). The real detectors are tested in their
+// packages and through the embedded-defaults tests below.
 var fakeLexicon = detectors.Func{N: "lexicon", F: func(_ context.Context, r *record.Record, res *detectors.Result) error {
 	if i := strings.Index(r.Text, "SCAM"); i >= 0 {
 		res.Findings = append(res.Findings, detectors.Finding{Detector: "lexicon", Category: "fraud", Severity: detectors.High,
-			Evidence: detectors.Evidence{Term: "SCAM", Start: i, End: i + 4}})
+			Evidence: detectors.Evidence{Term: "SCAM", Start: i, End: i + 4}},
+			detectors.Finding{Detector: "lexicon", Category: "solicitation", Severity: detectors.Info,
+				Evidence: detectors.Evidence{Term: "SCAM", Start: i, End: i + 4}})
 	}
 	return nil
 }}
@@ -203,7 +206,7 @@ func TestIncidentsAreCloudEventsAndDeterministic(t *testing.T) {
 	if err := e.DataAs(&d); err != nil {
 		t.Fatal(err)
 	}
-	if d.RecordID != "a1" || d.Rule.ID != "CN-CONTENT-05" || d.Basis == "" || len(d.Evidence) != 1 || d.Evidence[0].Evidence.Start != 2 || d.Evidence[0].Evidence.Term != "SCAM" {
+	if d.RecordID != "a1" || d.Rule.ID != "CN-CONTENT-05" || d.Basis == "" || len(d.Evidence) != 2 || d.Evidence[1].Category != "solicitation" || d.Evidence[0].Evidence.Start != 2 || d.Evidence[0].Evidence.Term != "SCAM" {
 		t.Errorf("data: %+v", d)
 	}
 	if strings.Contains(evs[0], "user-42") || !strings.HasPrefix(d.AccountPseudonym, "hmac-sha256:") {

@@ -26,6 +26,7 @@ type Summary struct {
 	RulesFired map[string]int64
 	Rejects    map[string]int64 // by reason
 	Problems   map[string]int64 // by detector/reason
+	Unacted    map[string]int64 // findings above info that no fired rule acted on, by category (rules.Verdict.Acted)
 	Bytes      int64
 	Elapsed    time.Duration
 }
@@ -55,6 +56,9 @@ func (s *Summary) Add(j *Judgement) {
 		f := &v.Findings[i]
 		bump(&s.ByCategory, f.Category, 1)
 		bump(&s.ByLayer, f.Layer.String(), 1)
+		if f.Severity > detectors.Info && !v.Acted(i) {
+			bump(&s.Unacted, f.Category, 1)
+		}
 	}
 	for _, r := range v.Rules {
 		bump(&s.RulesFired, r.ID, 1)
@@ -77,7 +81,7 @@ func (s *Summary) Merge(o *Summary) {
 	}
 	for _, p := range []struct{ dst, src *map[string]int64 }{
 		{&s.ByLayer, &o.ByLayer}, {&s.ByCategory, &o.ByCategory}, {&s.RulesFired, &o.RulesFired},
-		{&s.Rejects, &o.Rejects}, {&s.Problems, &o.Problems},
+		{&s.Rejects, &o.Rejects}, {&s.Problems, &o.Problems}, {&s.Unacted, &o.Unacted},
 	} {
 		for k, v := range *p.src {
 			bump(p.dst, k, v)
@@ -124,6 +128,7 @@ func (s *Summary) WriteTable(w io.Writer) {
 	tw.Flush()
 	writeCounts(w, "findings by category", s.ByCategory)
 	writeCounts(w, "rules fired", s.RulesFired)
+	writeCounts(w, "findings no rule acted on (above info), by category", s.Unacted)
 	if len(s.Problems) > 0 {
 		writeCounts(w, "problems (input a detector could not use)", s.Problems)
 	}

@@ -78,7 +78,7 @@ func goodValue(l leaf) any {
 		return 7
 	}
 	enums := map[string]string{"jurisdiction": "CN", "role": "platform", "modality": "image", "type": "text", "position": "corner",
-		"validation_state": "Valid", "notice": "suspected"}
+		"validation_state": "Valid", "notice": "suspected", "hard_binding": "match"}
 	if v, ok := enums[name]; ok && (name != "type" || l.path[len(l.path)-2] == "explicit") {
 		return v
 	}

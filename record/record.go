@@ -95,10 +95,11 @@ type Watermark struct {
 	Payload  string `json:"payload" expr:"payload"`
 }
 
-// C2PA summarises a C2PA manifest store as read by an upstream C2PA validator.
+// C2PA summarises a C2PA manifest store, as read by an upstream C2PA validator or by
+// `aigcwatch inspect` (which checks integrity but not signatures: state Unverified).
 type C2PA struct {
 	Present            bool             `json:"present" expr:"present"`
-	ValidationState    string           `json:"validation_state" expr:"validation_state"` // Invalid, Valid, Trusted
+	ValidationState    string           `json:"validation_state" expr:"validation_state"` // Invalid, Unverified, Valid, Trusted
 	StatusCodes        []string         `json:"status_codes" expr:"status_codes"`
 	ClaimGenerator     string           `json:"claim_generator" expr:"claim_generator"`
 	ClaimGeneratorInfo *ClaimGenerator  `json:"claim_generator_info" expr:"claim_generator_info"`
@@ -108,6 +109,15 @@ type C2PA struct {
 	Actions            []C2PAAction     `json:"actions" expr:"actions"`
 	Ingredients        []C2PAIngredient `json:"ingredients" expr:"ingredients"`
 	AllActionsIncluded *bool            `json:"all_actions_included" expr:"all_actions_included"`
+	// HardBinding is the outcome of the hard-binding check by a reader that made one:
+	// match, mismatch, unchecked (a binding kind the reader does not verify) or missing.
+	HardBinding string `json:"hard_binding" expr:"hard_binding"`
+	// Manifests is the number of manifests in the store; ActiveManifest the active one's label.
+	Manifests      int    `json:"manifests" expr:"manifests"`
+	ActiveManifest string `json:"active_manifest" expr:"active_manifest"`
+	// RemoteManifest is a remote manifest reference (XMP dcterms:provenance), as found;
+	// it is reported, never fetched.
+	RemoteManifest string `json:"remote_manifest" expr:"remote_manifest"`
 }
 
 // ClaimGenerator names the software that made a C2PA claim.

@@ -2,7 +2,22 @@ package record
 
 import (
 	"strings"
+	"unicode/utf8"
 )
+
+// Validate checks a record built in Go (not decoded) as Decode checks a decoded one:
+// required fields, enums, ranges and sizes under lim (zero fields: DefaultLimits), and
+// valid UTF-8 in its id and text. Like Decode it normalises case where the meaning is
+// unambiguous (jurisdiction "cn" → "CN", c2pa.validation_state "valid" → "Valid"), in
+// place. A rejected record yields a *DecodeError naming the field.
+func (r *Record) Validate(lim Limits) error {
+	for _, f := range [...]struct{ name, v string }{{"id", r.ID}, {"text", r.Text}} {
+		if !utf8.ValidString(f.v) {
+			return reject(ReasonInvalidUTF8, f.name, -1, "invalid UTF-8")
+		}
+	}
+	return r.validate(lim.withDefaults())
+}
 
 // validate checks what JSON types alone cannot: required fields, enums, ranges, sizes.
 // It normalises case where the meaning is unambiguous (jurisdiction "cn" → "CN").
@@ -57,8 +72,20 @@ func (r *Record) validate(lim Limits) error {
 			c.ValidationState = "Valid"
 		case "trusted":
 			c.ValidationState = "Trusted"
+		case "unverified":
+			c.ValidationState = "Unverified"
 		default:
-			return reject(ReasonInvalidValue, "c2pa.validation_state", -1, "%q: want Invalid, Valid or Trusted", c.ValidationState)
+			return reject(ReasonInvalidValue, "c2pa.validation_state", -1, "%q: want Invalid, Unverified, Valid or Trusted", c.ValidationState)
+		}
+	}
+	if c := r.C2PA; c != nil {
+		switch c.HardBinding {
+		case "", "match", "mismatch", "unchecked", "missing":
+		default:
+			return reject(ReasonInvalidValue, "c2pa.hard_binding", -1, "%q: want match, mismatch, unchecked or missing", c.HardBinding)
+		}
+		if c.Manifests < 0 {
+			return reject(ReasonInvalidValue, "c2pa.manifests", -1, "%d: must not be negative", c.Manifests)
 		}
 	}
 	if m := r.Media; m != nil {

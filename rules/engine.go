@@ -38,6 +38,8 @@ type Engine struct {
 	global  *ruleSet // "*" packs only: for jurisdictions no pack names
 	info    Ruleset
 	options Options
+	// warnings are lint findings that do not stop loading (scope.go).
+	warnings []Problem
 }
 
 // Ruleset identifies the packs an engine was built from; every verdict carries it so a
@@ -72,6 +74,8 @@ type compiled struct {
 	trig      trigger
 	guard     guard
 	byTrigger bool // the condition is exactly its trigger: fire without evaluating
+	assumed   []assumption
+	warnings  []string
 }
 
 // ruleSet is the rules that apply to one jurisdiction, indexed by what triggers them.
@@ -118,6 +122,9 @@ func Compile(packs []*Pack, opt Options) (*Engine, error) {
 				continue
 			}
 			e.rules = append(e.rules, c)
+			for _, w := range c.warnings {
+				e.warnings = append(e.warnings, Problem{File: p.File, Rule: s.ID, Msg: w})
+			}
 		}
 	}
 	if len(problems) > 0 {
@@ -258,7 +265,7 @@ type Scratch struct {
 // Evaluate fills v with the verdict for r given the detectors' result. It keeps v's
 // slices' capacity; v.Findings aliases res.Findings.
 func (e *Engine) Evaluate(s *Scratch, r *record.Record, res *detectors.Result, v *Verdict) {
-	set := e.setFor(r.Jurisdiction)
+	set, known := e.lookup(r.Jurisdiction)
 	v.reset()
 	v.ID = r.ID
 	v.Jurisdiction = r.Jurisdiction
@@ -267,6 +274,10 @@ func (e *Engine) Evaluate(s *Scratch, r *record.Record, res *detectors.Result, v
 	}
 	v.Findings = res.Findings
 	v.Problems = append(v.Problems, res.Problems...)
+	if !known {
+		// Judged by the "*" packs only: say so (Engine.Known).
+		v.Problems = append(v.Problems, detectors.Problem{Detector: "rules", Field: "jurisdiction", Reason: ReasonUnknownJurisdiction})
+	}
 	v.Ruleset = set.info
 
 	// Candidate rules: the always-set plus those triggered by a finding's category or detector.
@@ -299,6 +310,9 @@ func (e *Engine) Evaluate(s *Scratch, r *record.Record, res *detectors.Result, v
 			}
 			if c.byTrigger {
 				v.fire(c.Rule)
+				if c.assumed != nil {
+					noteAssumptions(s, c, v)
+				}
 				continue
 			}
 			out, err := s.vm.Run(c.fast, &s.env)
@@ -308,6 +322,9 @@ func (e *Engine) Evaluate(s *Scratch, r *record.Record, res *detectors.Result, v
 			}
 			if fired, _ := out.(bool); fired {
 				v.fire(c.Rule)
+				if c.assumed != nil {
+					noteAssumptions(s, c, v)
+				}
 			}
 		}
 	}
@@ -328,34 +345,81 @@ var aliases = map[string]string{"GB": "UK"}
 // US), else the EU's for a member state, else only the "*" packs. Records without a
 // jurisdiction get the default jurisdiction's set.
 func (e *Engine) setFor(j string) *ruleSet {
+	rs, _ := e.lookup(j)
+	return rs
+}
+
+// ReasonUnknownJurisdiction is the verdict problem (detector "rules", field
+// "jurisdiction") of a record whose jurisdiction no pack names, directly, through its
+// country, an alias or EU membership: it is judged by the "*" packs only.
+const ReasonUnknownJurisdiction = "unknown_jurisdiction"
+
+// Known reports whether a jurisdiction is one the packs name (directly, through its
+// country, an alias or EU membership), or empty (the default applies). A record with
+// any other jurisdiction is judged by the "*" packs only, and its verdict says so.
+func (e *Engine) Known(j string) bool {
+	_, ok := e.lookup(j)
+	return ok
+}
+
+// lookup is setFor, also reporting whether the jurisdiction was found.
+func (e *Engine) lookup(j string) (*ruleSet, bool) {
 	if j == "" {
-		return e.def
+		return e.def, true
 	}
 	if rs, ok := e.sets[j]; ok {
-		return rs
+		return rs, true
 	}
 	if a, ok := aliases[j]; ok {
 		j = a
 		if rs, ok := e.sets[j]; ok {
-			return rs
+			return rs, true
 		}
 	}
 	country, _, _ := strings.Cut(j, "-")
 	if rs, ok := e.sets[country]; ok {
-		return rs
+		return rs, true
 	}
 	if a, ok := aliases[country]; ok {
 		if rs, ok := e.sets[a]; ok {
-			return rs
+			return rs, true
 		}
 	}
 	if euMembers[country] {
 		if rs, ok := e.sets["EU"]; ok {
-			return rs
+			return rs, true
 		}
 	}
-	return e.global
+	return e.global, false
 }
+
+// Rulesets returns every distinct ruleset a verdict of this engine can name: one per
+// jurisdiction the packs know, the default's and the "*" packs' (or the one of every
+// pack, with AllPacksInVerdicts).
+func (e *Engine) Rulesets() []*Ruleset {
+	seen := map[*Ruleset]bool{}
+	var out []*Ruleset
+	add := func(rs *ruleSet) {
+		if rs != nil && !seen[rs.info] {
+			seen[rs.info] = true
+			out = append(out, rs.info)
+		}
+	}
+	for _, j := range e.Jurisdictions() {
+		add(e.sets[j])
+	}
+	add(e.def)
+	add(e.global)
+	return out
+}
+
+// ID is the short id of a ruleset: the first 16 hex digits of its checksum, which
+// compact verdicts carry (docs/outputs.md).
+func (s *Ruleset) ID() string { return s.Checksum[:min(16, len(s.Checksum))] }
+
+// Warnings are lint findings about the packs that do not stop loading, such as a
+// condition that silently does not fire when an optional fact is absent.
+func (e *Engine) Warnings() []Problem { return e.warnings }
 
 func or(dst, src []uint64) {
 	for i := range dst {

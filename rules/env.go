@@ -25,6 +25,7 @@ import (
 //	countOf(category)        how many findings of that category
 //	atLeast(category, sev)   a finding of that category with severity ≥ sev ("low", … "critical")
 //	detected(detector)       the detector reported any finding
+//	near(a, b, n)            findings of categories a and b within n bytes of each other in one text field
 //	date("2026-08-02")       a time (UTC midnight, or RFC 3339), folded to a constant at load
 //
 // Pointers in the record may be nil: use ?. (record.c2pa?.present) or compare with nil.
@@ -37,7 +38,7 @@ type Env struct {
 
 // The env-aware helpers are rewritten at compile time from has(x) to _has($env, x), so
 // they reach the current record's findings without reflection on methods.
-var envFuncs = map[string]string{"has": "_has", "countOf": "_count", "atLeast": "_atLeast", "detected": "_detected"}
+var envFuncs = map[string]string{"has": "_has", "countOf": "_count", "atLeast": "_atLeast", "detected": "_detected", "near": "_near"}
 
 var funcOptions = []expr.Option{
 	expr.Function("_has", func(p ...any) (any, error) {
@@ -53,6 +54,9 @@ var funcOptions = []expr.Option{
 		}
 		return p[0].(*Env).count(p[1].(string), sev) > 0, nil
 	}, new(func(*Env, string, string) bool)),
+	expr.Function("_near", func(p ...any) (any, error) {
+		return p[0].(*Env).near(p[1].(string), p[2].(string), p[3].(int)), nil
+	}, new(func(*Env, string, string, int) bool)),
 	expr.Function("_detected", func(p ...any) (any, error) {
 		e, d := p[0].(*Env), p[1].(string)
 		for i := range e.Findings {
@@ -62,6 +66,27 @@ var funcOptions = []expr.Option{
 		}
 		return false, nil
 	}, new(func(*Env, string) bool)),
+}
+
+// near reports whether a finding of category a and one of category b lie within
+// `within` bytes of each other in the same text field (overlapping counts as 0).
+func (e *Env) near(a, b string, within int) bool {
+	for i := range e.Findings {
+		fa := &e.Findings[i]
+		if fa.Category != a {
+			continue
+		}
+		for j := range e.Findings {
+			fb := &e.Findings[j]
+			if fb.Category != b || fb.Evidence.Field != fa.Evidence.Field {
+				continue
+			}
+			if gap := max(fb.Evidence.Start-fa.Evidence.End, fa.Evidence.Start-fb.Evidence.End, 0); gap <= within {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (e *Env) count(cat string, min detectors.Severity) int {
@@ -130,7 +155,12 @@ func compileCondition(r *Rule) (*compiled, error) {
 		return nil, fmt.Errorf("when: %v", oneLine(err))
 	}
 	c := &compiled{Rule: r, program: prog, fast: prog, trig: needs(tree.Node), guard: guardOf(tree.Node)}
-	r.mentions = mentionsOf(tree.Node)
+	r.refs = refsOf(tree.Node)
+	assumed, warnings := scopeOf(tree.Node)
+	c.warnings = warnings
+	if c.assumed, err = compileAssumptions(assumed); err != nil {
+		return nil, fmt.Errorf("when: %v", oneLine(err))
+	}
 	// The fast program is what the index runs: only for candidates, and only after the
 	// guard admitted the record. Both facts make parts of the condition constant.
 	fopts := []expr.Option{expr.Env(&Env{}), expr.AsBool()}
@@ -205,6 +235,13 @@ func checkHelperArgs(n ast.Node) error {
 			return false
 		}
 		for i, a := range c.Arguments {
+			if id.Value == "near" && i == 2 {
+				if k, ok := a.(*ast.IntegerNode); !ok || k.Value < 0 {
+					err = fmt.Errorf("near: argument 3 (distance in bytes) must be a non-negative integer literal")
+					return true
+				}
+				continue
+			}
 			s, ok := a.(*ast.StringNode)
 			if !ok {
 				err = fmt.Errorf("%s: argument %d must be a string literal", id.Value, i+1)

@@ -37,6 +37,9 @@ type Expectation struct {
 	Rules       []string `yaml:"rules"`
 	LabelNotice string   `yaml:"label_notice"`
 	Tier        string   `yaml:"tier"`
+	// Assumed, when given, is the exact set of record fields the fired rules assumed
+	// (notes of kind scope_assumed); [] means none.
+	Assumed *[]string `yaml:"assumed"`
 }
 
 // ExampleResult is the outcome of one example.
@@ -111,6 +114,20 @@ func runExample(ctx context.Context, e *Engine, s *Scratch, det detectors.Detect
 	}
 	if ex.Expect.Tier != "" && v.Tier.String() != ex.Expect.Tier {
 		fails = append(fails, fmt.Sprintf("tier %s, want %s", v.Tier, ex.Expect.Tier))
+	}
+	if ex.Expect.Assumed != nil {
+		var got []string
+		for _, n := range v.Notes {
+			if n.Kind == NoteScopeAssumed && !slices.Contains(got, n.Field) {
+				got = append(got, n.Field)
+			}
+		}
+		want := slices.Clone(*ex.Expect.Assumed)
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			fails = append(fails, fmt.Sprintf("assumed [%s], want [%s]", strings.Join(got, " "), strings.Join(want, " ")))
+		}
 	}
 	for _, p := range v.Problems {
 		if p.Reason == "rule_error" {

@@ -37,7 +37,7 @@ func needs(n ast.Node) trigger {
 			return trigger{}
 		}
 		switch id.Value {
-		case "has", "atLeast":
+		case "has", "atLeast", "near":
 			return trigger{known: true, cats: []string{s.Value}}
 		case "detected":
 			return trigger{known: true, dets: []string{s.Value}}

@@ -153,7 +153,7 @@ type Rule struct {
 	From, Until time.Time
 	When        string
 
-	mentions mentions // what the condition names of the findings (Verdict.Handled)
+	refs refs // what the condition refers to (Verdict.Acted)
 
 	jsonOnce  sync.Once
 	jsonBytes []byte

@@ -316,7 +316,8 @@ func TestVerdictCombination(t *testing.T) {
 	e, _ := embedded(t)
 	var s Scratch
 	r := &record.Record{ID: "v", Jurisdiction: "CN", Modality: "text"}
-	res := &detectors.Result{Findings: []detectors.Finding{{Category: "fraud"}, {Category: "gambling"}, {Category: "self_harm"}}}
+	res := &detectors.Result{Findings: []detectors.Finding{{Category: "fraud"}, {Category: "gambling"}, {Category: "self_harm"},
+		{Category: "solicitation"}}} // a cue near (here: on) the terms: the solicitation rules fire
 	var v Verdict
 	e.Evaluate(&s, r, res, &v)
 	if v.Decision != Block || v.Tier != High || strings.Join(v.RuleIDs(), ",") != "CN-CONTENT-04,CN-CONTENT-05,CN-CONTENT-06" {

@@ -17,6 +17,7 @@ type Verdict struct {
 	Findings     []detectors.Finding
 	Rules        []*Rule // fired rules, in pack and rule order
 	Problems     []detectors.Problem
+	Notes        []Note // assumptions the fired rules made (scope.go)
 	Ruleset      *Ruleset
 	LatencyUS    int64
 
@@ -24,7 +25,7 @@ type Verdict struct {
 }
 
 func (v *Verdict) reset() {
-	*v = Verdict{Rules: v.Rules[:0], Problems: v.Problems[:0]}
+	*v = Verdict{Rules: v.Rules[:0], Problems: v.Problems[:0], Notes: v.Notes[:0]}
 }
 
 // fire records that r fired: the strongest decision and tier win; the label notice
@@ -93,6 +94,7 @@ type verdictJSON struct {
 	Findings     []detectors.Finding `json:"findings"`
 	Rules        []FiredRule         `json:"rules"`
 	Problems     []detectors.Problem `json:"problems,omitempty"`
+	Notes        []Note              `json:"notes,omitempty"`
 	Ruleset      *Ruleset            `json:"ruleset"`
 	LatencyUS    int64               `json:"latency_us"`
 }
@@ -103,7 +105,7 @@ func (v *Verdict) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil), nil 
 // marshalReflect is the reference encoding AppendJSON is tested against.
 func (v *Verdict) marshalReflect() ([]byte, error) {
 	out := verdictJSON{ID: v.ID, Jurisdiction: v.Jurisdiction, Decision: v.Decision, LabelNotice: v.LabelNotice, Tier: v.Tier,
-		Findings: v.Findings, Rules: make([]FiredRule, len(v.Rules)), Problems: v.Problems, Ruleset: v.Ruleset, LatencyUS: v.LatencyUS}
+		Findings: v.Findings, Rules: make([]FiredRule, len(v.Rules)), Problems: v.Problems, Notes: v.Notes, Ruleset: v.Ruleset, LatencyUS: v.LatencyUS}
 	if out.Findings == nil {
 		out.Findings = []detectors.Finding{}
 	}

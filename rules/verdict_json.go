@@ -57,6 +57,24 @@ func (v *Verdict) AppendJSON(dst []byte) []byte {
 		}
 		dst = append(dst, ']')
 	}
+	if len(v.Notes) > 0 {
+		dst = append(dst, `,"notes":[`...)
+		for i, n := range v.Notes {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"rule":`...)
+			dst = jsonw.AppendString(dst, n.Rule)
+			dst = append(dst, `,"kind":`...)
+			dst = jsonw.AppendString(dst, n.Kind)
+			dst = append(dst, `,"field":`...)
+			dst = jsonw.AppendString(dst, n.Field)
+			dst = append(dst, `,"detail":`...)
+			dst = jsonw.AppendString(dst, n.Detail)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
 	dst = append(dst, `,"ruleset":`...)
 	if v.Ruleset == nil {
 		dst = append(dst, "null"...)

@@ -22,6 +22,7 @@ func TestAppendJSONMatchesReflection(t *testing.T) {
 			},
 			Rules:    rules[:3],
 			Problems: []detectors.Problem{{Detector: "rules", Field: "X-1", Reason: "rule_error"}},
+			Notes:    []Note{{Rule: "CN-EXP-01", Kind: NoteScopeAssumed, Field: "context.deep_synthesis", Detail: "absent \"quoted\" <b>"}},
 		},
 		{ID: "bad utf8 \xff in id", Findings: []detectors.Finding{{Evidence: detectors.Evidence{Term: "\xc3"}}}},
 	}

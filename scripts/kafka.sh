@@ -8,7 +8,7 @@
 #   scripts/kafka.sh restart               down then up; the data (log dir) is kept
 #   scripts/kafka.sh kill                  SIGKILL the broker (crash tests); data kept
 #   scripts/kafka.sh status                exit 0 when up and answering, 3 when down
-#   scripts/kafka.sh topic NAME PARTITIONS create a topic if it does not exist (replication 1)
+#   scripts/kafka.sh topic NAME PARTITIONS [compact]  create a topic if it does not exist (replication 1; compact: cleanup.policy=compact)
 #   scripts/kafka.sh logs [-f]             print the log path and its tail (or follow it)
 #   scripts/kafka.sh reset                 down, then delete the broker's data
 #   scripts/kafka.sh fetch                 only install the jars (no broker)
@@ -302,11 +302,12 @@ cmd_status() {
 }
 
 cmd_topic() {
-	[[ $# -eq 2 && $2 =~ ^[1-9][0-9]*$ ]] || die "usage: kafka.sh topic NAME PARTITIONS"
-	local name=$1 parts=$2
+	[[ ($# -eq 2 || ($# -eq 3 && $3 == compact)) && $2 =~ ^[1-9][0-9]*$ ]] || die "usage: kafka.sh topic NAME PARTITIONS [compact]"
+	local name=$1 parts=$2 extra=()
+	[[ ${3:-} == compact ]] && extra=(--config cleanup.policy=compact)
 	pid >/dev/null || die "the broker is not running on $ADDR: run scripts/kafka.sh up"
 	java_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$ADDR" --create --if-not-exists \
-		--topic "$name" --partitions "$parts" --replication-factor 1 >/dev/null
+		--topic "$name" --partitions "$parts" --replication-factor 1 "${extra[@]}" >/dev/null
 	local k have
 	k=$(kcat_bin)
 	if [[ -n $k ]]; then

@@ -58,6 +58,7 @@ func configFlags(fs *flag.FlagSet, c *pipeline.Config) {
 	fs.StringVar(&c.IncidentSource, "incident-source", c.IncidentSource, "CloudEvents source of incidents (default urn:aigcwatch)")
 	fs.StringVar(&c.BanksTopic, "banks-topic", c.BanksTopic, "run only: Kafka topic of live fingerprint bank lines, read from the beginning by every instance (see docs/fingerprints.md)")
 	fs.Var(choiceFlag{&c.VerdictRuleset, []string{"applicable", "all"}}, "verdict-ruleset", "what each verdict's ruleset names: applicable (the packs for the record's jurisdiction; default) or all (every loaded pack, one checksum: the form before 2026-11-28)")
+	fs.BoolVar(&c.Strict, "strict", c.Strict, "reject records whose jurisdiction no pack names (nor its country, an alias or EU membership) to the dead-letter output, instead of judging them by the global packs only with a problem in the verdict")
 	fs.BoolVar(&c.AutoBankLabeled, "auto-bank-labeled", c.AutoBankLabeled, "add the PDQ of every record carrying a valid CN implicit label to the labeled_ai bank (CN-TAMPER-01-HISTORY)")
 }
 

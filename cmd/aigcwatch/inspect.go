@@ -38,9 +38,33 @@ type inspectLabels struct {
 }
 
 // inspectC2PA is always written: {"present": false} says a reader looked and found no
-// manifest, which differs from no c2pa at all (nobody looked).
+// manifest, which differs from no c2pa at all (nobody looked). The other fields are
+// record.C2PA's, from the manifest reader (detectors/label/c2pa), omitted when empty. The
+// validation state is Unverified or Invalid, never Valid or Trusted: inspect checks the
+// hard binding and the assertion hashes, not the signature (docs/inspect.md).
 type inspectC2PA struct {
-	Present bool `json:"present"`
+	Present            bool                    `json:"present"`
+	ValidationState    string                  `json:"validation_state,omitempty"`
+	StatusCodes        []string                `json:"status_codes,omitempty"`
+	HardBinding        string                  `json:"hard_binding,omitempty"`
+	Manifests          int                     `json:"manifests,omitempty"`
+	ActiveManifest     string                  `json:"active_manifest,omitempty"`
+	ClaimGenerator     string                  `json:"claim_generator,omitempty"`
+	ClaimGeneratorInfo *record.ClaimGenerator  `json:"claim_generator_info,omitempty"`
+	SignerOrg          string                  `json:"signer_org,omitempty"`
+	When               string                  `json:"when,omitempty"`
+	InstanceID         string                  `json:"instance_id,omitempty"`
+	Actions            []record.C2PAAction     `json:"actions,omitempty"`
+	Ingredients        []record.C2PAIngredient `json:"ingredients,omitempty"`
+	AllActionsIncluded *bool                   `json:"all_actions_included,omitempty"`
+	RemoteManifest     string                  `json:"remote_manifest,omitempty"`
+}
+
+func newInspectC2PA(c *record.C2PA) inspectC2PA {
+	return inspectC2PA{Present: c.Present, ValidationState: c.ValidationState, StatusCodes: c.StatusCodes,
+		HardBinding: c.HardBinding, Manifests: c.Manifests, ActiveManifest: c.ActiveManifest,
+		ClaimGenerator: c.ClaimGenerator, ClaimGeneratorInfo: c.ClaimGeneratorInfo, SignerOrg: c.SignerOrg, When: c.When, InstanceID: c.InstanceID,
+		Actions: c.Actions, Ingredients: c.Ingredients, AllActionsIncluded: c.AllActionsIncluded, RemoteManifest: c.RemoteManifest}
 }
 
 type inspectMedia struct {
@@ -51,10 +75,12 @@ type inspectMedia struct {
 	DurationS float64 `json:"duration_s,omitempty"`
 }
 
-// runInspect implements `aigcwatch inspect [flags] FILE...`: for each PNG, JPEG, MP4/MOV,
-// MP3 or WAV file it prints one content record (JSONL) with the implicit labels found in
-// the file's metadata, the IPTC digital source type, C2PA presence, the media hash, MIME
-// type and size, so that `aigcwatch inspect *.png | aigcwatch scan` judges real files.
+// runInspect implements `aigcwatch inspect [flags] FILE...`: for each file in a format
+// package carrier reads (images, video, audio, PDF, DOCX) it prints one content record
+// (JSONL) with the implicit labels found in the file's metadata, the IPTC digital source
+// type, the C2PA manifest (read and checked without trust: state Unverified or Invalid),
+// the media hash, MIME type and size, so that `aigcwatch inspect *.png | aigcwatch scan`
+// judges real files.
 // A file that cannot be read, is not a supported format or is truncated or malformed gets
 // an error line on stderr naming it and no record; the exit status is then 1. "-" reads
 // stdin (its id is then always the sha256).
@@ -138,7 +164,7 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			ID: path, Time: *at, Jurisdiction: *jurisdiction, Provider: *provider, Role: *role,
 			Modality:              res.Modality,
 			Labels:                inspectLabels{Implicit: res.Labels},
-			C2PA:                  inspectC2PA{Present: res.C2PA},
+			C2PA:                  newInspectC2PA(res.C2PARecord()),
 			IPTCDigitalSourceType: res.IPTCDigitalSourceType,
 			Media:                 inspectMedia{MIME: res.MIME, SHA256: hexSum, Width: res.Width, Height: res.Height, DurationS: res.DurationS},
 		}

@@ -110,6 +110,8 @@ func TestInspectErrors(t *testing.T) {
 	dir := t.TempDir()
 	gif := filepath.Join(dir, "x.gif")
 	os.WriteFile(gif, []byte("GIF89a"), 0o644)
+	bmp := filepath.Join(dir, "x.bmp")
+	os.WriteFile(bmp, []byte("BM6\x00\x00\x00\x00\x00"), 0o644)
 	good := td("png/label-text.png")
 	bad := []struct {
 		file, msg string
@@ -120,7 +122,8 @@ func TestInspectErrors(t *testing.T) {
 		{td("mp4/truncated.mp4"), "truncated"},
 		{td("mp3/truncated.mp3"), "truncated"},
 		{td("wav/truncated.wav"), "truncated"},
-		{gif, "unknown file format"},
+		{bmp, "unknown file format"},
+		{gif, "logical screen descriptor needs 7 bytes, 0 remain: truncated"},
 		{filepath.Join(dir, "missing.png"), "no such file"},
 		{dir, "directory"},
 	}
@@ -157,8 +160,8 @@ func TestInspectErrors(t *testing.T) {
 }
 
 // TestInspectThroughPipeline judges inspect's records with the default pipeline: a CN
-// provider's image without a label fires CN-IMP-01, a file with one valid label fires no
-// CN-IMP rule, and a file with two copies fires CN-IMP-08.
+// provider's image or document without a label fires CN-IMP-01, a file with one valid
+// label fires no CN-IMP rule, and a file with two copies fires CN-IMP-08.
 func TestInspectThroughPipeline(t *testing.T) {
 	t.Parallel()
 	p, err := pipeline.Build(pipeline.DefaultConfig)
@@ -185,6 +188,20 @@ func TestInspectThroughPipeline(t *testing.T) {
 		{"png/two-labels.png", "", []string{"CN-IMP-08"}},
 		{"mp4/two-labels.mp4", "", []string{"CN-IMP-08"}},
 		{"wav/two-labels.wav", "", []string{"CN-IMP-08"}},
+		// Issue 17's formats: documents (GB 45438 asks for implicit labels in generated
+		// documents' metadata too) and the image formats generators ship.
+		{"pdf/none.pdf", "", []string{"CN-IMP-01"}},
+		{"pdf/label-xmp.pdf", "", nil},
+		{"pdf/label-info.pdf", "", nil},
+		{"pdf/two-labels.pdf", "", []string{"CN-IMP-08"}},
+		{"ooxml/none.docx", "", []string{"CN-IMP-01"}},
+		{"ooxml/label-custom.docx", "", nil},
+		{"ooxml/two-labels.docx", "", []string{"CN-IMP-08"}},
+		{"webp/none.webp", "", []string{"CN-IMP-01"}},
+		{"webp/label-exif.webp", "", nil},
+		{"gif/label-comment.gif", "", nil},
+		{"heif/label-xmp.heic", "", nil},
+		{"heif/two-labels.avif", "", []string{"CN-IMP-08"}},
 	}
 	for _, tc := range cases {
 		args := []string{"--jurisdiction", "CN", "--role", "provider", td(tc.file)}

@@ -2,6 +2,7 @@
 //
 //	aigcwatch scan [FILE...]      judge JSONL records from files or stdin
 //	aigcwatch run --config FILE   judge records streaming through Kafka
+//	aigcwatch serve [flags]       inline moderation over HTTP
 //	aigcwatch rules lint|test     check rule packs, run their example cases
 //	aigcwatch inspect FILE...     content records from media files' labels and provenance
 //	aigcwatch hash FILE...        PDQ perceptual hashes of images
@@ -38,8 +39,9 @@ func commands() []command {
 	return []command{
 		{"scan", "judge JSONL content records from files (or stdin) and write verdicts", runScan},
 		{"run", "consume records from Kafka, judge them and produce verdicts, incidents and dead letters", runRun},
+		{"serve", "serve the inline moderation HTTP API: POST /v1/moderate, /v1/moderate/batch", runServe},
 		{"rules", "lint rule packs or run their example cases (rules lint|test [DIR])", runRules},
-		{"inspect", "read implicit labels, IPTC source type and C2PA presence from media files and print content records", runInspect},
+		{"inspect", "read implicit labels, IPTC source type and the C2PA manifest (integrity checked, not trust) from media files and documents and print content records", runInspect},
 		{"hash", "print PDQ perceptual hashes of image files: pdq_hex quality path", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			return runHash(ctx, args, stdout, stderr)
 		}},

@@ -82,6 +82,9 @@ func lint(w io.Writer, e *rules.Engine, packs []*rules.Pack, where string) int {
 			fmt.Fprintf(w, "warning: %s: pack %q has no example cases\n", p.File, p.Name)
 		}
 	}
+	for _, pr := range e.Warnings() {
+		fmt.Fprintf(w, "warning: %s\n", pr)
+	}
 	fmt.Fprintf(w, "%s: %d packs, %d rules, %d examples, jurisdictions %s: ok\n", where, len(packs), len(e.Rules()), examples, strings.Join(e.Jurisdictions(), " "))
 	fmt.Fprintf(w, "ruleset checksum %s\n", e.Info().Checksum)
 	return exitOK

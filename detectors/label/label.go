@@ -613,6 +613,8 @@ func (d *Detector) provenance(r *record.Record, f *detectors.LabelFacts, ck *[nu
 		ck[iC2PA01].set(warn, "signingCredential.untrusted: reduced weight", "")
 	case StateInvalid:
 		ck[iC2PA01].set(fail, "invalid C2PA manifest or a mismatch/revoked status code: tampered provenance, its AI claims are not used", "")
+	case StateUnverified:
+		ck[iC2PA01].set(incon, "integrity checked (hard binding, assertion hashes) but the signature and the signer's trust were not validated", "")
 	default:
 		ck[iC2PA01].set(incon, "no recognised validation state", "")
 	}
@@ -807,7 +809,9 @@ func (d *Detector) cnDuties(r *record.Record, f *detectors.LabelFacts, ck *[numI
 	// CN-DS-01.
 	f.CNDS01 = skip
 	s := &r.Signals
-	if (isTrue(s.FaceSwap) || isTrue(s.VoiceClone)) && isTrue(s.DepictsRealPerson) {
+	// A record that does not say whether a real person is depicted is assumed to depict
+	// one (fail safe); the packs' rules declare the fact, so the verdict notes it.
+	if (isTrue(s.FaceSwap) || isTrue(s.VoiceClone)) && !isFalse(s.DepictsRealPerson) {
 		f.CNDS01 = pass
 		if !isTrue(s.Consent) || !f.Disclosed {
 			f.CNDS01 = fail
@@ -816,6 +820,8 @@ func (d *Detector) cnDuties(r *record.Record, f *detectors.LabelFacts, ck *[numI
 }
 
 func isTrue(b *bool) bool { return b != nil && *b }
+
+func isFalse(b *bool) bool { return b != nil && !*b }
 
 // plat02 checks the propagation elements the platform wrote (CN-PLAT-02).
 func plat02(f *detectors.LabelFacts, dist *record.Distribution, in, out *Payload) string {
@@ -939,6 +945,11 @@ func (d *Detector) otherDuties(r *record.Record, f *detectors.LabelFacts) {
 		switch f.Markings {
 		case 0:
 			f.EU502 = fail
+			if f.AIC2PA && f.C2PAState == StateUnverified {
+				// A GenAI manifest whose signature nobody validated: marked, but whether
+				// validly cannot be told here.
+				f.EU502 = incon
+			}
 		case 1:
 			f.EU502 = warn // the Code of Practice expects two layers where necessary
 		default:
@@ -947,6 +958,9 @@ func (d *Detector) otherDuties(r *record.Record, f *detectors.LabelFacts) {
 	}
 	// EU-50-4a: deepfake disclosure.
 	f.EU504a = skip
+	// depicts_real_person is what makes AI media a deepfake here, so it is not assumed:
+	// assuming it would fire the deepfake notice on every unlabelled AI image, which
+	// EU-50-2's marking duty already covers (docs/rules.md, "Fail-safe scope").
 	if isMedia(r.Modality) && f.AIE && isTrue(s.DepictsRealPerson) && (s.Realistic == nil || *s.Realistic) {
 		f.EU504a = pass
 		if !f.Disclosed {
@@ -971,7 +985,7 @@ func (d *Detector) otherDuties(r *record.Record, f *detectors.LabelFacts) {
 	}
 	// EU-5-NCII / UK-NCII (the EU rule adds label.aie).
 	f.NCII = skip
-	if isTrue(s.Intimate) && isTrue(s.DepictsRealPerson) {
+	if isTrue(s.Intimate) && !isFalse(s.DepictsRealPerson) {
 		f.NCII = pass
 		if !isTrue(s.Consent) {
 			f.NCII = fail

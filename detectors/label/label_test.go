@@ -216,3 +216,33 @@ func TestChinaOnlyProvenanceNotes(t *testing.T) {
 		}
 	}
 }
+
+// TestUnverifiedC2PA: a manifest whose integrity was checked but not its signature is AI
+// evidence, but where trust is needed (C2PA-01, a marking layer for EU-50-2) it is
+// inconclusive, never a pass; Trusted and Invalid keep their meaning.
+func TestUnverifiedC2PA(t *testing.T) {
+	t.Parallel()
+	genai := []record.C2PAAction{{Action: "c2pa.created", DigitalSourceType: "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"}}
+	rec := func(state string) *record.Record {
+		return &record.Record{Jurisdiction: "EU", Role: "provider", Modality: "image",
+			C2PA: &record.C2PA{Present: true, ValidationState: state, Actions: genai}}
+	}
+	res := detect(t, rec("Unverified"))
+	if finding(res, "label.c2pa_01.inconclusive") == nil || finding(res, "label.c2pa_01") != nil {
+		t.Errorf("Unverified: C2PA-01 not inconclusive: %+v", res.Findings)
+	}
+	if finding(res, "label.eu_50_2.inconclusive") == nil || finding(res, "label.eu_50_2") != nil {
+		t.Errorf("Unverified: EU-50-2 should be inconclusive: %+v", res.Findings)
+	}
+	if !res.Label.AIE || !res.Label.AIC2PA || res.Label.Markings != 0 || res.Label.C2PAState != StateUnverified {
+		t.Errorf("Unverified facts: AIE %v AIC2PA %v markings %d state %q", res.Label.AIE, res.Label.AIC2PA, res.Label.Markings, res.Label.C2PAState)
+	}
+	res = detect(t, rec("Trusted"))
+	if res.Label.Markings != 1 || finding(res, "label.eu_50_2.warn") == nil {
+		t.Errorf("Trusted: markings %d, findings %+v", res.Label.Markings, res.Findings)
+	}
+	res = detect(t, rec("Invalid"))
+	if res.Label.AIC2PA || finding(res, "label.c2pa_01") == nil || finding(res, "label.eu_50_2") == nil {
+		t.Errorf("Invalid: AIC2PA %v, findings %+v", res.Label.AIC2PA, res.Findings)
+	}
+}

@@ -21,7 +21,11 @@ const (
 	StateValid     = "Valid"
 	StateUntrusted = "Untrusted" // Valid plus signingCredential.untrusted
 	StateInvalid   = "Invalid"
-	StateUnknown   = "Unknown" // a manifest with no or an unrecognised validation state
+	// StateUnverified: a reader checked the manifest's integrity (hard binding, assertion
+	// hashes) but not its signature or trust (aigcwatch inspect). Its AI claims are
+	// evidence; where trust is needed (a marking layer, C2PA-01) it is inconclusive.
+	StateUnverified = "Unverified"
+	StateUnknown    = "Unknown" // a manifest with no or an unrecognised validation state
 )
 
 // dstTerm returns the last path segment of a digital source type URI, so the IPTC,
@@ -127,6 +131,8 @@ func c2paState(c *record.C2PA) (state string, tampered bool) {
 		return StateInvalid, true
 	case strings.EqualFold(c.ValidationState, "trusted"):
 		return StateTrusted, false
+	case strings.EqualFold(c.ValidationState, "unverified"):
+		return StateUnverified, false
 	case strings.EqualFold(c.ValidationState, "valid"):
 		if untrusted {
 			return StateUntrusted, false

@@ -59,7 +59,8 @@ func (d *Detector) Reload(paths ...string) ([]*Lexicon, error) {
 
 // Detect implements detectors.Detector: one finding per term occurrence in r.Text,
 // with byte offsets into r.Text. Entries restricted to jurisdictions other than
-// r.Jurisdiction are skipped. It allocates nothing in steady state beyond growing
+// r.Jurisdiction are skipped. Context cues (Entry.Context) are reported only beside
+// a finding of another category. It allocates nothing in steady state beyond growing
 // res.Findings.
 func (d *Detector) Detect(ctx context.Context, r *record.Record, res *detectors.Result) error {
 	set := d.set.Load()
@@ -71,7 +72,18 @@ func (d *Detector) Detect(ctx context.Context, r *record.Record, res *detectors.
 	}
 	sc := d.pool.Get().(*Scratch)
 	defer d.pool.Put(sc)
-	for _, h := range set.Scan(r.Text, r.Jurisdiction, sc) {
+	hits := set.Scan(r.Text, r.Jurisdiction, sc)
+	risk := false
+	for _, h := range hits {
+		if !set.entries[h.Entry].Context {
+			risk = true
+			break
+		}
+	}
+	if !risk {
+		return nil // nothing, or only context cues (Entry.Context): no finding
+	}
+	for _, h := range hits {
 		e := &set.entries[h.Entry]
 		res.Findings = append(res.Findings, detectors.Finding{
 			Detector: Name,

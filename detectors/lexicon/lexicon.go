@@ -14,11 +14,15 @@
 // Only term is required; empty or missing columns take the defaults (category
 // "default", severity medium, layer from the category→layer map, no jurisdictions
 // meaning all). jurisdictions is comma-separated (CN,EU). flags is comma-separated:
-// "single" accepts a one-character term. The category "allow" makes an allow-list
+// "single" accepts a one-character term; "word" and "substring" choose how the term
+// meets the words around it (see Entry.SubstringStart). A '*' at the start or end of a
+// term lets it match inside longer words on that side ("*fuck*"). The category "allow" makes an allow-list
 // entry: it reports nothing and suppresses every finding whose span it covers.
 // Directive lines configure the whole file:
 //
 //	#!normalize full,-t2s         normalisation steps (see norm.ParseSteps; default full)
+//	#!match substring             terms may match inside longer words (default: word)
+//	#!context solicitation news   categories of cues reported only beside other findings
 //	#!layer pii=element           category → layer
 //	#!default category=abuse severity=high layer=content jurisdictions=CN
 package lexicon
@@ -32,6 +36,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -55,6 +60,21 @@ type Entry struct {
 	Allow         bool     // an allow-list entry (category "allow")
 	Single        bool     // a one-character term accepted on purpose
 	Source        string   // "file:line"
+
+	// SubstringStart and SubstringEnd let the term match inside a longer word at that
+	// end. By default a term whose first (last) character is a letter or digit of a
+	// script written with spaces matches only at a word boundary on that side (see
+	// boundary.go); a '*' at the start (end) of the term, the file's "#!match
+	// substring" directive or the flag "substring" lift that. The '*' is not part of Term.
+	SubstringStart, SubstringEnd bool
+
+	// Context marks a term of a context category (the file's "#!context" directive):
+	// a cue such as an offer to sell or a news report, which says something about
+	// the risk terms near it but is no risk on its own. The Detector reports context
+	// findings only for texts that have a finding of another category.
+	Context bool
+
+	word bool // the flag "word" while parsing: whole words even under #!match substring
 }
 
 // Lexicon is a parsed lexicon file.
@@ -62,6 +82,11 @@ type Lexicon struct {
 	Name      string
 	Entries   []Entry
 	Normalize norm.Options
+	// Substring is the file's "#!match substring" directive: every term may match
+	// inside longer words unless it has the flag "word".
+	Substring bool
+	// ContextCategories are the file's "#!context" categories (see Entry.Context).
+	ContextCategories []string
 	// Warnings are problems that did not stop loading, e.g. rejected one-character
 	// terms, each "file:line: what".
 	Warnings []string
@@ -265,6 +290,21 @@ func (p *parser) directive(line int, s string) {
 		}
 		p.seenNorm = true
 		p.lx.Normalize = o
+	case "context":
+		cats := strings.Fields(rest)
+		if len(cats) == 0 {
+			p.bad(line, "want #!context category...")
+		}
+		p.lx.ContextCategories = append(p.lx.ContextCategories, cats...)
+	case "match":
+		switch rest {
+		case "word", "words":
+			p.lx.Substring = false
+		case "substring", "substrings":
+			p.lx.Substring = true
+		default:
+			p.bad(line, "want #!match word or #!match substring, got %q", rest)
+		}
 	case "layer":
 		for _, kv := range strings.Fields(rest) {
 			cat, l, ok := strings.Cut(kv, "=")
@@ -304,7 +344,7 @@ func (p *parser) directive(line int, s string) {
 			}
 		}
 	default:
-		p.bad(line, "unknown directive %q (want normalize, layer or default)", kw)
+		p.bad(line, "unknown directive %q (want normalize, match, context, layer or default)", kw)
 	}
 }
 
@@ -370,8 +410,12 @@ func (p *parser) tsvLine(line int, s string) {
 		switch fl {
 		case "single":
 			e.Single = true
+		case "word":
+			e.word = true
+		case "substring":
+			e.SubstringStart, e.SubstringEnd = true, true
 		default:
-			p.bad(line, "column 6 (flags): unknown flag %q (want single)", fl)
+			p.bad(line, "column 6 (flags): unknown flag %q (want single, word or substring)", fl)
 			return
 		}
 	}
@@ -389,6 +433,17 @@ func (p *parser) add(line int, term string, e *Entry) {
 		d := p.def
 		d.Layer = layerUnset
 		e = &d
+	}
+	// A '*' at either end opts that end into substring matching; a term that is only
+	// stars is left as it is (and is a one-character or empty term below).
+	if t := strings.Trim(term, "*"); t != "" && strings.TrimSpace(t) == t {
+		if strings.HasPrefix(term, "*") {
+			e.SubstringStart = true
+		}
+		if strings.HasSuffix(term, "*") {
+			e.SubstringEnd = true
+		}
+		term = t
 	}
 	e.Term = term
 	if strings.TrimSpace(term) == "" {
@@ -426,6 +481,11 @@ func (p *parser) finish() {
 		if e.Layer == layerUnset {
 			e.Layer = LayerOf(e.Category, p.layers)
 		}
+		e.Context = slices.Contains(p.lx.ContextCategories, e.Category)
+		if p.lx.Substring && !e.word {
+			e.SubstringStart, e.SubstringEnd = true, true
+		}
+		e.word = false
 		kept = append(kept, e)
 	}
 	p.lx.Entries = kept

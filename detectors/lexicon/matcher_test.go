@@ -240,3 +240,46 @@ func TestHashedRandom(t *testing.T) {
 	checkHashed(t, strings.Repeat("\x80\xb8中\xe4\xb8国", 60), []string{"中", "\u0e38", "中\u0e38", "中中"})
 	checkHashed(t, strings.Repeat("aab", 200), []string{"aab", "ab", "aabaab", "abaa", "baa"})
 }
+
+// TestSkipInert: long ASCII stretches (skipped eight bytes at a time when no ASCII
+// byte is in the alphabet, one at a time otherwise) between and inside matches, at
+// every alignment, for both automata over runes.
+func TestSkipInert(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(11, 12))
+	ascii := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(' ' + r.IntN(95))
+		}
+		return string(b)
+	}
+	zh := []string{"中", "华", "人", "民", "共", "和", "国"}
+	for i := range 400 {
+		var sb strings.Builder
+		for range 1 + r.IntN(6) {
+			sb.WriteString(ascii(r.IntN(40)))
+			for range r.IntN(4) {
+				sb.WriteString(zh[r.IntN(len(zh))])
+			}
+		}
+		pats := []string{"中华", "人民", "共和国", "国", "华人民"}
+		if i%2 == 1 {
+			pats = append(pats, "a中", "中b", "xyz", "人 民") // ASCII in the alphabet
+		}
+		checkHashed(t, sb.String(), pats)
+	}
+	for _, asciiPats := range []bool{false, true} {
+		pats := []string{"中华", "人民"}
+		if asciiPats {
+			pats = append(pats, "q中")
+		}
+		m, err := newMatcher(pats, buildHashed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.asciiAlpha != asciiPats {
+			t.Errorf("asciiAlpha = %v, want %v", m.asciiAlpha, asciiPats)
+		}
+	}
+}

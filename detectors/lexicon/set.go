@@ -11,13 +11,20 @@ import (
 // is immutable and safe for concurrent use.
 type Set struct {
 	entries []Entry
-	groups  []group
-	terms   int
+	// glued[i] is set when entry i's term changes meaning under its normalisation
+	// ("s&m" → "sm", see gluedByTerm): it matches only where the text has a separator
+	// inside the occurrence.
+	glued  []bool
+	groups []group
+	terms  int
 }
 
 type group struct {
 	norm *norm.Normalizer // nil when the normalisation is the identity
+	opts norm.Options     // the normalisation's options (zero for the identity)
 	m    *Matcher
+	// edges[p] says which ends of pattern p need a word boundary (edgeStart, edgeEnd).
+	edges []uint8
 	// ascii, when the normalisation and terms allow it, scans ASCII text
 	// without writing its normalised form (asciiscan.go).
 	ascii *asciiTable
@@ -64,6 +71,7 @@ func Compile(lexs ...*Lexicon) (*Set, error) {
 			g := group{}
 			if !lx.Normalize.Identity() {
 				g.norm = norm.New(lx.Normalize)
+				g.opts = g.norm.Options()
 			}
 			s.groups = append(s.groups, g)
 			pend = append(pend, &pending{index: map[string]int{}})
@@ -76,6 +84,7 @@ func Compile(lexs ...*Lexicon) (*Set, error) {
 			}
 			ei := int32(len(s.entries))
 			s.entries = append(s.entries, e)
+			s.glued = append(s.glued, g.norm != nil && gluedByTerm(e.Term, g.opts))
 			if key == "" {
 				continue // nothing to match; Parse warns about such terms
 			}
@@ -101,6 +110,10 @@ func Compile(lexs ...*Lexicon) (*Set, error) {
 		g.m = m
 		if g.norm != nil {
 			g.ascii = newASCIITable(m, g.norm.Options(), p.keys)
+		}
+		g.edges = make([]uint8, len(p.keys))
+		for i, k := range p.keys {
+			g.edges[i] = edgesOf(k)
 		}
 		g.patOff = make([]int32, 0, len(p.keys)+1)
 		for _, es := range p.entries {
@@ -130,7 +143,8 @@ func (s *Set) SizeBytes() int {
 	return n
 }
 
-// Scan finds the entries that occur in text (every occurrence, overlaps included),
+// Scan finds the entries that occur in text (every occurrence, overlaps included,
+// each at word boundaries where its term asks for them: see boundary.go),
 // drops those covered by an allow-list occurrence and those whose jurisdictions do
 // not include jurisdiction (when both are non-empty), and returns the hits, which
 // live in sc until its next use. It allocates nothing once sc has grown.
@@ -154,11 +168,31 @@ func (s *Set) Scan(text, jurisdiction string, sc *Scratch) []Hit {
 		}
 		for _, mt := range sc.matches {
 			start, end := mt.Start, mt.End
+			// Word boundaries (boundary.go), tested on the candidates only: in the
+			// normalised text where it was written, else around the original.
+			edges := g.edges[mt.ID]
+			var inStart, inEnd bool
+			switch {
+			case edges == 0:
+			case mapped:
+				inStart = edges&edgeStart != 0 && wordBefore(text, start, &g.opts)
+				inEnd = edges&edgeEnd != 0 && wordAfter(text, end, &g.opts)
+			case g.norm == nil:
+				inStart = edges&edgeStart != 0 && wordBefore(text, start, &g.opts)
+				inEnd = edges&edgeEnd != 0 && wordAfter(text, end, &g.opts)
+			default:
+				inStart = edges&edgeStart != 0 && normWordBefore(text, &sc.buf, start)
+				inEnd = edges&edgeEnd != 0 && normWordAfter(text, &sc.buf, end)
+			}
 			if g.norm != nil && !mapped {
 				start, end = sc.buf.Span(start, end)
 			}
 			for _, ei := range g.patEntries[g.patOff[mt.ID]:g.patOff[mt.ID+1]] {
 				e := &s.entries[ei]
+				if inStart && !e.SubstringStart || inEnd && !e.SubstringEnd ||
+					s.glued[ei] && !hasSeparator(text[start:end]) {
+					continue
+				}
 				h := Hit{Entry: ei, Start: start, End: end}
 				switch {
 				case e.Allow:

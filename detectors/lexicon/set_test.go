@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/aigcwatch/aigcwatch/detectors/lexicon/norm"
@@ -29,14 +30,67 @@ func referenceScan(text string, entries []Entry, o norm.Options) []Hit {
 		if key == "" {
 			continue
 		}
+		first, _ := utf8.DecodeRuneInString(key)
+		last, _ := utf8.DecodeLastRuneInString(key)
+		glued := gluedByTerm(e.Term, o)
 		for i := 0; i+len(key) <= len(out); i++ {
-			if out[i:i+len(key)] == key {
-				s, en := b.Span(i, i+len(key))
-				hits = append(hits, Hit{Entry: int32(ei), Start: s, End: en})
+			if out[i:i+len(key)] != key {
+				continue
 			}
+			j := i + len(key)
+			s, en := b.Span(i, j)
+			if !e.SubstringStart && refSpaced(first) && i > 0 {
+				prev, size := utf8.DecodeLastRuneInString(out[:i])
+				_, pe := b.Span(i-size, i)
+				if refSpaced(prev) && !refSeparated(text, pe, s) {
+					continue
+				}
+			}
+			if !e.SubstringEnd && refSpaced(last) && j < len(out) {
+				next, size := utf8.DecodeRuneInString(out[j:])
+				ns, _ := b.Span(j, j+size)
+				if refSpaced(next) && !refSeparated(text, en, ns) {
+					continue
+				}
+			}
+			if glued && !refSeparated(text, s, en) {
+				continue
+			}
+			hits = append(hits, Hit{Entry: int32(ei), Start: s, End: en})
 		}
 	}
 	return hits
+}
+
+// refSpaced is the reference's test for a letter or digit of a script written with
+// spaces: anything that is a letter, number or mark outside the scripts written
+// without spaces.
+func refSpaced(r rune) bool {
+	if !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.IsMark(r) {
+		return false
+	}
+	for _, t := range []*unicode.RangeTable{unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Bopomofo,
+		unicode.Yi, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar, unicode.Tibetan} {
+		if unicode.Is(t, r) {
+			return false
+		}
+	}
+	return r != 0x30FC
+}
+
+// refSeparated reports whether the original text[a:b] holds a separator (a character
+// that is neither a word character nor an invisible format character).
+func refSeparated(text string, a, b int) bool {
+	if a >= b {
+		return false
+	}
+	for _, r := range text[a:b] {
+		if !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.IsMark(r) && !unicode.Is(unicode.Cf, r) &&
+			!(r >= 0xFE00 && r <= 0xFE0F) && r != 0x034F && r != 0x115F && r != 0x1160 && r != 0x3164 && r != 0xFFA0 {
+			return true
+		}
+	}
+	return false
 }
 
 func sortHits(hs []Hit) []Hit {
@@ -53,7 +107,13 @@ func checkSet(t *testing.T, text string, terms []string, o norm.Options) {
 	t.Helper()
 	lx := &Lexicon{Name: "fuzz", Normalize: o}
 	for _, term := range terms {
-		lx.Entries = append(lx.Entries, Entry{Term: term, Category: "c"})
+		// A '*' at an end opts that end into substring matching, as in a lexicon file.
+		e := Entry{Term: term, Category: "c"}
+		if t := strings.Trim(term, "*"); t != "" {
+			e.SubstringStart, e.SubstringEnd = strings.HasPrefix(term, "*"), strings.HasSuffix(term, "*")
+			e.Term = t
+		}
+		lx.Entries = append(lx.Entries, e)
 	}
 	set, err := Compile(lx)
 	if err != nil {
@@ -122,11 +182,16 @@ func FalseMatchRate(set *Set, texts []string) (rate float64, findings int) {
 	var sc Scratch
 	flagged := 0
 	for _, text := range texts {
-		hits := set.Scan(text, "", &sc)
-		if len(hits) > 0 {
+		n := 0
+		for _, h := range set.Scan(text, "", &sc) {
+			if !set.entries[h.Entry].Context { // cues are no finding on their own
+				n++
+			}
+		}
+		if n > 0 {
 			flagged++
 		}
-		findings += len(hits)
+		findings += n
 	}
 	if len(texts) == 0 {
 		return 0, 0
@@ -224,7 +289,9 @@ func topTerms(set *Set, texts []string, k int) string {
 	count := map[string]int{}
 	for _, text := range texts {
 		for _, h := range set.Scan(text, "", &sc) {
-			count[set.Entries()[h.Entry].Term]++
+			if e := set.Entries()[h.Entry]; !e.Context {
+				count[e.Term]++
+			}
 		}
 	}
 	terms := make([]string, 0, len(count))

@@ -91,7 +91,7 @@ func (w *workerObserver) Judged(r *record.Record, v *rules.Verdict, incidents []
 		fc.count.Inc()
 		unlabeled = unlabeled || fc.unlabeled
 		deepfake = deepfake || fc.deepfake
-		if !v.Handled(f) {
+		if !v.Acted(i) {
 			fc.unhandled.Inc()
 		}
 	}

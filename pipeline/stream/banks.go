@@ -85,7 +85,7 @@ func NewBanks(cfg Config, p *pipeline.Processor, log *slog.Logger) (*Banks, erro
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	for _, t := range append(append([]string{}, cfg.Topics...), cfg.VerdictsTopic, cfg.IncidentsTopic, cfg.DLQTopic) {
+	for _, t := range append(append([]string{}, cfg.Topics...), cfg.VerdictsTopic, cfg.IncidentsTopic, cfg.DLQTopic, cfg.RulesetsTopic) {
 		if t == cfg.Pipeline.BanksTopic {
 			return nil, fmt.Errorf("config: banks_topic: %q is also an input or output topic", t)
 		}

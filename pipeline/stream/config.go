@@ -28,7 +28,17 @@ type Config struct {
 	VerdictsTopic  string   `yaml:"verdicts_topic"`  // one verdict per record, key: record id
 	IncidentsTopic string   `yaml:"incidents_topic"` // CloudEvents, key: provider; "" disables (incidents counted, not written)
 	DLQTopic       string   `yaml:"dlq_topic"`       // rejected records: original bytes, reason in headers
-	ClientID       string   `yaml:"client_id"`
+	// VerdictsMode chooses which verdicts are written (docs/outputs.md, "Verdict modes"):
+	// "all" (default) a full verdict per record; "compact" full verdicts for records not
+	// allowed and a compact one (id, decision, ruleset id, latency) for each allowed one;
+	// "flagged" only the verdicts of records not allowed.
+	VerdictsMode string `yaml:"verdicts_mode"`
+	// RulesetsTopic, when set, receives every ruleset the verdicts name (packs, versions,
+	// inputs, checksum), keyed by its checksum, once per load or reload: a compacted
+	// topic, so compact and flagged verdicts can name their ruleset by id. Required by
+	// the compact and flagged modes.
+	RulesetsTopic string `yaml:"rulesets_topic"`
+	ClientID      string `yaml:"client_id"`
 	// StartOffset is where a partition without a committed offset starts: "first" or "last".
 	StartOffset string `yaml:"start_offset"`
 
@@ -82,6 +92,7 @@ var DefaultConfig = Config{
 	VerdictsTopic:     "aigcwatch.verdicts",
 	IncidentsTopic:    "aigcwatch.incidents",
 	DLQTopic:          "aigcwatch.dlq",
+	VerdictsMode:      VerdictsAll,
 	ClientID:          "aigcwatch",
 	StartOffset:       "first",
 	SessionTimeout:    10 * time.Second,
@@ -151,7 +162,17 @@ func (c *Config) Validate() error {
 	if c.DLQTopic == "" {
 		bad("dlq_topic", "required: rejected records are never dropped")
 	}
-	outs := map[string]bool{c.VerdictsTopic: true, c.IncidentsTopic: true, c.DLQTopic: true}
+	switch c.VerdictsMode {
+	case VerdictsAll, "":
+	case VerdictsCompact, VerdictsFlagged:
+		if c.RulesetsTopic == "" {
+			bad("rulesets_topic", "required with verdicts_mode %s: its verdicts name their ruleset by id only", c.VerdictsMode)
+		}
+	default:
+		bad("verdicts_mode", "%q: want all, compact or flagged", c.VerdictsMode)
+	}
+	outs := map[string]bool{c.VerdictsTopic: true, c.IncidentsTopic: true, c.DLQTopic: true, c.RulesetsTopic: true}
+	delete(outs, "")
 	for _, t := range c.Topics {
 		if outs[t] {
 			bad("topics", "%q is also an output topic", t)
@@ -211,6 +232,13 @@ func (c *Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Verdict modes (Config.VerdictsMode).
+const (
+	VerdictsAll     = "all"
+	VerdictsCompact = "compact"
+	VerdictsFlagged = "flagged"
+)
 
 // maxMessageBytes is the largest output message: the broker's default message.max.bytes.
 const maxMessageBytes = 1 << 20

@@ -46,7 +46,7 @@ func TestRegisterMetrics(t *testing.T) {
 	for name, want := range map[string]int{
 		"aigcwatch_kafka_acked_total": 1, "aigcwatch_kafka_commit_errors_total": 1, "aigcwatch_kafka_generations_total": 1,
 		"aigcwatch_kafka_in_flight_records": 1, "aigcwatch_kafka_max_in_flight_records": 1, "aigcwatch_kafka_assigned_partitions": 1,
-		"aigcwatch_kafka_consumer_lag": 0, // no partition assigned
+		"aigcwatch_kafka_consumer_lag":               0, // no partition assigned
 		"aigcwatch_kafka_produce_to_verdict_seconds": 1, "aigcwatch_banks_topic_added_total": 1, "aigcwatch_banks_topic_malformed_total": 1,
 	} {
 		if n := testutil.CollectAndCount(reg, name); n != want {

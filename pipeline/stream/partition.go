@@ -10,7 +10,9 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/aigcwatch/aigcwatch/internal/jsonw"
 	"github.com/aigcwatch/aigcwatch/pipeline"
+	"github.com/aigcwatch/aigcwatch/rules"
 )
 
 // Header names set on outputs.
@@ -49,6 +51,12 @@ type partition struct {
 	// hwm is the high watermark of the last fetched message (-1: none yet), for the lag
 	// when the broker cannot be asked.
 	hwm atomic.Int64
+
+	// Rulesets this partition wrote to the rulesets topic (owned by its judge): the
+	// first verdict naming a ruleset is preceded by it in the same batch, so it is
+	// acknowledged before the verdict's offset is committed.
+	lastRuleset *rules.Ruleset
+	published   map[*rules.Ruleset]bool
 }
 
 // batch is consecutive records of one partition, judged, with their outputs in order.
@@ -253,13 +261,29 @@ func (p *partition) outputs(w *pipeline.Worker, m kafka.Message, j *pipeline.Jud
 		w.Rejected(ReasonOutputTooLarge)
 		return
 	}
-	b.msgs = append(b.msgs, kafka.Message{
-		Topic:   r.cfg.VerdictsTopic,
-		Key:     b.bytes(j.Record.ID, -1),
-		Value:   j.VerdictJSON,
-		Headers: b.headers(kafka.Header{Key: HeaderID, Value: b.bytes(p.prefix, m.Offset)}),
-	})
-	r.stats.verdicts.Add(1)
+	if rs := j.Verdict.Ruleset; r.cfg.RulesetsTopic != "" && rs != nil && rs != p.lastRuleset {
+		p.publish(rs, b)
+	}
+	switch allow := j.Verdict.Decision == rules.Allow; {
+	case allow && r.cfg.VerdictsMode == VerdictsFlagged:
+		r.stats.allowUnwritten.Add(1) // its absence from the verdicts topic says allow
+	case allow && r.cfg.VerdictsMode == VerdictsCompact:
+		b.msgs = append(b.msgs, kafka.Message{
+			Topic:   r.cfg.VerdictsTopic,
+			Key:     b.bytes(j.Record.ID, -1),
+			Value:   b.compact(j.Record.ID, j.Verdict.Ruleset, j.Verdict.LatencyUS),
+			Headers: b.headers(kafka.Header{Key: HeaderID, Value: b.bytes(p.prefix, m.Offset)}),
+		})
+		r.stats.compact.Add(1)
+	default:
+		b.msgs = append(b.msgs, kafka.Message{
+			Topic:   r.cfg.VerdictsTopic,
+			Key:     b.bytes(j.Record.ID, -1),
+			Value:   j.VerdictJSON,
+			Headers: b.headers(kafka.Header{Key: HeaderID, Value: b.bytes(p.prefix, m.Offset)}),
+		})
+		r.stats.verdicts.Add(1)
+	}
 	r.stats.incidents.Add(int64(len(j.Incidents)))
 	if r.cfg.IncidentsTopic == "" {
 		return
@@ -279,6 +303,57 @@ func (p *partition) outputs(w *pipeline.Worker, m kafka.Message, j *pipeline.Jud
 			),
 		})
 	}
+}
+
+// publish appends rs to the batch for the rulesets topic, once per partition.
+func (p *partition) publish(rs *rules.Ruleset, b *batch) {
+	p.lastRuleset = rs
+	if p.published[rs] {
+		return
+	}
+	if p.published == nil || len(p.published) > 4096 { // reloads leave old rulesets behind
+		p.published = map[*rules.Ruleset]bool{}
+	}
+	p.published[rs] = true
+	b.msgs = append(b.msgs, kafka.Message{
+		Topic:   p.r.cfg.RulesetsTopic,
+		Key:     []byte(rs.Checksum),
+		Value:   RulesetJSON(rs),
+		Headers: []kafka.Header{{Key: HeaderID, Value: []byte("ruleset/" + rs.Checksum)}},
+	})
+	p.r.stats.rulesets.Add(1)
+}
+
+// RulesetJSON is the value written to the rulesets topic: the ruleset as verdicts
+// carry it (packs, inputs, checksum) with its short id, the one compact verdicts name.
+func RulesetJSON(rs *rules.Ruleset) []byte {
+	full := rs.JSON()
+	out := make([]byte, 0, len(full)+32)
+	out = append(out, `{"id":"`...)
+	out = append(out, rs.ID()...)
+	out = append(out, `",`...)
+	return append(out, full[1:]...)
+}
+
+// compact returns the compact verdict of an allowed record in the batch's arena:
+// {"id":…,"decision":"allow","rs":<ruleset id>,"us":<latency in µs>}.
+func (b *batch) compact(id string, rs *rules.Ruleset, us int64) []byte {
+	need := 6*len(id) + 64
+	if cap(b.arena)-len(b.arena) < need {
+		b.arena = make([]byte, 0, max(8<<10, need))
+	}
+	n := len(b.arena)
+	a := append(b.arena, `{"id":`...)
+	a = jsonw.AppendString(a, id)
+	a = append(a, `,"decision":"allow","rs":"`...)
+	if rs != nil {
+		a = append(a, rs.ID()...)
+	}
+	a = append(a, `","us":`...)
+	a = strconv.AppendInt(a, us, 10)
+	a = append(a, '}')
+	b.arena = a
+	return a[n:len(a):len(a)]
 }
 
 func (p *partition) deadLetter(m kafka.Message, id, reason, field, msg string) kafka.Message {

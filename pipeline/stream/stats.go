@@ -13,7 +13,10 @@ type Stats struct {
 	Fetched      int64            // input messages handed to the judge, re-reads included
 	Refetched    int64            // messages read twice in one assignment (after a reconnection) and skipped
 	Acked        int64            // input records whose outputs were all acknowledged
-	Verdicts     int64            // verdicts produced (written or being written)
+	Verdicts     int64            // full verdicts produced (written or being written)
+	Compact      int64            // compact verdicts of allowed records (verdicts_mode compact)
+	Unwritten    int64            // allowed records whose verdict is not written (verdicts_mode flagged)
+	Rulesets     int64            // rulesets written to the rulesets topic
 	Incidents    int64            // incidents built
 	Rejected     map[string]int64 // dead letters by reason
 	WriteErrors  int64            // failed write attempts (each retried)
@@ -31,6 +34,7 @@ type counters struct {
 	writeErrors, fetchErrors, judgeErrors           atomic.Int64
 	commits, commitErrors, generations, groupErrors atomic.Int64
 	abandoned                                       atomic.Int64
+	compact, allowUnwritten, rulesets               atomic.Int64
 	mu                                              sync.Mutex
 	rejected                                        map[string]int64
 }
@@ -50,6 +54,7 @@ func (r *Runner) Stats() Stats {
 	s := Stats{
 		Fetched: c.fetched.Load(), Refetched: c.refetched.Load(), Acked: c.acked.Load(),
 		Verdicts: c.verdicts.Load(), Incidents: c.incidents.Load(),
+		Compact: c.compact.Load(), Unwritten: c.allowUnwritten.Load(), Rulesets: c.rulesets.Load(),
 		WriteErrors: c.writeErrors.Load(), FetchErrors: c.fetchErrors.Load(), JudgeErrors: c.judgeErrors.Load(),
 		Commits: c.commits.Load(), CommitErrors: c.commitErrors.Load(),
 		Generations: c.generations.Load(), GroupErrors: c.groupErrors.Load(), Abandoned: c.abandoned.Load(),
@@ -70,7 +75,7 @@ func (s Stats) String() string {
 		rej = append(rej, fmt.Sprintf("%s:%d", k, v))
 	}
 	sort.Strings(rej)
-	return fmt.Sprintf("acked=%d verdicts=%d incidents=%d rejected=[%s] fetched=%d refetched=%d write_errors=%d fetch_errors=%d commits=%d commit_errors=%d generations=%d abandoned=%d",
-		s.Acked, s.Verdicts, s.Incidents, strings.Join(rej, " "), s.Fetched, s.Refetched, s.WriteErrors, s.FetchErrors,
+	return fmt.Sprintf("acked=%d verdicts=%d compact=%d unwritten_allow=%d incidents=%d rejected=[%s] fetched=%d refetched=%d write_errors=%d fetch_errors=%d commits=%d commit_errors=%d generations=%d abandoned=%d",
+		s.Acked, s.Verdicts, s.Compact, s.Unwritten, s.Incidents, strings.Join(rej, " "), s.Fetched, s.Refetched, s.WriteErrors, s.FetchErrors,
 		s.Commits, s.CommitErrors, s.Generations, s.Abandoned)
 }

@@ -466,6 +466,9 @@ func (r *Runner) checkTopics(ctx context.Context) error {
 	if r.cfg.IncidentsTopic != "" {
 		topics = append(topics, r.cfg.IncidentsTopic)
 	}
+	if r.cfg.RulesetsTopic != "" {
+		topics = append(topics, r.cfg.RulesetsTopic)
+	}
 	cl := &kafka.Client{Addr: kafka.TCP(r.cfg.Brokers...), Timeout: 10 * time.Second,
 		Transport: &kafka.Transport{ClientID: r.cfg.ClientID, DialTimeout: 5 * time.Second}}
 	backoff := newBackoff(200*time.Millisecond, 5*time.Second)

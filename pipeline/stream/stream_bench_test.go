@@ -51,68 +51,102 @@ func benchTopics(b *testing.B, addr string) (c stream.Config, in string) {
 func BenchmarkStream(b *testing.B) {
 	for _, mode := range []string{"judge", "prejudged", "passthrough"} {
 		b.Run(mode, func(b *testing.B) {
-			addr := kafkatest.Broker(b)
-			recs := benchRecords(b, b.N)
-			c, in := benchTopics(b, addr)
-			streamtest.Produce(b, addr, in, recs)
-			p, err := pipeline.Build(c.Pipeline)
-			if err != nil {
-				b.Fatal(err)
-			}
-			r, err := stream.New(c, p, benchLogger())
-			if err != nil {
-				b.Fatal(err)
-			}
-			switch mode {
-			case "passthrough":
-				stream.PassThrough(r)
-			case "prejudged":
-				verdicts := prejudge(b, p, recs)
-				stream.PassThroughWith(r, func(m kafka.Message) kafka.Message {
-					id := strconv.AppendInt([]byte(m.Topic+"/"+strconv.Itoa(m.Partition)+"/"), m.Offset, 10)
-					return kafka.Message{Topic: c.VerdictsTopic, Key: m.Key, Value: verdicts[string(m.Key)],
-						Headers: []kafka.Header{{Key: stream.HeaderID, Value: id}}}
-				})
-			}
-			var size int
-			for _, rec := range recs {
-				size += len(rec.Value)
-			}
-			b.SetBytes(int64(size / len(recs)))
-			b.ReportAllocs()
-			run := startBench(b, r)
-			brokerCPU := kafkatest.BrokerCPU(b)
-			var t0 time.Time
-			for r.Stats().Fetched == 0 {
-				time.Sleep(time.Millisecond)
-			}
-			t0 = time.Now()
-			cpu0 := benchclock.ProcessCPU()
-			var bcpu0 time.Duration
-			if brokerCPU != nil {
-				bcpu0 = brokerCPU()
-			}
-			b.ResetTimer()
-			for r.Stats().Acked < int64(b.N) {
-				time.Sleep(time.Millisecond)
-			}
-			el := time.Since(t0)
-			b.StopTimer()
-			// CPU per record of this process and of the broker over the same window: on a
-			// machine where both share the cores, judged/pass-through throughput is about
-			// the ratio of their sums.
-			b.ReportMetric(float64(benchclock.ProcessCPU()-cpu0)/1e3/float64(b.N), "client-cpu-us/rec")
-			if brokerCPU != nil {
-				b.ReportMetric(float64(brokerCPU()-bcpu0)/1e3/float64(b.N), "broker-cpu-us/rec")
-			}
-			run.stop()
-			if err := <-run.done; err != nil {
-				b.Fatal(err)
-			}
-			b.ReportMetric(float64(b.N)/el.Seconds(), "rec/s")
-			b.Logf("%s: %v", mode, r.Stats())
+			benchStream(b, benchRecords(b, b.N), mode, func(*stream.Config) {})
 		})
 	}
+}
+
+// BenchmarkStreamModes is BenchmarkStream for the verdict modes (issue 16) on two mixes:
+// "realistic" (99 % allowed records, 1 % fraud scripts, about 500 bytes each:
+// streamtest.MixedRecords) and "current" (the HC3 provider records of BenchmarkStream,
+// nearly all labelled under CN-EXP-01's fail-safe scope), with the pass-through of the
+// same records for the ratio. go test -run '^$' -bench 'StreamModes' -benchtime 200000x -count 5 ./pipeline/stream
+func BenchmarkStreamModes(b *testing.B) {
+	for _, mix := range []string{"realistic", "current"} {
+		for _, mode := range []string{stream.VerdictsAll, stream.VerdictsCompact, stream.VerdictsFlagged, "passthrough"} {
+			b.Run("mix="+mix+"/mode="+mode, func(b *testing.B) {
+				recs := benchRecords(b, b.N)
+				if mix == "realistic" {
+					recs = streamtest.MixedRecords(b, "bench", b.N, 100, 370)
+				}
+				addr := kafkatest.Broker(b)
+				rulesets := kafkatest.CreateTopic(b, addr, "bench-rulesets", 1)
+				run := "judge"
+				if mode == "passthrough" {
+					run = mode
+				}
+				benchStream(b, recs, run, func(c *stream.Config) {
+					if mode != "passthrough" {
+						c.VerdictsMode, c.RulesetsTopic = mode, rulesets
+					}
+				})
+			})
+		}
+	}
+}
+
+// benchStream moves recs through the real broker in one of BenchmarkStream's modes, with
+// the config adjusted by set.
+func benchStream(b *testing.B, recs []streamtest.Record, mode string, set func(*stream.Config)) {
+	addr := kafkatest.Broker(b)
+	c, in := benchTopics(b, addr)
+	set(&c)
+	streamtest.Produce(b, addr, in, recs)
+	p, err := pipeline.Build(c.Pipeline)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := stream.New(c, p, benchLogger())
+	if err != nil {
+		b.Fatal(err)
+	}
+	switch mode {
+	case "passthrough":
+		stream.PassThrough(r)
+	case "prejudged":
+		verdicts := prejudge(b, p, recs)
+		stream.PassThroughWith(r, func(m kafka.Message) kafka.Message {
+			id := strconv.AppendInt([]byte(m.Topic+"/"+strconv.Itoa(m.Partition)+"/"), m.Offset, 10)
+			return kafka.Message{Topic: c.VerdictsTopic, Key: m.Key, Value: verdicts[string(m.Key)],
+				Headers: []kafka.Header{{Key: stream.HeaderID, Value: id}}}
+		})
+	}
+	var size int
+	for _, rec := range recs {
+		size += len(rec.Value)
+	}
+	b.SetBytes(int64(size / len(recs)))
+	b.ReportAllocs()
+	run := startBench(b, r)
+	brokerCPU := kafkatest.BrokerCPU(b)
+	for r.Stats().Fetched == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	t0 := time.Now()
+	cpu0 := benchclock.ProcessCPU()
+	var bcpu0 time.Duration
+	if brokerCPU != nil {
+		bcpu0 = brokerCPU()
+	}
+	b.ResetTimer()
+	for r.Stats().Acked < int64(len(recs)) {
+		time.Sleep(time.Millisecond)
+	}
+	el := time.Since(t0)
+	b.StopTimer()
+	// CPU per record of this process and of the broker over the same window: on a
+	// machine where both share the cores, judged/pass-through throughput is about
+	// the ratio of their sums.
+	b.ReportMetric(float64(benchclock.ProcessCPU()-cpu0)/1e3/float64(len(recs)), "client-cpu-us/rec")
+	if brokerCPU != nil {
+		b.ReportMetric(float64(brokerCPU()-bcpu0)/1e3/float64(len(recs)), "broker-cpu-us/rec")
+	}
+	run.stop()
+	if err := <-run.done; err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(recs))/el.Seconds(), "rec/s")
+	b.Logf("%s: %v", mode, r.Stats())
 }
 
 // prejudge judges recs and returns their verdicts by record id.

@@ -3,13 +3,18 @@ package carrier
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf16"
 )
 
-// c2paMIME is the GEOB MIME type of an embedded C2PA manifest store in ID3.
-const c2paMIME = "application/x-c2pa-manifest-store"
+// c2paMIME and c2paMIMENew are the GEOB MIME types of an embedded C2PA manifest store in
+// ID3: the first writers' and the current one (c2pa-rs writes application/c2pa).
+const (
+	c2paMIME    = "application/x-c2pa-manifest-store"
+	c2paMIMENew = "application/c2pa"
+)
 
 // mp3 reads the ID3v2 tag at the start of the file, if any. The audio frames are not read.
 func (s *state) mp3(d []byte) error {
@@ -188,8 +193,13 @@ func (s *state) id3(d []byte, base int, prefix string) (int, error) {
 		}
 		if id == "GEOB" || id == "GEO" {
 			if len(fd) > 1 {
-				if z := bytes.IndexByte(fd[1:], 0); z >= 0 && string(fd[1:1+z]) == c2paMIME {
-					s.res.C2PA = true
+				if z := bytes.IndexByte(fd[1:], 0); z >= 0 && (string(fd[1:1+z]) == c2paMIME || string(fd[1:1+z]) == c2paMIMENew) {
+					if store, ok := geobData(fd[0], fd[2+z:]); ok {
+						s.setStore(slices.Clone(store), int(at(0)), 0, 0, path)
+					} else {
+						s.res.C2PA = true
+						s.warnf("%sGEOB: C2PA object without its file name or description terminator", path)
+					}
 				}
 			}
 			continue
@@ -308,7 +318,7 @@ func (s *state) wav(d []byte) error {
 				return err
 			}
 		case "C2PA":
-			s.res.C2PA = true
+			s.setStore(data, off, off-8, 8+len(data), "RIFF/C2PA")
 		}
 		return nil
 	})
@@ -344,4 +354,31 @@ func parentPrefix(p string) string {
 		return "LIST/INFO "
 	}
 	return p + " "
+}
+
+// geobData returns the object of a GEOB frame after its MIME type: a file name and a
+// description, each terminated as the text encoding enc says (NUL, or two NULs at an even
+// position for UTF-16), then the data.
+func geobData(enc byte, b []byte) ([]byte, bool) {
+	for range 2 {
+		if enc == 1 || enc == 2 {
+			i := 0
+			for ; i+1 < len(b); i += 2 {
+				if b[i] == 0 && b[i+1] == 0 {
+					break
+				}
+			}
+			if i+1 >= len(b) {
+				return nil, false
+			}
+			b = b[i+2:]
+			continue
+		}
+		z := bytes.IndexByte(b, 0)
+		if z < 0 {
+			return nil, false
+		}
+		b = b[z+1:]
+	}
+	return b, true
 }

@@ -1,15 +1,21 @@
-// Package carrier reads GB 45438 implicit labels, the IPTC digital source type and C2PA
-// presence straight from media files: PNG, JPEG, MP4/MOV, MP3 and WAV. It returns every
-// implicit-label carrier it finds with the value exactly as found (not unescaped, not
-// parsed): judging the label is the label detector's job, and a file with two carriers is
-// itself a finding (GB 45438 §6.1 c).
+// Package carrier reads GB 45438 implicit labels, the IPTC digital source type and the
+// C2PA manifest store straight from media files and documents: PNG, JPEG, WebP, HEIF/AVIF,
+// GIF, MP4/MOV, MP3, WAV, PDF and DOCX/XLSX/PPTX. It returns every implicit-label carrier
+// it finds with the value exactly as found (not unescaped, not parsed): judging the label
+// is the label detector's job, and a file with two carriers is itself a finding (GB 45438
+// §6.1 c). A manifest store is handed to package c2pa, which reads and checks it without
+// trust (Result.Manifest, Result.C2PARecord).
 //
 // What it reads, per format (docs/inspect.md has the details):
 //
 //   - PNG: tEXt, zTXt and iTXt chunks whose keyword contains "AIGC"; XMP in an iTXt (or
-//     tEXt, zTXt) chunk with keyword "XML:com.adobe.xmp"; a caBX chunk (C2PA); IHDR size.
-//   - JPEG: XMP in APP1 ("http://ns.adobe.com/xap/1.0/\x00"); APP11 JUMBF with a "c2pa"
-//     box (C2PA); SOFn size. Reading stops at the first SOS.
+//     tEXt, zTXt) chunk with keyword "XML:com.adobe.xmp"; eXIf; caBX (C2PA); IHDR size.
+//   - JPEG: XMP in APP1 ("http://ns.adobe.com/xap/1.0/\x00"); EXIF in APP1; APP11 JUMBF
+//     packets of the C2PA store, joined; SOFn size. Reading stops at the first SOS.
+//   - WebP: "XMP ", EXIF and C2PA chunks; VP8X, VP8 or VP8L size.
+//   - HEIF/AVIF: XMP and Exif items (iinf, iloc, idat); ispe size; top-level C2PA and
+//     XMP uuid boxes.
+//   - GIF: the XMP and C2PA_GIF application extensions; comments holding an AIGC object.
 //   - MP4/MOV: meta boxes with handler mdta under moov, moov/udta, moov/trak and
 //     moov/trak/udta (keys + ilst); XMP in the XMP uuid box or udta/XMP_; the C2PA uuid box;
 //     track size from tkhd, duration from mvhd.
@@ -18,15 +24,22 @@
 //     MIME type.
 //   - WAV: RIFF chunk "AIGC", LIST/INFO sub-chunk "AIGC", XMP in _PMX, ID3 in "id3 ",
 //     a "C2PA" chunk.
+//   - PDF: XMP metadata streams, an /AIGC string in a dictionary (the information
+//     dictionary), the C2PA embedded file.
+//   - DOCX/XLSX/PPTX: custom properties named AIGC, core properties holding an AIGC
+//     object, META-INF/content_credential.c2pa.
+//   - EXIF (wherever found): ImageDescription, UserComment, XPComment holding an AIGC
+//     JSON object; XMP: dcterms:provenance (a remote manifest reference, never fetched).
 //
-// What it leaves out: C2PA validation (only presence is reported), EXIF, extended XMP
-// (JPEG), WebP, HEIF, FLAC, Ogg and other containers, and any carrier after a JPEG's first
-// SOS or after an MP3's leading ID3 tag.
+// What it leaves out: C2PA signature and trust validation, extended XMP (JPEG), FLAC,
+// Ogg and other containers, PDF objects in object streams, and any carrier after a JPEG's
+// first SOS or after an MP3's leading ID3 tag.
 //
 // Every length read from the file is checked against the bytes that remain before it is
 // used, decompression is bounded by Limits.MaxInflate, and a file larger than
 // Limits.MaxFileBytes is refused. Readers never panic on any input (fuzzed) and are safe
-// for concurrent use; they do not retain the input (Raw strings are copies).
+// for concurrent use; they do not retain the input (Raw strings and the Manifest report
+// are copies).
 package carrier
 
 import (
@@ -37,6 +50,7 @@ import (
 	"os"
 	"unicode/utf8"
 
+	"github.com/aigcwatch/aigcwatch/detectors/label/c2pa"
 	"github.com/aigcwatch/aigcwatch/record"
 )
 
@@ -45,11 +59,16 @@ type Format string
 
 // Formats.
 const (
-	PNG  Format = "png"
-	JPEG Format = "jpeg"
-	MP4  Format = "mp4"
-	MP3  Format = "mp3"
-	WAV  Format = "wav"
+	PNG   Format = "png"
+	JPEG  Format = "jpeg"
+	MP4   Format = "mp4"
+	MP3   Format = "mp3"
+	WAV   Format = "wav"
+	WebP  Format = "webp"
+	PDF   Format = "pdf"
+	GIF   Format = "gif"
+	HEIF  Format = "heif"  // HEIF and AVIF
+	OOXML Format = "ooxml" // DOCX, XLSX, PPTX
 )
 
 // Namespaces and identifiers the readers look for.
@@ -75,6 +94,8 @@ type Limits struct {
 	MaxInflate int
 	// MaxXMLDepth: the deepest XMP element nesting scanned (default 64).
 	MaxXMLDepth int
+	// C2PA bounds the manifest store reader (zero fields: c2pa.DefaultLimits).
+	C2PA c2pa.Limits
 }
 
 // DefaultLimits are the limits used when a field of Limits is zero.
@@ -119,8 +140,15 @@ type Result struct {
 	// IPTCDigitalSourceType is the first Iptc4xmpExt:DigitalSourceType found in XMP,
 	// XML entities decoded and space trimmed (it is a URI, not a label payload).
 	IPTCDigitalSourceType string
-	// C2PA is true when a C2PA manifest store is embedded. It is not validated.
+	// C2PA is true when a C2PA manifest store is embedded.
 	C2PA bool
+	// Manifest is the manifest store read and checked without trust (hard binding and
+	// assertion hashes; no signature validation), nil when there is none or it could not
+	// be parsed (ManifestErr says why). C2PARecord turns it into the record's c2pa object.
+	Manifest    *c2pa.Report
+	ManifestErr error
+	// RemoteManifest is a remote manifest URL from XMP dcterms:provenance (not fetched).
+	RemoteManifest string
 	// Warnings are problems that did not stop the read: a dropped or cut carrier, an
 	// encrypted ID3 frame, a RIFF size past the end of the file.
 	Warnings []string
@@ -130,7 +158,7 @@ type Result struct {
 // structure; match them with errors.Is.
 var (
 	// ErrUnknownFormat: the file is none of the formats read here. Nothing was looked at.
-	ErrUnknownFormat = errors.New("carrier: unknown file format (want PNG, JPEG, MP4/MOV, MP3 or WAV)")
+	ErrUnknownFormat = errors.New("carrier: unknown file format (want PNG, JPEG, WebP, HEIF/AVIF, GIF, PDF, DOCX/XLSX/PPTX, MP4/MOV, MP3 or WAV)")
 	// ErrTooLarge: the file exceeds Limits.MaxFileBytes. Raise the limit to read it.
 	ErrTooLarge = errors.New("carrier: file larger than the limit")
 	// ErrTruncated: a structure (chunk, segment, box, frame) ends past the end of the file
@@ -164,6 +192,16 @@ func Sniff(data []byte) Format {
 		return JPEG
 	case len(data) >= 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WAVE":
 		return WAV
+	case len(data) >= 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP":
+		return WebP
+	case bytes.HasPrefix(data, []byte("GIF89a")), bytes.HasPrefix(data, []byte("GIF87a")):
+		return GIF
+	case bytes.Contains(data[:min(len(data), 1024)], []byte("%PDF-")):
+		return PDF
+	case isHEIF(data):
+		return HEIF
+	case isOOXML(data):
+		return OOXML
 	case len(data) >= 8 && isMP4Top(string(data[4:8])):
 		return MP4
 	case bytes.HasPrefix(data, []byte("ID3")),
@@ -208,9 +246,26 @@ func ReadFormat(f Format, data []byte, lim Limits) (*Result, error) {
 	case WAV:
 		s.res.MIME, s.res.Modality = "audio/wav", record.Audio
 		err = s.wav(data)
+	case WebP:
+		s.res.MIME, s.res.Modality = "image/webp", record.Image
+		err = s.webp(data)
+	case HEIF:
+		s.res.MIME, s.res.Modality = "image/heif", record.Image
+		err = s.heif(data)
+	case OOXML:
+		s.res.MIME, s.res.Modality = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", record.Text
+		err = s.ooxml(data)
+	case GIF:
+		s.res.MIME, s.res.Modality = "image/gif", record.Image
+		err = s.gif(data)
+	case PDF:
+		// A document: text delivered as a file (the label detector's file-like text).
+		s.res.MIME, s.res.Modality = "application/pdf", record.Text
+		err = s.pdf(data)
 	default:
 		return nil, ErrUnknownFormat
 	}
+	s.finishC2PA(data)
 	return s.res, err
 }
 
@@ -257,6 +312,16 @@ func ReadAll(r io.Reader, maxBytes int64) ([]byte, error) {
 type state struct {
 	lim Limits
 	res *Result
+
+	store              []byte // the first manifest store found
+	storeWhere         string
+	storeOff, storeLen int // its carrier's extent in the file
+	pdfObjs            map[int]pdfObj
+	// JPEG APP11 packets of the C2PA store being joined.
+	app11     []byte
+	app11Open bool
+	app11En   uint16
+	app11Seq  uint32
 }
 
 func (s *state) errf(off int, sentinel error, format string, args ...any) error {

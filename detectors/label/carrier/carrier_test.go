@@ -1,9 +1,13 @@
 package carrier
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"errors"
+	_ "golang.org/x/image/webp"
 	"image"
+	_ "image/gif"
 	_ "image/jpeg"
 	_ "image/png"
 	"os"
@@ -38,6 +42,7 @@ func TestReadTestdata(t *testing.T) {
 		c2pa     bool
 		err      error // sentinel, nil for a clean read
 		errText  string
+		nodecode bool // no standard-library decoder to compare the size with
 	}{
 		{file: "png/label-text.png", format: PNG, modality: record.Image, w: 8, h: 6, labels: []wantLabel{lbl("png:tEXt:AIGC", testLabel)}},
 		{file: "png/label-ztxt.png", format: PNG, modality: record.Image, w: 8, h: 6, labels: []wantLabel{{"png:zTXt:AIGC", testLabel, false}}},
@@ -76,6 +81,37 @@ func TestReadTestdata(t *testing.T) {
 		{file: "wav/two-labels.wav", format: WAV, modality: record.Audio, labels: []wantLabel{lbl("riff:AIGC", testLabel), lbl("riff:INFO:AIGC", testLabel)}},
 		{file: "wav/none.wav", format: WAV, modality: record.Audio},
 		{file: "wav/truncated.wav", format: WAV, err: ErrTruncated, errText: `chunk "AIGC" declares`},
+
+		{file: "webp/label-xmp.webp", format: WebP, modality: record.Image, w: 64, h: 48, labels: []wantLabel{xmpLabel}, dst: testDST},
+		{file: "webp/label-exif.webp", format: WebP, modality: record.Image, w: 64, h: 48, labels: []wantLabel{lbl("exif:UserComment:AIGC", testLabel)}},
+		{file: "webp/two-labels.webp", format: WebP, modality: record.Image, w: 64, h: 48, labels: []wantLabel{lbl("exif:ImageDescription:AIGC", testLabel), xmpLabel}, dst: testDST},
+		{file: "webp/none.webp", format: WebP, modality: record.Image, w: 64, h: 48},
+		{file: "webp/c2pa.webp", format: WebP, modality: record.Image, w: 64, h: 48, c2pa: true},
+		{file: "webp/truncated.webp", format: WebP, err: ErrTruncated, errText: `chunk "XMP " declares`},
+		{file: "pdf/label-xmp.pdf", format: PDF, modality: record.Text, labels: []wantLabel{xmpLabel}, dst: testDST},
+		{file: "pdf/label-xmp-flate.pdf", format: PDF, modality: record.Text, labels: []wantLabel{{"xmp:TC260:AIGC", xmlAttrEscaped, false}}, dst: testDST},
+		{file: "pdf/label-info.pdf", format: PDF, modality: record.Text, labels: []wantLabel{{"pdf:Info:AIGC", testLabel, false}}},
+		{file: "pdf/two-labels.pdf", format: PDF, modality: record.Text, labels: []wantLabel{{"pdf:Info:AIGC", testLabel, false}, xmpLabel}, dst: testDST},
+		{file: "pdf/none.pdf", format: PDF, modality: record.Text},
+		{file: "pdf/c2pa.pdf", format: PDF, modality: record.Text, c2pa: true},
+		{file: "gif/label-xmp.gif", format: GIF, modality: record.Image, w: 64, h: 48, labels: []wantLabel{xmpLabel}, dst: testDST},
+		{file: "gif/label-comment.gif", format: GIF, modality: record.Image, w: 64, h: 48, labels: []wantLabel{{"gif:Comment:AIGC", testLabel, false}}},
+		{file: "gif/two-labels.gif", format: GIF, modality: record.Image, w: 64, h: 48, labels: []wantLabel{{"gif:Comment:AIGC", testLabel, false}, xmpLabel}, dst: testDST},
+		{file: "gif/none.gif", format: GIF, modality: record.Image, w: 64, h: 48},
+		{file: "gif/c2pa.gif", format: GIF, modality: record.Image, w: 64, h: 48, c2pa: true},
+		{file: "gif/truncated.gif", format: GIF, err: ErrTruncated, errText: "sub-block"},
+		{file: "heif/label-xmp.heic", format: HEIF, modality: record.Image, w: 64, h: 48, labels: []wantLabel{xmpLabel}, dst: testDST, nodecode: true},
+		{file: "heif/label-exif.heic", format: HEIF, modality: record.Image, w: 64, h: 48, labels: []wantLabel{lbl("exif:UserComment:AIGC", testLabel)}, nodecode: true},
+		{file: "heif/two-labels.avif", format: HEIF, modality: record.Image, w: 64, h: 48, labels: []wantLabel{xmpLabel, lbl("exif:ImageDescription:AIGC", testLabel)}, dst: testDST, nodecode: true},
+		{file: "heif/none.heic", format: HEIF, modality: record.Image, w: 64, h: 48, nodecode: true},
+		{file: "heif/c2pa.heic", format: HEIF, modality: record.Image, w: 64, h: 48, c2pa: true, nodecode: true},
+		{file: "heif/truncated.heic", format: HEIF, err: ErrTruncated, errText: "box declares"},
+		{file: "ooxml/label-custom.docx", format: OOXML, modality: record.Text, labels: []wantLabel{{"ooxml:custom:AIGC", testLabel, false}}},
+		{file: "ooxml/label-core.docx", format: OOXML, modality: record.Text, labels: []wantLabel{{"ooxml:core:description:AIGC", testLabel, false}}},
+		{file: "ooxml/two-labels.docx", format: OOXML, modality: record.Text, labels: []wantLabel{{"ooxml:custom:AIGC", testLabel, false}, {"ooxml:core:description:AIGC", testLabel, false}}},
+		{file: "ooxml/none.docx", format: OOXML, modality: record.Text},
+		{file: "ooxml/c2pa.docx", format: OOXML, modality: record.Text, c2pa: true},
+		{file: "jpeg/label-exif.jpg", format: JPEG, modality: record.Image, w: 8, h: 6, labels: []wantLabel{lbl("exif:ImageDescription:AIGC", testLabel)}},
 	}
 	seen := map[string]bool{}
 	for _, tc := range cases {
@@ -129,7 +165,7 @@ func TestReadTestdata(t *testing.T) {
 				}
 			}
 			// Images: the size must agree with the standard library's decoder.
-			if tc.modality == record.Image {
+			if tc.modality == record.Image && !tc.nodecode { // no HEIF decoder in the standard library
 				cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 				if err != nil || cfg.Width != res.Width || cfg.Height != res.Height {
 					t.Errorf("image.DecodeConfig = %dx%d, %v; reader says %dx%d", cfg.Width, cfg.Height, err, res.Width, res.Height)
@@ -152,7 +188,7 @@ func TestReadTestdata(t *testing.T) {
 
 func TestSniffUnknown(t *testing.T) {
 	t.Parallel()
-	for _, in := range []string{"", "GIF89a......", "%PDF-1.7", "RIFF\x00\x00\x00\x00AVI "} {
+	for _, in := range []string{"", "BM6\x00\x00\x00", "OggS\x00\x02", "fLaC\x00\x00\x00\x22", "RIFF\x00\x00\x00\x00AVI "} {
 		if _, err := Read([]byte(in), Limits{}); !errors.Is(err, ErrUnknownFormat) {
 			t.Errorf("Read(%q) = %v, want ErrUnknownFormat", in, err)
 		}
@@ -319,7 +355,7 @@ func TestMoreCarriers(t *testing.T) {
 	}
 	streamed := wavFile(riffChunk("AIGC", []byte(testLabel)))
 	copy(streamed[4:], "\xff\xff\xff\xff") // RIFF size left unset by a streaming writer
-	geob := id3Frame(3, "GEOB", []byte("\x00"+c2paMIME+"\x00f.c2pa\x00d\x00"+"jumb..."))
+	geob := id3Frame(3, "GEOB", append([]byte("\x00"+c2paMIME+"\x00f.c2pa\x00d\x00"), c2paJUMBF()...))
 	cases := []struct {
 		name     string
 		data     []byte
@@ -334,7 +370,7 @@ func TestMoreCarriers(t *testing.T) {
 		{"id3 UTF-16BE", id3Tag(3, 0, utf16be()), []string{"id3:TXXX:AIGC"}, testLabel, "", false},
 		{"id3 GEOB c2pa", id3Tag(3, 0, geob), nil, "", "", true},
 		{"id3 description containing AIGC", id3Tag(4, 0, txxx(4, 3, "AIGC_Label", "x")), []string{"id3:TXXX:AIGC_Label"}, "x", "", false},
-		{"wav _PMX, id3 and C2PA chunks", wavFile(riffChunk("_PMX", xmpAttr), riffChunk("id3 ", id3Tag(3, 0, txxx(3, 0, "AIGC", testLabel))), riffChunk("C2PA", []byte("x"))),
+		{"wav _PMX, id3 and C2PA chunks", wavFile(riffChunk("_PMX", xmpAttr), riffChunk("id3 ", id3Tag(3, 0, txxx(3, 0, "AIGC", testLabel))), riffChunk("C2PA", c2paJUMBF())),
 			[]string{"xmp:TC260:AIGC", "id3:TXXX:AIGC"}, "", testDST, true},
 		{"wav with unset RIFF size", streamed, []string{"riff:AIGC"}, testLabel, "", false},
 		{"mp4 udta/XMP_ and trak meta", mp4File([][]byte{bmffBox("udta", bmffBox("XMP_", xmpElem))}), []string{"xmp:TC260:AIGC"}, testLabel, testDST, false},
@@ -358,5 +394,93 @@ func TestMoreCarriers(t *testing.T) {
 				t.Errorf("raw = %q, want %q", res.Labels[0].Raw, tc.raw)
 			}
 		})
+	}
+}
+
+// TestManifestRead: every carrier of a C2PA store hands it to the manifest reader, and
+// the record gets the manifest's actions. The fixtures' data hash covers nothing, so the
+// hard binding must fail (a reader that skipped the check would say match or unchecked).
+func TestManifestRead(t *testing.T) {
+	t.Parallel()
+	files := map[string][]byte{
+		"png":  pngFile(pngChunk("caBX", c2paJUMBF())),
+		"jpeg": jpegFile(jpegSeg(0xEB, append([]byte("JP\x00\x01\x00\x00\x00\x01"), c2paJUMBF()...))),
+		"mp4":  mp4File(nil, bmffBox("uuid", c2paBoxUUID, c2paBMFF())),
+		"wav":  wavFile(riffChunk("C2PA", c2paJUMBF())),
+		"webp": webpFile(riffChunk("C2PA", c2paJUMBF())),
+		"gif":  gifFile(gifC2PA(c2paJUMBF())),
+		"heif": heifFile("heic", nil, nil, bmffBox("uuid", c2paBoxUUID, c2paBMFF())),
+		"mp3":  append(id3Tag(3, 0, id3Frame(3, "GEOB", append([]byte("\x00"+c2paMIME+"\x00manifest.c2pa\x00store\x00"), c2paJUMBF()...))), mpegFrame()...),
+		"docx deflated": docxFile(zip.Deflate, "META-INF/content_credential.c2pa", string(c2paJUMBF()),
+			"docProps/custom.xml", customProps("AIGC", testLabel)),
+		"pdf": pdfFile(pdfCatalog, []byte("<< >>"), pdfPages, pdfStream("/Type /EmbeddedFile /Subtype /application#2Fc2pa", c2paJUMBF())),
+		"pdf flate": pdfFile(pdfCatalog, []byte("<< >>"), pdfPages,
+			pdfStream("/Type /EmbeddedFile /Subtype /application#2Fc2pa /Filter /FlateDecode", zlibBytes(c2paJUMBF()))),
+	}
+	for name, data := range files {
+		t.Run(name, func(t *testing.T) {
+			res, err := Read(data, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Manifest == nil {
+				t.Fatalf("no manifest read (error %v, warnings %v)", res.ManifestErr, res.Warnings)
+			}
+			c := res.C2PARecord()
+			if !c.Present || c.ValidationState != "Invalid" || c.HardBinding != "mismatch" || len(c.Actions) != 1 ||
+				c.Actions[0].DigitalSourceType != testDST || c.ClaimGenerator != "aigcwatch-testdata/1" {
+				t.Errorf("record %+v", c)
+			}
+		})
+	}
+	// A store that cannot be parsed is still present, and invalid.
+	res, err := Read(pngFile(pngChunk("caBX", []byte("\x00\x00\x00\x10jumbxxxx"))), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.C2PARecord()
+	if !c.Present || c.ValidationState != "Invalid" || !slices.Contains(c.StatusCodes, "claim.malformed") || res.ManifestErr == nil {
+		t.Errorf("unparsable store: record %+v, error %v", c, res.ManifestErr)
+	}
+}
+
+// TestRemoteManifest: dcterms:provenance in XMP is a remote manifest reference, reported
+// in the record and never fetched.
+func TestRemoteManifest(t *testing.T) {
+	t.Parallel()
+	const url = "https://example.com/manifests/abc.c2pa"
+	for name, pkt := range map[string][]byte{
+		"attribute": xmpPacket(`<rdf:Description rdf:about="" xmlns:dcterms="http://purl.org/dc/terms/" dcterms:provenance="` + url + `"/>`),
+		"element":   xmpPacket(`<rdf:Description rdf:about="" xmlns:d="http://purl.org/dc/terms/"><d:provenance>` + url + `</d:provenance></rdf:Description>`),
+	} {
+		res, err := Read(jpegFile(jpegXMP(pkt)), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := res.C2PARecord()
+		if res.RemoteManifest != url || c.RemoteManifest != url || c.Present {
+			t.Errorf("%s: remote %q, record %+v", name, res.RemoteManifest, c)
+		}
+	}
+	res, _ := Read(jpegFile(jpegXMP(xmpPacket(`<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" dc:provenance="x"/>`))), Limits{})
+	if res.RemoteManifest != "" {
+		t.Errorf("dc:provenance (not dcterms) read as a remote manifest: %q", res.RemoteManifest)
+	}
+}
+
+// TestZIPDirectoryBound: an archive that declares more entries than the limit, or is
+// ZIP64, is refused before archive/zip allocates its directory.
+func TestZIPDirectoryBound(t *testing.T) {
+	t.Parallel()
+	for _, n := range []uint16{30000, 0xFFFF} {
+		d := docxFile(zip.Store, "docProps/custom.xml", customProps("AIGC", testLabel))
+		e := bytes.LastIndex(d, []byte("PK\x05\x06"))
+		binary.LittleEndian.PutUint16(d[e+8:], n)
+		binary.LittleEndian.PutUint16(d[e+10:], n)
+		_, err := Read(d, Limits{})
+		var fe *FormatError
+		if !errors.Is(err, ErrMalformed) || !errors.As(err, &fe) || fe.Offset != int64(e) {
+			t.Errorf("%d entries: %v", n, err)
+		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/aigcwatch/aigcwatch/internal/shareddata"
 )
 
 // fuzzLimits are small so the fuzzer reaches the limit paths.
@@ -77,11 +79,16 @@ func fuzzFormat(f *testing.F, format Format, dir string) {
 	})
 }
 
-func FuzzPNG(f *testing.F)  { fuzzFormat(f, PNG, "png") }
-func FuzzJPEG(f *testing.F) { fuzzFormat(f, JPEG, "jpeg") }
-func FuzzMP4(f *testing.F)  { fuzzFormat(f, MP4, "mp4") }
-func FuzzMP3(f *testing.F)  { fuzzFormat(f, MP3, "mp3") }
-func FuzzWAV(f *testing.F)  { fuzzFormat(f, WAV, "wav") }
+func FuzzPNG(f *testing.F)   { fuzzFormat(f, PNG, "png") }
+func FuzzJPEG(f *testing.F)  { fuzzFormat(f, JPEG, "jpeg") }
+func FuzzMP4(f *testing.F)   { fuzzFormat(f, MP4, "mp4") }
+func FuzzMP3(f *testing.F)   { fuzzFormat(f, MP3, "mp3") }
+func FuzzWAV(f *testing.F)   { fuzzFormat(f, WAV, "wav") }
+func FuzzWebP(f *testing.F)  { fuzzFormat(f, WebP, "webp") }
+func FuzzGIF(f *testing.F)   { fuzzFormat(f, GIF, "gif") }
+func FuzzPDF(f *testing.F)   { fuzzFormat(f, PDF, "pdf") }
+func FuzzHEIF(f *testing.F)  { fuzzFormat(f, HEIF, "heif") }
+func FuzzOOXML(f *testing.F) { fuzzFormat(f, OOXML, "ooxml") }
 
 // FuzzXMP drives the XMP scanner alone; a label it reports with exact offsets must be
 // found at its offset.
@@ -105,10 +112,19 @@ func FuzzXMP(f *testing.F) {
 	})
 }
 
-// FuzzRead goes through Sniff, as inspect does.
+// FuzzRead goes through Sniff, as inspect does. The reference implementation's small
+// C2PA files (shared data, when present) are seeds too, so manifests and their hard
+// bindings are fuzzed through every carrier.
 func FuzzRead(f *testing.F) {
-	for _, d := range []string{"png", "jpeg", "mp4", "mp3", "wav"} {
+	for _, d := range []string{"png", "jpeg", "mp4", "mp3", "wav", "webp", "gif", "pdf", "heif", "ooxml"} {
 		addSeeds(f, d)
+	}
+	if dir := shareddata.Find("c2pa"); dir != "" {
+		for _, n := range []string{"C.jpg", "dashinit.mp4", "nested_moov_1000.mp4", "riff_bomb_1000.wav", "id3v23_compression_underflow.mp3", "test_xmp.webp"} {
+			if b, err := os.ReadFile(filepath.Join(dir, n)); err == nil {
+				f.Add(b)
+			}
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := Read(data, fuzzLimits)

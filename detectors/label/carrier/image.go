@@ -64,8 +64,10 @@ func (s *state) png(d []byte) error {
 			if err := s.pngText(typ, i, data, off+8); err != nil {
 				return err
 			}
+		case "eXIf":
+			s.exifScan(data, off+8, "png/eXIf")
 		case "caBX":
-			s.res.C2PA = true
+			s.setStore(data, off+8, off, 12+int(n), "png/caBX")
 		case "IEND":
 			return nil
 		}
@@ -179,10 +181,10 @@ func (s *state) jpeg(d []byte) error {
 			if err := s.xmpScan(body[len(xmpSig):], int64(off+2+len(xmpSig)), true, fmt.Sprintf("jpeg/APP1[%d]", seg)); err != nil {
 				return err
 			}
+		case m == 0xE1 && bytes.HasPrefix(body, []byte("Exif\x00\x00")):
+			s.exifScan(body[6:], off+2+6, fmt.Sprintf("jpeg/APP1[%d]/Exif", seg))
 		case m == 0xEB:
-			if jumbfC2PA(body) {
-				s.res.C2PA = true
-			}
+			s.jpegAPP11(body, off+2, off-2, n+2)
 		case m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC: // SOFn
 			if len(body) >= 5 && s.res.Width == 0 {
 				s.res.Height, s.res.Width = be16(body[1:]), be16(body[3:])
@@ -195,16 +197,6 @@ func (s *state) jpeg(d []byte) error {
 // c2paUUID is the JUMBF description type of a C2PA manifest store
 // (63327061-0011-0010-8000-00AA00389B71, "c2pa" + the ISO suffix).
 var c2paUUID = []byte{0x63, 0x32, 0x70, 0x61, 0x00, 0x11, 0x00, 0x10, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71}
-
-// jumbfC2PA reports whether an APP11 segment body is a JPEG XT JUMBF packet whose
-// superbox is a C2PA manifest store: "JP", box instance (2), sequence (4), then a jumb
-// box whose jumd description has the C2PA type or the label "c2pa".
-func jumbfC2PA(b []byte) bool {
-	if len(b) < 8 || b[0] != 'J' || b[1] != 'P' {
-		return false
-	}
-	return jumbC2PA(b[8:])
-}
 
 // jumbC2PA reports whether b starts with a jumb superbox describing a C2PA store.
 func jumbC2PA(b []byte) bool {

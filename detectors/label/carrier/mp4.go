@@ -114,7 +114,12 @@ func (s *state) mp4(d []byte) error {
 func (s *state) mp4UUID(b box, path string) error {
 	switch {
 	case bytes.Equal(b.uuid, c2paBoxUUID):
-		s.res.C2PA = true
+		if st, purpose, ok := bmffC2PA(b.data); ok {
+			s.setStore(st, b.dataOff, b.off, b.dataOff+len(b.data)-b.off, path+"[C2PA]")
+		} else if purpose == "" || purpose == "manifest" {
+			s.res.C2PA = true
+			s.warnf("%s[C2PA] at offset %d: unreadable C2PA box header", path, b.off)
+		}
 	case bytes.Equal(b.uuid, xmpBoxUUID):
 		return s.xmpScan(b.data, int64(b.dataOff), true, path+"[XMP]")
 	}

@@ -35,6 +35,7 @@ type xmlElem struct {
 	content   int // position after the start tag
 	carrier   string
 	dst       bool
+	prov      bool // dcterms:provenance: a remote manifest reference
 	children  bool
 	text      []byte // first non-blank descendant text (label/dst elements)
 	textStart int
@@ -103,6 +104,18 @@ func (x *xmpScanner) isDST(qname string) bool {
 		prefix, local = "", qname
 	}
 	return local == "DigitalSourceType" && x.resolve(prefix) == NSIPTCExt
+}
+
+// nsDCTerms is the Dublin Core terms namespace: dcterms:provenance holds a C2PA remote
+// manifest URL (C2PA spec, "Embedding a reference to a remote manifest").
+const nsDCTerms = "http://purl.org/dc/terms/"
+
+func (x *xmpScanner) isProvenance(qname string) bool {
+	prefix, local, ok := strings.Cut(qname, ":")
+	if !ok {
+		prefix, local = "", qname
+	}
+	return local == "provenance" && x.resolve(prefix) == nsDCTerms
 }
 
 func (x *xmpScanner) path(attr string) string {
@@ -191,7 +204,7 @@ func (x *xmpScanner) textNode(a, b int) {
 	}
 	for k := range x.stack {
 		e := &x.stack[k]
-		if (e.carrier != "" || e.dst) && e.text == nil {
+		if (e.carrier != "" || e.dst || e.prov) && e.text == nil {
 			e.text, e.textStart = t, a+lead
 		}
 	}
@@ -214,6 +227,8 @@ func (x *xmpScanner) endTag(i int) {
 		}
 	case e.dst && e.text != nil:
 		x.s.setDST(xmlText(e.text))
+	case e.prov && e.text != nil:
+		x.s.setRemote(xmlText(e.text))
 	}
 	x.ns = x.ns[:e.nsLen]
 	x.stack = x.stack[:len(x.stack)-1]
@@ -299,7 +314,7 @@ func (x *xmpScanner) startTag(i int) (int, error) {
 			x.ns = append(x.ns, nsBinding{a.qname[len("xmlns:"):], xmlText(a.val)})
 		}
 	}
-	e := xmlElem{qname: qname, nsLen: nsLen, content: j, carrier: x.carrierOf(qname, false), dst: x.isDST(qname)}
+	e := xmlElem{qname: qname, nsLen: nsLen, content: j, carrier: x.carrierOf(qname, false), dst: x.isDST(qname), prov: x.isProvenance(qname)}
 	x.stack = append(x.stack, e)
 	for _, a := range x.attrs {
 		if c := x.carrierOf(a.qname, true); c != "" {
@@ -308,6 +323,8 @@ func (x *xmpScanner) startTag(i int) (int, error) {
 			x.s.setDST(xmlText(a.val))
 		} else if e.dst && a.qname == "rdf:resource" {
 			x.s.setDST(xmlText(a.val))
+		} else if x.isProvenance(a.qname) {
+			x.s.setRemote(xmlText(a.val))
 		}
 	}
 	if selfClose {

@@ -1024,3 +1024,12 @@ func isFormat(r rune) bool {
 
 // isHan is a fast test for the CJK Unified Ideographs block, the common case.
 func isHan(r rune) bool { return r >= 0x4E00 && r <= 0x9FFF }
+
+// IsFormat reports whether r is an invisible format character that StripFormat
+// removes (category Cf, variation selectors, the combining grapheme joiner, Hangul
+// fillers).
+func IsFormat(r rune) bool { return isFormat(r) }
+
+// IsWordRune reports whether r is a word character for the Separators step: a letter,
+// digit, number or combining mark. Everything else is a separator.
+func IsWordRune(r rune) bool { return isWordSlow(r) }

@@ -410,3 +410,34 @@ func ProduceSteadily(t testing.TB, addr, topic string, recs []Record, rate int) 
 	}()
 	return done
 }
+
+// MixedRecords is a realistic platform mix: n records of which one in every flagEvery
+// is a fraud script with a contact (reviewed and reported in CN), the rest HC3 texts
+// from providers whose interface shows an AI label (allowed, bar the rare lexicon hit
+// in HC3 itself). Texts are cut to maxText bytes when maxText > 0.
+func MixedRecords(t testing.TB, prefix string, n, flagEvery, maxText int) []Record {
+	t.Helper()
+	texts := HC3Texts(t)
+	frauds := []string{"加我微信，刷单返利，日赚500", "【兼职】刷单返利，日结200元，加微信了解详情。", "安全账户转账，请私聊客服"}
+	out := make([]Record, n)
+	for i := range out {
+		id := fmt.Sprintf("%s-%06d", prefix, i)
+		rec := map[string]any{"id": id, "provider": fmt.Sprintf("provider-%d", i%8), "service": "chat", "role": "provider",
+			"modality": "text", "jurisdiction": "CN", "labels": map[string]any{"interface": true}}
+		if flagEvery > 0 && i%flagEvery == flagEvery-1 {
+			rec["text"] = frauds[i%len(frauds)]
+		} else {
+			text := texts[i%len(texts)]
+			if maxText > 0 && len(text) > maxText {
+				text = cutRunes(text, maxText)
+			}
+			rec["text"] = text
+		}
+		v, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = Record{ID: id, Value: v}
+	}
+	return out
+}

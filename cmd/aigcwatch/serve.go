@@ -1,0 +1,301 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/aigcwatch/aigcwatch/engine"
+	"github.com/aigcwatch/aigcwatch/pipeline"
+	"github.com/aigcwatch/aigcwatch/pipeline/stream"
+	"github.com/aigcwatch/aigcwatch/serve"
+)
+
+// serveUsage documents the settings of `serve` that are not shared with scan (configFlags
+// documents those). Every key of serve.Config must have an entry (a test checks).
+var serveUsage = map[string]string{
+	"addr":                  "listen address, host:port (port 0: any free port, logged)",
+	"tls_cert":              "PEM certificate chain: serve HTTPS (with tls_key)",
+	"tls_key":               "PEM private key for tls_cert",
+	"token_file":            "bearer tokens, one a line (several for rotation; re-read on SIGHUP and admin reload); every /v1/ route then needs Authorization: Bearer TOKEN",
+	"max_in_flight":         "most requests judged at once; one more is answered 429 with Retry-After",
+	"max_batches_in_flight": "most batch requests judged at once (0: max(4, 2 x GOMAXPROCS)); memory is bounded by max_in_flight x max_record_bytes + this x max_batch_bytes",
+	"max_batch_records":     "most records in one batch request",
+	"max_batch_bytes":       "largest batch request body, bytes",
+	"request_timeout":       "deadline of one request (judging and incident writes)",
+	"retry_after":           "what 429 and 503 answers tell clients to wait (Retry-After, whole seconds)",
+	"shutdown_timeout":      "how long SIGTERM waits for in-flight requests",
+	"brokers":               "Kafka bootstrap brokers: incidents go to incidents_topic (else to incidents_file)",
+	"incidents_topic":       "Kafka topic of incidents (CloudEvents, key: provider), with brokers",
+	"client_id":             "Kafka client id",
+	"incidents_file":        "without brokers: append incidents (CloudEvents JSONL) to this file; - for stdout",
+	"watch":                 "reload rules, lexicons and banks when their files change (SIGHUP always reloads)",
+	"log_level":             "log level: debug, info, warn or error",
+	"log_format":            "log format: text or json",
+}
+
+// loadServeConfig builds the configuration as loadRunConfig does: defaults, then the
+// YAML file (--config or $AIGCWATCH_CONFIG), then AIGCWATCH_* variables, then flags.
+func loadServeConfig(args []string, getenv func(string) (string, bool), stderr io.Writer) (serve.Config, bool, error) {
+	cfg := serve.DefaultConfig
+	cfg.Pipeline.Lexicons = append([]string(nil), cfg.Pipeline.Lexicons...)
+
+	fs := newFlagSet("serve", "", stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: aigcwatch serve [--config FILE] [flags]\n\n"+
+			"Serve the inline moderation HTTP API (docs/serve.md, docs/openapi.yaml).\n"+
+			"Every setting is a YAML key (max_in_flight), a flag (--max-in-flight) and an environment\n"+
+			"variable (AIGCWATCH_MAX_IN_FLIGHT); precedence: flag > environment > file > default.\n"+
+			"SIGTERM/SIGINT: finish in-flight requests and stop; SIGHUP: reload rules, lexicons, banks and tokens.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	var scratch pipeline.Config
+	configFlags(fs, &scratch)
+	configPath := fs.String("config", "", "YAML config file (else $AIGCWATCH_CONFIG); unknown keys are errors")
+	printConfig := fs.Bool("print-config", false, "print the effective configuration as YAML and exit")
+	all := settings(&cfg)
+	byFlag := map[string]setting{}
+	for _, s := range all {
+		byFlag[s.flag] = s
+		if s.shared {
+			continue
+		}
+		_, isBool := s.field.Interface().(bool)
+		fs.Var(&rawFlag{isBool: isBool, def: s.String()}, s.flag, serveUsage[s.key]+" (env "+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, false, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, false, fmt.Errorf("unexpected argument %q: serve takes flags only", fs.Arg(0))
+	}
+	path := *configPath
+	if path == "" {
+		path, _ = getenv(envPrefix + "CONFIG")
+	}
+	if path != "" {
+		if err := cfg.LoadFile(path); err != nil {
+			return cfg, false, err
+		}
+	}
+	var errs []error
+	for _, s := range all {
+		if v, ok := getenv(s.env); ok {
+			if err := s.set(v); err != nil {
+				errs = append(errs, fmt.Errorf("environment %s: %w", s.env, err))
+			}
+		}
+	}
+	fs.Visit(func(f *flag.Flag) {
+		s, ok := byFlag[f.Name]
+		if !ok {
+			return
+		}
+		v := f.Value.String()
+		if rf, ok := f.Value.(*rawFlag); ok {
+			v = rf.def
+		}
+		if err := s.set(v); err != nil {
+			errs = append(errs, fmt.Errorf("flag --%s: %w", f.Name, err))
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return cfg, false, err
+	}
+	return cfg, *printConfig, cfg.Validate()
+}
+
+// newServeRegistry is the one place where serve's Prometheus registry and its /metrics
+// handler are made: the Go and process collectors are registered here, serve.New adds
+// its HTTP metrics. Judging metrics (pipeline/metrics) are registered here too when
+// they exist.
+func newServeRegistry() (*prometheus.Registry, http.Handler) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+}
+
+func newServeLogger(cfg *serve.Config, w io.Writer) (*slog.Logger, error) {
+	lvl, err := stream.ParseLevel(cfg.LogLevel)
+	if err != nil {
+		return nil, err
+	}
+	opt := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opt)), nil
+	}
+	return slog.New(slog.NewTextHandler(w, opt)), nil
+}
+
+func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg, printOnly, err := loadServeConfig(args, os.LookupEnv, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "aigcwatch serve: %v\n", err)
+		return exitUsage
+	}
+	if printOnly {
+		b, err := yaml.Marshal(&cfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "aigcwatch serve: %v\n", err)
+			return exitFailed
+		}
+		stdout.Write(b)
+		return exitOK
+	}
+	log, err := newServeLogger(&cfg, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "aigcwatch serve: %v\n", err)
+		return exitUsage
+	}
+	fail := func(msg string, err error) int {
+		log.Error(msg, "component", "serve", "err", err)
+		return exitFailed
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	// Every goroutine started here is waited for before runServe returns.
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+
+	eng, err := engine.New(ctx, engine.Config{Pipeline: cfg.Pipeline, Watch: cfg.Watch, Logger: log})
+	if err != nil {
+		return fail("building the engine", err)
+	}
+	defer eng.Close()
+	if _, dev, _ := cfg.Pipeline.PseudonymKey(); dev {
+		log.Warn("accounts in incidents are pseudonymised with the public development key; set AIGCWATCH_PSEUDONYM_KEY in production", "component", "serve")
+	}
+
+	var tokens *serve.Tokens
+	loadTokens := func() error {
+		list, err := serve.LoadTokenFile(cfg.TokenFile)
+		if err != nil {
+			return err
+		}
+		return tokens.Set(list)
+	}
+	if cfg.TokenFile != "" {
+		tokens = &serve.Tokens{}
+		if err := loadTokens(); err != nil {
+			return fail("token file", err)
+		}
+	} else if host, _, _ := net.SplitHostPort(cfg.Addr); !isLoopback(host) {
+		log.Warn("no token file: anyone who reaches the address can call the API", "component", "serve", "addr", cfg.Addr)
+	}
+
+	var sink interface {
+		serve.IncidentSink
+		io.Closer
+	}
+	if len(cfg.Brokers) > 0 {
+		sink, err = serve.NewKafkaSink(ctx, cfg.Brokers, cfg.IncidentsTopic, cfg.ClientID, log)
+	} else {
+		sink, err = serve.OpenFileSink(cfg.IncidentsFile)
+	}
+	if err != nil {
+		return fail("incident sink", err)
+	}
+	defer func() {
+		if err := sink.Close(); err != nil {
+			log.Error("closing the incident sink", "component", "serve", "err", err)
+		}
+	}()
+
+	reload := func(ctx context.Context) (string, error) {
+		var errs []error
+		if tokens != nil {
+			if err := loadTokens(); err != nil {
+				log.Error("token file reload failed, keeping the running tokens", "component", "serve", "err", err)
+				errs = append(errs, fmt.Errorf("%w (the running tokens stay)", err))
+			} else {
+				log.Info("reloaded the token file", "component", "serve", "tokens", tokens.Len())
+			}
+		}
+		if err := eng.Reload(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		return eng.Ruleset(), errors.Join(errs...)
+	}
+	reg, metrics := newServeRegistry()
+	h, err := serve.New(serve.Options{
+		Checker:   eng,
+		Incidents: sink,
+		Reload:    reload,
+		Tokens:    tokens,
+		Limits: serve.Limits{
+			MaxInFlight:        cfg.MaxInFlight,
+			MaxBatchesInFlight: cfg.MaxBatchesInFlight,
+			MaxRecordBytes:     eng.Limits().MaxRecordBytes,
+			MaxBatchRecords:    cfg.MaxBatchRecords,
+			MaxBatchBytes:      cfg.MaxBatchBytes,
+			RequestTimeout:     cfg.RequestTimeout,
+			RetryAfter:         cfg.RetryAfter,
+		},
+		Log:        log,
+		Registerer: reg,
+		Metrics:    metrics,
+	})
+	if err != nil {
+		return fail("serve", err)
+	}
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	wg.Go(func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				_, _ = reload(ctx) // logged by the engine; the running rules and tokens stay on failure
+			}
+		}
+	})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fail("listen", err)
+	}
+	log.Info("listening", "component", "serve", "addr", ln.Addr().String(), "tls", cfg.TLSCert != "",
+		"auth", tokens != nil, "tokens", tokens.Len(), "ruleset", eng.Ruleset(), "incidents", incidentsWhere(&cfg))
+	err = serve.Run(ctx, ln, h, serve.ServerOptions{TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey,
+		ShutdownTimeout: cfg.ShutdownTimeout, RequestTimeout: cfg.RequestTimeout, Log: log})
+	if err != nil {
+		return fail("stopped with an error", err)
+	}
+	return exitOK
+}
+
+func incidentsWhere(cfg *serve.Config) string {
+	if len(cfg.Brokers) > 0 {
+		return "topic " + cfg.IncidentsTopic
+	}
+	return "file " + cfg.IncidentsFile
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,94 @@
+package c2pa
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/binary"
+	"testing"
+
+	"github.com/fxamacker/cbor/v2"
+)
+
+func fuzzBox(typ string, payload []byte) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(8+len(payload)))
+	return append(append(b, typ...), payload...)
+}
+
+// FuzzBMFFHash drives the BMFF hash over arbitrary files with exclusions of every kind
+// (top-level with a data condition, nested through containers, with subsets): it must
+// never panic, and an error is either "unchecked" or a reason.
+func FuzzBMFFHash(f *testing.F) {
+	f.Add(append(append(fuzzBox("ftyp", []byte("isom\x00\x00\x00\x00isom")), fuzzBox("moov", fuzzBox("trak", fuzzBox("tkhd", make([]byte, 84))))...), fuzzBox("mdat", make([]byte, 64))...))
+	f.Add(append(fuzzBox("ftyp", []byte("heic\x00\x00\x00\x00mif1")), fuzzBox("meta", append(make([]byte, 4), fuzzBox("iloc", make([]byte, 12))...))...))
+	f.Add([]byte{0, 0, 0, 1, 'm', 'd', 'a', 't', 0, 0, 0, 0, 0, 0, 0, 16})
+	v2 := uint64(1)
+	w := &wireBMFFHash{Alg: "sha256", Hash: make([]byte, 32)}
+	w.Exclusions = append(w.Exclusions, struct {
+		XPath  string  `cbor:"xpath"`
+		Length *uint64 `cbor:"length"`
+		Data   []struct {
+			Offset uint64 `cbor:"offset"`
+			Value  []byte `cbor:"value"`
+		} `cbor:"data"`
+		Subset []struct {
+			Offset uint64 `cbor:"offset"`
+			Length uint64 `cbor:"length"`
+		} `cbor:"subset"`
+		Version *uint64 `cbor:"version"`
+		Flags   []byte  `cbor:"flags"`
+		Exact   *bool   `cbor:"exact"`
+	}{XPath: "/uuid", Data: []struct {
+		Offset uint64 `cbor:"offset"`
+		Value  []byte `cbor:"value"`
+	}{{Offset: 8, Value: []byte{0xD8, 0xFE}}}, Version: &v2})
+	w.Exclusions = append(w.Exclusions, w.Exclusions[0])
+	w.Exclusions[1].XPath, w.Exclusions[1].Data = "/ftyp", nil
+	w.Exclusions = append(w.Exclusions, w.Exclusions[1])
+	w.Exclusions[2].XPath = "/meta/iloc"
+	w.Exclusions = append(w.Exclusions, w.Exclusions[1])
+	w.Exclusions[3].XPath = "/moov/trak/tkhd"
+	w.Exclusions[3].Subset = []struct {
+		Offset uint64 `cbor:"offset"`
+		Length uint64 `cbor:"length"`
+	}{{Offset: 4, Length: 0}, {Offset: 1 << 40, Length: 3}}
+	s := &Store{lim: Limits{MaxBoxes: 256}.withDefaults()}
+	f.Fuzz(func(t *testing.T, asset []byte) {
+		for _, v := range []int{1, 2} {
+			if sum, err := s.bmffHash(w, v, "sha256", asset); err == nil && len(sum) != 32 {
+				t.Fatalf("hash of %d bytes", len(sum))
+			}
+		}
+	})
+}
+
+// FuzzCollectionHash drives the ZIP collection hash over arbitrary archives.
+func FuzzCollectionHash(f *testing.F) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, n := range []string{"word/document.xml", zipManifestName} {
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: n, Method: zip.Deflate})
+		w.Write([]byte("<w:document/>"))
+	}
+	zw.Close()
+	f.Add(buf.Bytes())
+	f.Add([]byte("PK\x03\x04PK\x05\x06\x00\x00\x00\x00\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
+	st := &Store{lim: Limits{MaxBoxes: 256}.withDefaults()}
+	assertion := &Node{Label: "c2pa.hash.collection.data", Content: []Box{{Type: "cbor", Data: mustCollectionCBOR()}}}
+	f.Fuzz(func(t *testing.T, asset []byte) {
+		_ = st.collectionHash(assertion, "sha256", asset)
+	})
+}
+
+func mustCollectionCBOR() []byte {
+	// {"uris": [{"uri": "word/document.xml", "hash": h'00…'}], "alg": "sha256",
+	//  "zip_central_directory_hash": h'00…'}
+	b, err := cbor.Marshal(map[string]any{
+		"uris":                       []map[string]any{{"uri": "word/document.xml", "hash": make([]byte, 32)}},
+		"alg":                        "sha256",
+		"zip_central_directory_hash": make([]byte, 32),
+	})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

@@ -1,0 +1,241 @@
+package rules
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/aigcwatch/aigcwatch/detectors"
+	"github.com/aigcwatch/aigcwatch/record"
+)
+
+// Fail-safe scope, and what rules act on.
+//
+// Many duties depend on a fact the record may not carry (is this service a deep
+// synthesis service? does the image depict a real person?). Such facts are optional
+// fields (*bool) in the record. A condition written `record.context.deep_synthesis !=
+// false` treats an absent fact as "the duty applies": when the rule fires on a record
+// without the field, the verdict says so in a note (kind "scope_assumed"), so the
+// assumption is visible, and a producer that sends `false` opts out. A condition
+// written `== true` silently does not fire when the field is absent; `rules lint`
+// warns about it (Engine.Warnings), asking for `!= false` or an explicit `?? false`.
+
+// Note is an assumption or remark a fired rule adds to a verdict.
+type Note struct {
+	Rule   string `json:"rule"`
+	Kind   string `json:"kind"`  // "scope_assumed"
+	Field  string `json:"field"` // the record field, as in JSON (context.deep_synthesis)
+	Detail string `json:"detail"`
+}
+
+// NoteScopeAssumed is the kind of note for a duty assumed to apply because the record
+// does not carry the fact it depends on.
+const NoteScopeAssumed = "scope_assumed"
+
+// assumption is an optional field a rule treats as true when absent, with a program
+// telling whether it is absent.
+type assumption struct {
+	field  string // JSON path below record
+	absent *vm.Program
+	detail string
+}
+
+// refs are the categories and detectors a condition names, or all findings when it
+// reads them directly: a fired rule acts on the findings it refers to.
+type refs struct {
+	cats, dets []string
+	all        bool
+}
+
+func (f refs) covers(x *detectors.Finding) bool {
+	if f.all {
+		return true
+	}
+	for _, c := range f.cats {
+		if c == x.Category {
+			return true
+		}
+	}
+	for _, d := range f.dets {
+		if d == x.Detector {
+			return true
+		}
+	}
+	return false
+}
+
+// refsOf collects what a condition refers to.
+func refsOf(n ast.Node) refs {
+	var f refs
+	ast.Find(n, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.IdentifierNode:
+			if n.Value == "findings" {
+				f.all = true
+			}
+		case *ast.CallNode:
+			id, ok := n.Callee.(*ast.IdentifierNode)
+			if !ok {
+				return false
+			}
+			for i, a := range n.Arguments {
+				s, ok := a.(*ast.StringNode)
+				if !ok {
+					continue
+				}
+				switch {
+				case id.Value == "detected" && i == 0:
+					f.dets = append(f.dets, s.Value)
+				case (id.Value == "has" || id.Value == "countOf" || id.Value == "atLeast") && i == 0,
+					id.Value == "near" && i < 2:
+					f.cats = append(f.cats, s.Value)
+				}
+			}
+		}
+		return false
+	})
+	return f
+}
+
+// Acted reports whether finding i of the verdict was acted on: some fired rule's
+// condition names its category or detector, or reads the findings directly.
+// Findings that no rule acted on fall between rules; the scan summary and the
+// metrics count them by category.
+func (v *Verdict) Acted(i int) bool {
+	f := &v.Findings[i]
+	for _, r := range v.Rules {
+		if r.refs.covers(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// recordPath returns the JSON path below record of a member chain such as
+// record.context.deep_synthesis (optional chaining included) and the Go type it has,
+// or "" when n is not such a chain.
+func recordPath(n ast.Node) (string, reflect.Type) {
+	var names []string
+	for {
+		switch m := n.(type) {
+		case *ast.MemberNode:
+			s, ok := m.Property.(*ast.StringNode)
+			if !ok {
+				return "", nil
+			}
+			names = append(names, s.Value)
+			n = m.Node
+			continue
+		case *ast.ChainNode:
+			n = m.Node
+			continue
+		case *ast.IdentifierNode:
+			if m.Value != "record" || len(names) == 0 {
+				return "", nil
+			}
+		default:
+			return "", nil
+		}
+		break
+	}
+	t := reflect.TypeFor[record.Record]()
+	var path []string
+	for i := len(names) - 1; i >= 0; i-- {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return "", nil
+		}
+		f, ok := fieldByExprTag(t, names[i])
+		if !ok {
+			return "", nil
+		}
+		t = f.Type
+		path = append(path, names[i])
+	}
+	return strings.Join(path, "."), t
+}
+
+func fieldByExprTag(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if tag, _, _ := strings.Cut(f.Tag.Get("expr"), ","); tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// optionalBool tells whether n is a record path of type *bool, and returns the path.
+func optionalBool(n ast.Node) (string, bool) {
+	p, t := recordPath(n)
+	return p, p != "" && t == reflect.TypeFor[*bool]()
+}
+
+func isBool(n ast.Node, v bool) bool {
+	b, ok := n.(*ast.BoolNode)
+	return ok && b.Value == v
+}
+
+// scopeOf finds the optional facts a condition assumes when absent (`x != false`,
+// `x ?? true`) and the comparisons that silently fail when a fact is absent (`x ==
+// true`, `x == false`), as lint warnings.
+func scopeOf(n ast.Node) (assumed []string, warnings []string) {
+	ast.Find(n, func(n ast.Node) bool {
+		b, ok := n.(*ast.BinaryNode)
+		if !ok {
+			return false
+		}
+		for _, side := range [][2]ast.Node{{b.Left, b.Right}, {b.Right, b.Left}} {
+			path, opt := optionalBool(side[0])
+			if !opt {
+				continue
+			}
+			switch {
+			case b.Operator == "!=" && isBool(side[1], false), b.Operator == "??" && isBool(side[1], true) && side[0] == b.Left:
+				assumed = append(assumed, path)
+			case b.Operator == "==" && isBool(side[1], true):
+				warnings = append(warnings, fmt.Sprintf("record.%s == true is false when the record does not carry %s, so the rule silently does not fire: write `!= false` if the duty applies unless the record says otherwise (the verdict then notes the assumption), or `(record.%s ?? false)` to make absence mean no", path, path, path))
+			case b.Operator == "==" && isBool(side[1], false):
+				warnings = append(warnings, fmt.Sprintf("record.%s == false is false when the record does not carry %s: write `!= true` to include records without it, or `(record.%s ?? true) == false` to make the choice explicit", path, path, path))
+			}
+		}
+		return false
+	})
+	return assumed, warnings
+}
+
+// compileAssumptions builds the absence test of each assumed field.
+func compileAssumptions(paths []string) ([]assumption, error) {
+	var out []assumption
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		prog, err := expr.Compile("record."+strings.ReplaceAll(p, ".", "?.")+" == nil", expr.Env(&Env{}), expr.AsBool())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, assumption{field: p, absent: prog,
+			detail: p + " is absent: the duty is assumed to apply (send " + p + ": false to opt out)"})
+	}
+	return out, nil
+}
+
+// noteAssumptions adds a note for each fact r assumed on this record.
+func noteAssumptions(s *Scratch, c *compiled, v *Verdict) {
+	for i := range c.assumed {
+		a := &c.assumed[i]
+		out, err := s.vm.Run(a.absent, &s.env)
+		if absent, _ := out.(bool); err == nil && absent {
+			v.Notes = append(v.Notes, Note{Rule: c.ID, Kind: NoteScopeAssumed, Field: a.field, Detail: a.detail})
+		}
+	}
+}
