@@ -65,7 +65,10 @@ var (
 		{"fetched_total", "Input messages handed to the judge, re-reads included."},
 		{"refetched_total", "Messages read twice in one assignment (after a reconnection) and skipped."},
 		{"acked_total", "Input records whose outputs were all acknowledged."},
-		{"verdicts_total", "Verdicts produced to the verdicts topic."},
+		{"verdicts_total", "Full verdicts produced to the verdicts topic."},
+		{"compact_verdicts_total", "Compact verdicts of allowed records (verdicts_mode compact)."},
+		{"unwritten_verdicts_total", "Allowed records whose verdict is not written (verdicts_mode flagged)."},
+		{"rulesets_total", "Rulesets written to the rulesets topic."},
 		{"incidents_total", "Incidents built (written when an incidents topic is set)."},
 		{"write_errors_total", "Failed output write attempts (each retried)."},
 		{"fetch_errors_total", "Failed fetches (each retried)."},
@@ -113,6 +116,7 @@ func (c *runnerCollector) Collect(ch chan<- prometheus.Metric) {
 	s := r.Stats()
 	vals := map[string]int64{
 		"fetched_total": s.Fetched, "refetched_total": s.Refetched, "acked_total": s.Acked, "verdicts_total": s.Verdicts,
+		"compact_verdicts_total": s.Compact, "unwritten_verdicts_total": s.Unwritten, "rulesets_total": s.Rulesets,
 		"incidents_total": s.Incidents, "write_errors_total": s.WriteErrors, "fetch_errors_total": s.FetchErrors,
 		"judge_errors_total": s.JudgeErrors, "commits_total": s.Commits, "commit_errors_total": s.CommitErrors,
 		"generations_total": s.Generations, "group_errors_total": s.GroupErrors, "abandoned_batches_total": s.Abandoned,
