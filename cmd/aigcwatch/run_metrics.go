@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 
@@ -14,8 +15,8 @@ import (
 
 // serveRunMetrics instruments p and r on a registry of their own and serves /metrics,
 // /healthz and /readyz on cfg.MetricsAddr until ctx ends (the server goroutine joins wg).
-// Ready means the group was joined and a generation is held; the rules are loaded before
-// this is called.
+// Ready means the group was joined and a generation is held and, with a banks topic, the
+// banks were read up to the end they had at start; the rules are loaded before this is called.
 func serveRunMetrics(ctx context.Context, cfg *stream.Config, p *pipeline.Processor, r *stream.Runner, banks *stream.Banks, rl *pipeline.Reloader, wg *sync.WaitGroup, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	m, err := metrics.New(reg, metrics.Options{TopProviders: cfg.MetricsTopProviders, Version: version, Runtime: true})
@@ -38,7 +39,17 @@ func serveRunMetrics(ctx context.Context, cfg *stream.Config, p *pipeline.Proces
 			return err
 		}
 	}
-	addr, wait, err := metrics.Serve(ctx, cfg.MetricsAddr, metrics.OpsHandler(reg, r.Ready))
+	ready := func() error {
+		if banks != nil {
+			select {
+			case <-banks.Ready():
+			default:
+				return errors.New("the banks topic is not read up to its end yet")
+			}
+		}
+		return r.Ready()
+	}
+	addr, wait, err := metrics.Serve(ctx, cfg.MetricsAddr, metrics.OpsHandler(reg, ready))
 	if err != nil {
 		return err
 	}
