@@ -104,6 +104,9 @@ func TestObservabilityEndToEnd(t *testing.T) {
 	if n := scrapeValue(t, base, "aigcwatch_kafka_produce_to_verdict_seconds_count"); n != want {
 		t.Errorf("produce-to-verdict observations %v, want %v", n, want)
 	}
+	if inc, del := scrapeValue(t, base, "aigcwatch_incidents_total"), scrapeValue(t, base, "aigcwatch_incidents_delivered_total"); inc == 0 || del != inc {
+		t.Errorf("incidents raised %v, delivered to the incidents topic %v", inc, del)
+	}
 	if lag := scrapeValue(t, base, "aigcwatch_kafka_consumer_lag"); lag != 0 {
 		t.Errorf("consumer lag %v after every record was acknowledged", lag)
 	}

@@ -83,7 +83,10 @@ var (
 	descMaxInFlight = prometheus.NewDesc("aigcwatch_kafka_max_in_flight_records", "The in-flight bound (max_in_flight): fetching stops there.", nil, nil)
 	descAssigned    = prometheus.NewDesc("aigcwatch_kafka_assigned_partitions", "Partitions assigned to this process.", nil, nil)
 	descLag         = prometheus.NewDesc("aigcwatch_kafka_consumer_lag", "Records in the partition after the last one whose outputs were acknowledged (log end offset minus that offset).", []string{"topic", "partition"}, nil)
-	descLagErrors   = prometheus.NewDesc("aigcwatch_kafka_lag_query_errors_total", "Failed queries of partition end offsets for the lag (the lag then uses the last fetched message's high watermark).", nil, nil)
+	// Incident delivery, under the same names as `aigcwatch serve`'s (its sinks are file or kafka).
+	descIncDelivered = prometheus.NewDesc("aigcwatch_incidents_delivered_total", "Incidents written to the incident sink (file or Kafka topic) and acknowledged.", nil, prometheus.Labels{"sink": "kafka"})
+	descIncErrors    = prometheus.NewDesc("aigcwatch_incident_delivery_errors_total", "Failed writes that included incidents (each retried; offsets stay uncommitted until written).", nil, prometheus.Labels{"sink": "kafka"})
+	descLagErrors    = prometheus.NewDesc("aigcwatch_kafka_lag_query_errors_total", "Failed queries of partition end offsets for the lag (the lag then uses the last fetched message's high watermark).", nil, nil)
 )
 
 func init() {
@@ -109,6 +112,8 @@ func (c *runnerCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descAssigned
 	ch <- descLag
 	ch <- descLagErrors
+	ch <- descIncDelivered
+	ch <- descIncErrors
 }
 
 func (c *runnerCollector) Collect(ch chan<- prometheus.Metric) {
@@ -123,6 +128,10 @@ func (c *runnerCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for name, d := range descCounters {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(vals[name]))
+	}
+	if r.cfg.IncidentsTopic != "" {
+		ch <- prometheus.MustNewConstMetric(descIncDelivered, prometheus.CounterValue, float64(s.IncidentsDelivered))
+		ch <- prometheus.MustNewConstMetric(descIncErrors, prometheus.CounterValue, float64(s.IncidentWriteErrors))
 	}
 	ch <- prometheus.MustNewConstMetric(descInFlight, prometheus.GaugeValue, float64(len(r.tokens)))
 	ch <- prometheus.MustNewConstMetric(descMaxInFlight, prometheus.GaugeValue, float64(cap(r.tokens)))

@@ -48,6 +48,7 @@ func TestRegisterMetrics(t *testing.T) {
 		"aigcwatch_kafka_in_flight_records": 1, "aigcwatch_kafka_max_in_flight_records": 1, "aigcwatch_kafka_assigned_partitions": 1,
 		"aigcwatch_kafka_consumer_lag":               0, // no partition assigned
 		"aigcwatch_kafka_produce_to_verdict_seconds": 1, "aigcwatch_banks_topic_added_total": 1, "aigcwatch_banks_topic_malformed_total": 1,
+		"aigcwatch_incidents_delivered_total": 1, "aigcwatch_incident_delivery_errors_total": 1,
 	} {
 		if n := testutil.CollectAndCount(reg, name); n != want {
 			t.Errorf("%s: %d series, want %d", name, n, want)

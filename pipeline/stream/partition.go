@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -61,11 +62,12 @@ type partition struct {
 
 // batch is consecutive records of one partition, judged, with their outputs in order.
 type batch struct {
-	msgs    []kafka.Message
-	n       int   // in-flight tokens held: input messages, duplicates included
-	records int   // input records judged
-	last    int64 // offset of the last input record
-	times   []time.Time
+	msgs      []kafka.Message
+	incidents int   // messages to the incidents topic among msgs
+	n         int   // in-flight tokens held: input messages, duplicates included
+	records   int   // input records judged
+	last      int64 // offset of the last input record
+	times     []time.Time
 
 	// arena and hdrs hold the output messages' small byte strings (keys, ids) and
 	// headers: a few allocations per batch instead of four per record.
@@ -293,6 +295,7 @@ func (p *partition) outputs(w *pipeline.Worker, m kafka.Message, j *pipeline.Jud
 		if ev.Key != "" {
 			k = b.bytes(ev.Key, -1)
 		}
+		b.incidents++
 		b.msgs = append(b.msgs, kafka.Message{
 			Topic: r.cfg.IncidentsTopic,
 			Key:   k,
@@ -402,6 +405,7 @@ func (p *partition) send(ctx context.Context, in <-chan *batch, log *slog.Logger
 			} else {
 				p.done.Store(b.last + 1)
 				r.stats.acked.Add(int64(b.records))
+				r.stats.incidentsAcked.Add(int64(b.incidents))
 				if r.OnAcked != nil {
 					r.OnAcked(b.times)
 				}
@@ -438,6 +442,9 @@ func (p *partition) write(ctx context.Context, msgs []kafka.Message, log *slog.L
 			msgs = failed
 		}
 		r.stats.writeErrors.Add(1)
+		if r.cfg.IncidentsTopic != "" && slices.ContainsFunc(msgs, func(m kafka.Message) bool { return m.Topic == r.cfg.IncidentsTopic }) {
+			r.stats.incidentWriteErrors.Add(1)
+		}
 		d := bo.next()
 		lvl := slog.LevelError
 		if transient(err) {
