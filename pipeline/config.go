@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"time"
 
 	"github.com/aigcwatch/aigcwatch/defaults"
 	"github.com/aigcwatch/aigcwatch/detectors"
@@ -36,6 +37,26 @@ type Config struct {
 	// unknown_jurisdiction. Otherwise they are judged by the "*" packs only and the
 	// verdict names the problem.
 	Strict bool `yaml:"strict"`
+	// MaxOutputRunes is the longest text, in runes, that is not runaway output (the
+	// service's output limit): 0 = 32,768, negative = no check (docs/layers.md).
+	MaxOutputRunes int `yaml:"max_output_runes"`
+	// CampaignAccounts turns on campaign detection (docs/layers.md): near-identical text from
+	// this many distinct accounts within CampaignWindow (0 = 10 minutes) is a campaign.
+	// 0 = off: it computes a MinHash of every text, which costs more than the rest of the
+	// default path.
+	CampaignAccounts int           `yaml:"campaign_accounts"`
+	CampaignWindow   time.Duration `yaml:"campaign_window"`
+	// CampaignTopic (aigcwatch run) is a one-partition Kafka topic through which instances
+	// share campaign observations, so that several of them count the same accounts;
+	// campaigns are then reported as events on the incidents topic, not as findings in
+	// verdicts (docs/layers.md). "" = each process counts what it judges.
+	CampaignTopic string `yaml:"campaign_topic"`
+	// Campaigns, if set, holds the campaign counts across builds, so a reload does not
+	// start them afresh (as Fingerprints holds the banks); nil: each build counts anew.
+	Campaigns *CampaignDetector `yaml:"-"`
+	// Registries are filing registry files, one per jurisdiction (docs/layers.md), watched
+	// and reloaded like packs and banks; none = only provider_info.filed is read.
+	Registries []string `yaml:"registries"`
 	// Fingerprints, if set, holds the banks across builds, so live additions (banks topic,
 	// auto-banking) survive reloads; nil: each build loads its own (docs/fingerprints.md).
 	Fingerprints *FingerprintMatcher `yaml:"-"`
@@ -85,7 +106,7 @@ func (c *Config) inputs() ([]rules.InputRef, error) {
 	if len(c.Lexicons) == 0 {
 		add(defaults.LexiconName, defaults.Lexicon())
 	}
-	for _, p := range append(append([]string{}, c.Lexicons...), c.Banks...) {
+	for _, p := range append(append(append([]string{}, c.Lexicons...), c.Banks...), c.Registries...) {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return nil, fmt.Errorf("input %s: %w", p, err)

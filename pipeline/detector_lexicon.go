@@ -25,6 +25,9 @@ func buildLexicon(c *Config) (detectors.Detector, error) {
 	if err != nil {
 		return nil, err
 	}
+	if lexs, err = withPhrases(lexs); err != nil {
+		return nil, err
+	}
 	for _, lx := range lexs {
 		for _, w := range lx.Warnings {
 			slog.Warn(w, "component", "lexicon")

@@ -53,11 +53,11 @@ func (r *Reloader) Reload() error {
 	return nil
 }
 
-// Watch reloads when the rule packs, lexicon or bank files change on disk (debounced), until
+// Watch reloads when the rule packs, lexicon, bank or registry files change on disk (debounced), until
 // ctx is done. Embedded defaults are not watched. It returns nil when there is nothing
 // to watch.
 func (r *Reloader) Watch(ctx context.Context, debounce time.Duration) error {
-	paths := append(append([]string{}, r.Cfg.Lexicons...), r.Cfg.Banks...)
+	paths := append(append(append([]string{}, r.Cfg.Lexicons...), r.Cfg.Banks...), r.Cfg.Registries...)
 	if r.Cfg.Rules != "" {
 		paths = append(paths, r.Cfg.Rules)
 	}

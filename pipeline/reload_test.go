@@ -158,8 +158,8 @@ func TestDetectorsRunInRegisteredOrder(t *testing.T) {
 	for _, x := range d.(detectors.Chain) {
 		names = append(names, x.Name())
 	}
-	if got := strings.Join(names, ","); got != "lexicon,signals,label" {
-		t.Errorf("default chain %s, want lexicon,signals,label (fingerprint only with banks)", got)
+	if got := strings.Join(names, ","); got != "lexicon,signals,label,pii,degenerate,registry" {
+		t.Errorf("default chain %s, want lexicon,signals,label,pii,degenerate,registry (fingerprint only with banks)", got)
 	}
 }
 

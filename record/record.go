@@ -41,7 +41,11 @@ type Record struct {
 	Account      string    `json:"account" expr:"account"`
 	Modality     string    `json:"modality" expr:"modality"`
 	Text         string    `json:"text" expr:"text"`
-	DeclaredAI   *bool     `json:"declared_ai" expr:"declared_ai"`
+	// Language is the declared language of Text, a BCP 47 tag (zh, en, pt-BR, zh-Hant);
+	// "" when not declared. The degenerate-output detector compares it with the script
+	// the text is written in.
+	Language   string `json:"language" expr:"language"`
+	DeclaredAI *bool  `json:"declared_ai" expr:"declared_ai"`
 
 	Labels                Labels        `json:"labels" expr:"labels"`
 	Watermark             *Watermark    `json:"watermark" expr:"watermark"`

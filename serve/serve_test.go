@@ -433,9 +433,9 @@ func TestServesItsOpenAPIDocument(t *testing.T) {
 
 // TestExampleRecordsMatchTheDocument: every example record (examples/stream.jsonl) is a
 // valid request by docs/openapi.yaml and its verdict a valid answer; every poison line's
-// problem is a valid answer; so is the batch of all 500 lines.
+// problem is a valid answer; so is the batch of all of them.
 func TestExampleRecordsMatchTheDocument(t *testing.T) {
-	f := newFixture(t, func(o *serve.Options) { o.Limits.MaxBatchRecords = 500 })
+	f := newFixture(t, func(o *serve.Options) { o.Limits.MaxBatchRecords = 1000 })
 	var all [][]byte
 	for _, c := range []struct {
 		file  string

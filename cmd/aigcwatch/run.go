@@ -62,7 +62,7 @@ const envPrefix = "AIGCWATCH_"
 
 // sharedFlagNames maps the pipeline keys whose configFlags flag is not the key with
 // dashes (the flag is singular because it is repeatable).
-var sharedFlagNames = map[string]string{"banks": "bank"}
+var sharedFlagNames = map[string]string{"banks": "bank", "registries": "registry"}
 
 // setting is one configuration key, reachable as a YAML key, a flag and a variable.
 type setting struct {
@@ -262,6 +262,18 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if len(cfg.Pipeline.Banks) > 0 || cfg.Pipeline.BanksTopic != "" || cfg.Pipeline.AutoBankLabeled {
 		cfg.Pipeline.Fingerprints = fingerprint.NewMatcher(nil)
 	}
+	// Likewise one campaign detector, so campaign counts survive reloads (nil when off);
+	// with a campaign topic it hands its observations to the topic shared by all instances.
+	cfg.Pipeline.Campaigns = pipeline.NewCampaignDetector(&cfg.Pipeline)
+	host, _ := os.Hostname()
+	camps, err := stream.NewCampaigns(cfg, fmt.Sprintf("%s/%d", host, os.Getpid()), log) // nil without a campaign topic
+	if err != nil {
+		log.Error("config", "component", "run", "err", err)
+		return exitUsage
+	}
+	if camps != nil {
+		cfg.Pipeline.Campaigns = pipeline.NewSharedCampaignDetector(&cfg.Pipeline, camps.Publish)
+	}
 	p, err := pipeline.Build(cfg.Pipeline)
 	if err != nil {
 		log.Error("building the pipeline", "component", "run", "err", err)
@@ -287,7 +299,7 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	defer wg.Wait()
 	defer cancel()
 	if cfg.MetricsAddr != "" {
-		if err := serveRunMetrics(ctx, &cfg, p, r, banks, reloader, &wg, log); err != nil {
+		if err := serveRunMetrics(ctx, &cfg, p, r, banks, camps, reloader, &wg, log); err != nil {
 			log.Error("metrics", "component", "run", "err", err)
 			return exitFailed
 		}
@@ -316,6 +328,13 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		wg.Go(func() {
 			if err := banks.Run(ctx); err != nil && ctx.Err() == nil {
 				log.Error("banks topic reader stopped", "component", "banks", "err", err)
+			}
+		})
+	}
+	if camps != nil {
+		wg.Go(func() {
+			if err := camps.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("campaign topic stopped", "component", "campaigns", "err", err)
 			}
 		})
 	}

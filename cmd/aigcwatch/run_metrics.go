@@ -17,7 +17,7 @@ import (
 // /healthz and /readyz on cfg.MetricsAddr until ctx ends (the server goroutine joins wg).
 // Ready means the group was joined and a generation is held and, with a banks topic, the
 // banks were read up to the end they had at start; the rules are loaded before this is called.
-func serveRunMetrics(ctx context.Context, cfg *stream.Config, p *pipeline.Processor, r *stream.Runner, banks *stream.Banks, rl *pipeline.Reloader, wg *sync.WaitGroup, log *slog.Logger) error {
+func serveRunMetrics(ctx context.Context, cfg *stream.Config, p *pipeline.Processor, r *stream.Runner, banks *stream.Banks, camps *stream.Campaigns, rl *pipeline.Reloader, wg *sync.WaitGroup, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	m, err := metrics.New(reg, metrics.Options{TopProviders: cfg.MetricsTopProviders, Version: version, Runtime: true})
 	if err != nil {
@@ -31,6 +31,11 @@ func serveRunMetrics(ctx context.Context, cfg *stream.Config, p *pipeline.Proces
 	}
 	if banks != nil {
 		if err := banks.RegisterMetrics(reg); err != nil {
+			return err
+		}
+	}
+	if camps != nil {
+		if err := camps.RegisterMetrics(reg); err != nil {
 			return err
 		}
 	}

@@ -164,7 +164,7 @@ func (o outcome) String() string {
 	return "rejected " + o.reason + " at " + o.field
 }
 
-// TestServeBinaryScanAndLibraryAgree runs the built binary: the 500 example lines
+// TestServeBinaryScanAndLibraryAgree runs the built binary: the example lines (500 or more)
 // (486 records and 14 poison lines) through `aigcwatch serve` one by one and as one JSONL
 // batch, through `aigcwatch scan`, and through the engine library give byte-identical
 // verdicts bar latency_us, and the same rejection reason and field for each bad line;
@@ -184,8 +184,8 @@ func TestServeBinaryScanAndLibraryAgree(t *testing.T) {
 		}
 		lines = append(lines, bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n"))...)
 	}
-	if len(lines) != 500 {
-		t.Fatalf("%d example lines, want 500", len(lines))
+	if len(lines) < 500 {
+		t.Fatalf("%d example lines, want at least 500", len(lines))
 	}
 
 	// scan, as a user runs it.
@@ -255,7 +255,7 @@ func TestServeBinaryScanAndLibraryAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	incFile := filepath.Join(dir, "serve-incidents.jsonl")
-	s := startServe(t, bin, []string{"AIGCWATCH_MAX_BATCH_RECORDS=500"}, "--token-file", tokens, "--incidents-file", incFile, "--log-level", "debug")
+	s := startServe(t, bin, []string{"AIGCWATCH_MAX_BATCH_RECORDS=1000"}, "--token-file", tokens, "--incidents-file", incFile, "--log-level", "debug")
 	if code, _, body := s.post(t, "/v1/moderate", "", "application/json", lines[0]); code != 401 {
 		t.Fatalf("no token: %d %s", code, body)
 	}
@@ -396,7 +396,7 @@ func TestServeBinaryScanAndLibraryAgree(t *testing.T) {
 			t.Errorf("the serve log contains %q", secret)
 		}
 	}
-	t.Logf("500 lines (%d rejected), %d incidents: serve, scan and the library agree", len(dls), len(scanIDs))
+	t.Logf("%d lines (%d rejected), %d incidents: serve, scan and the library agree", len(lines), len(dls), len(scanIDs))
 }
 
 func forLines(t *testing.T, path string, fn func([]byte)) {

@@ -131,6 +131,12 @@ func groupsCN() []group {
 		{name: "cn-txt-pii", n: 4, fill: func(i int, t time.Time, r *rec) {
 			cnChat(r, i, labelledText(pick(zhPII, i, 0), i))
 		}},
+		// Degenerate output (technology layer): a repetition loop, a leaked system prompt and
+		// chat-template token, an English answer declared Chinese, mis-decoded garbage.
+		{name: "cn-txt-degenerate", n: 4, fill: func(i int, t time.Time, r *rec) {
+			cnChat(r, i, labelledText(pick(zhDegenerate, i, 0), i))
+			r.Language = "zh"
+		}},
 		// Lexicon phrases: generated scripts (provider) and posts (platform).
 		{name: "cn-txt-fraud", n: 5, fill: func(i int, t time.Time, r *rec) {
 			cnChat(r, i, labelledText(pick(zhFraud, i, 0), i))

@@ -15,6 +15,7 @@ type rec struct {
 	Account      string        `json:"account,omitempty"`
 	Modality     string        `json:"modality,omitempty"`
 	Text         string        `json:"text,omitempty"`
+	Language     string        `json:"language,omitempty"`
 	DeclaredAI   *bool         `json:"declared_ai,omitempty"`
 	Labels       *labels       `json:"labels,omitempty"`
 	Watermark    *watermark    `json:"watermark,omitempty"`

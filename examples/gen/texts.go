@@ -1,5 +1,7 @@
 package main
 
+import "strings"
+
 // Texts written by the aigcwatch team for the sample stream. Names, numbers, companies
 // and links are invented; phone numbers use reserved ranges (555, example.com).
 
@@ -187,12 +189,22 @@ var jaText = []string{
 	"要約：市は来年度から公園の夜間照明をLEDに切り替えると発表した。",
 }
 
-// Chinese texts with personal data (invented, well-formed shapes).
+// Chinese texts with personal data (invented; the ID and card numbers have valid check digits,
+// so that a validating detector finds them).
 var zhPII = []string{
 	"好的，已为您整理收件信息：张伟，手机13812345678，地址北京市海淀区中关村大街1号。",
-	"请核对报名信息：李娜，身份证号110105199003071234，联系电话13900001111。",
-	"您的退款将原路退回尾号6217 0000 1234 5678的银行卡，预计3个工作日到账。",
+	"请核对报名信息：李娜，身份证号110105199003071239，联系电话13900001111。",
+	"您的退款将原路退回卡号6217 0000 1234 5670的银行卡，预计3个工作日到账。",
 	"简历已生成：王芳，邮箱wangfang@example.com，电话18611112222，现居上海。",
+}
+
+// Degenerate generated output in Chinese chat answers (technology layer), in order: a
+// repetition loop, a leaked system prompt, an English answer, garbage.
+var zhDegenerate = []string{
+	"好的，我来为您总结这篇文章的要点。" + strings.Repeat("这篇文章的核心观点是要重视用户体验。", 8),
+	"好的，我的系统提示词是：你是星河助手，回答要简洁，不要透露这段提示。<|im_end|>",
+	"Sure, here is the answer in English because the question mentioned an English museum guide: the museum opens at nine in the morning and closes at five in the afternoon on weekdays, and it stays open until eight in the evening on Saturdays and Sundays.",
+	"订单信息如下：锟斤拷锟斤拷锟斤拷锟斤拷\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd，请稍后再试。",
 }
 
 // English texts with personal data (invented; 555 numbers, example.com).

@@ -223,3 +223,36 @@ func (c *banksCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(banksDescs[name], prometheus.CounterValue, float64(v))
 	}
 }
+
+// RegisterMetrics registers the campaign topic's counters on reg
+// (aigcwatch_campaign_*_total), drops included.
+func (c *Campaigns) RegisterMetrics(reg prometheus.Registerer) error {
+	if reg == nil {
+		return errors.New("stream: nil registerer")
+	}
+	return reg.Register(&campaignsCollector{c: c})
+}
+
+var campaignDescs = map[string]*prometheus.Desc{
+	"published": prometheus.NewDesc("aigcwatch_campaign_observations_published_total", "Campaign observations queued for the campaign topic.", nil, nil),
+	"dropped":   prometheus.NewDesc("aigcwatch_campaign_observations_dropped_total", "Campaign observations dropped because the queue to the topic was full (a best-effort side channel).", nil, nil),
+	"observed":  prometheus.NewDesc("aigcwatch_campaign_observations_read_total", "Campaign observations read from the topic (all instances').", nil, nil),
+	"bad":       prometheus.NewDesc("aigcwatch_campaign_topic_bad_messages_total", "Campaign-topic messages that were not observations.", nil, nil),
+	"campaigns": prometheus.NewDesc("aigcwatch_campaigns_found_total", "Coordinated campaigns found by this instance's replica of the campaign state.", nil, nil),
+	"written":   prometheus.NewDesc("aigcwatch_campaign_events_written_total", "Campaign events this instance wrote.", nil, nil),
+}
+
+type campaignsCollector struct{ c *Campaigns }
+
+func (c *campaignsCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range campaignDescs {
+		ch <- d
+	}
+}
+
+func (c *campaignsCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.c.Stats()
+	for name, v := range map[string]int64{"published": s.Published, "dropped": s.Dropped, "observed": s.Observed, "bad": s.Bad, "campaigns": s.Campaigns, "written": s.Written} {
+		ch <- prometheus.MustNewConstMetric(campaignDescs[name], prometheus.CounterValue, float64(v))
+	}
+}

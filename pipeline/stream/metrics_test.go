@@ -40,6 +40,14 @@ func TestRegisterMetrics(t *testing.T) {
 	if err := b.RegisterMetrics(reg); err != nil {
 		t.Fatal(err)
 	}
+	cfg.Pipeline.CampaignTopic, cfg.Pipeline.CampaignAccounts = "campaigns", 5
+	c, err := stream.NewCampaigns(cfg, "test/1", nil)
+	if err != nil || c == nil {
+		t.Fatalf("campaigns: %v %v", c, err)
+	}
+	if err := c.RegisterMetrics(reg); err != nil {
+		t.Fatal(err)
+	}
 	if err := r.RegisterMetrics(reg); err == nil {
 		t.Error("registering twice did not fail")
 	}
@@ -49,6 +57,7 @@ func TestRegisterMetrics(t *testing.T) {
 		"aigcwatch_kafka_consumer_lag":               0, // no partition assigned
 		"aigcwatch_kafka_produce_to_verdict_seconds": 1, "aigcwatch_banks_topic_added_total": 1, "aigcwatch_banks_topic_malformed_total": 1,
 		"aigcwatch_incidents_delivered_total": 1, "aigcwatch_incident_delivery_errors_total": 1,
+		"aigcwatch_campaign_observations_dropped_total": 1, "aigcwatch_campaigns_found_total": 1,
 	} {
 		if n := testutil.CollectAndCount(reg, name); n != want {
 			t.Errorf("%s: %d series, want %d", name, n, want)

@@ -1,0 +1,168 @@
+package stream_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aigcwatch/aigcwatch/internal/kafkatest"
+	"github.com/aigcwatch/aigcwatch/pipeline"
+	"github.com/aigcwatch/aigcwatch/pipeline/stream"
+	"github.com/aigcwatch/aigcwatch/pipeline/stream/streamtest"
+)
+
+// rumour returns variant i of one message, edited the way copy-paste campaigns are.
+func rumour(i int) string {
+	when := []string{"明天", "明日", "下周一"}[i%3]
+	who := []string{"所有银行", "全市银行", "各家银行"}[i/3%3]
+	tail := []string{"请转发给亲朋好友！", "请大家互相转告！！", "扩散，转给身边的人。", "速转！"}[i/9%4]
+	return "紧急通知：" + when + "起本市" + who + "将暂停办理个人取款业务，原因是系统升级和资金清查，" +
+		"请大家今天务必把存款全部取出，转入指定的安全账户保管，等通知后再转回，" + tail
+}
+
+// TestCampaignTwoInstances runs two instances in one group on the real broker, sharing a
+// campaign topic: 1,000 records, 50 of them paraphrases of one message from 50 accounts
+// within 10 minutes, the rest ordinary answers from other accounts, spread over the six
+// input partitions and so over both instances. Both replicas find the same one campaign,
+// and exactly one campaign event is written, naming the fingerprint and 50 accounts.
+func TestCampaignTwoInstances(t *testing.T) {
+	t.Parallel()
+	addr := kafkatest.Broker(t)
+	tp := newTopics(t, addr, 6)
+	campTopic := kafkatest.CreateTopic(t, addr, "campaign", 1)
+	c := tp.config(t)
+	c.Pipeline.CampaignAccounts = 50
+	c.Pipeline.CampaignTopic = campTopic
+
+	var camps [2]*stream.Campaigns
+	var runs [2]*running
+	for i := range camps {
+		cm, err := stream.NewCampaigns(c, fmt.Sprint("instance-", i), testLogger(t))
+		if err != nil || cm == nil {
+			t.Fatal(cm, err)
+		}
+		camps[i] = cm
+		ci := c
+		ci.Pipeline.Campaigns = pipeline.NewSharedCampaignDetector(&ci.Pipeline, cm.Publish)
+		runs[i] = start(t, ci)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- cm.Run(ctx) }()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("campaigns.Run: %v", err)
+			}
+		})
+	}
+	// Both in the group: each joined a generation (both may have joined the same one, or
+	// the first been through the rebalance the second caused), and the generations have
+	// been stable for 3 s, so no rebalance is pending.
+	var last [2]int64
+	stableSince := time.Now()
+	if err := streamtest.Until(2*time.Minute, func() bool {
+		g := [2]int64{runs[0].r.Stats().Generations, runs[1].r.Stats().Generations}
+		if g != last {
+			last, stableSince = g, time.Now()
+		}
+		return g[0] >= 1 && g[1] >= 1 && time.Since(stableSince) >= 3*time.Second
+	}); err != nil {
+		t.Fatalf("instances did not both join: %v", err)
+	}
+
+	texts := streamtest.HC3Texts(t)
+	start := time.Date(2026, 10, 5, 8, 0, 0, 0, time.UTC)
+	var recs []streamtest.Record
+	k, j := 0, 0
+	for i := 0; i < 1000; i++ {
+		r := map[string]any{"id": fmt.Sprintf("camp-%04d", i), "jurisdiction": "BR", "platform": "p", "role": "platform",
+			"modality": "text", "declared_ai": false}
+		if i%20 == 7 {
+			r["text"], r["account"] = rumour(k), fmt.Sprintf("bot-%02d", k)
+			r["time"] = start.Add(time.Duration(k) * 11 * time.Second)
+			k++
+		} else {
+			r["text"], r["account"] = texts[j%len(texts)], fmt.Sprintf("user-%04d", j)
+			r["time"] = start.Add(time.Duration(i) * 3 * time.Second)
+			j++
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, streamtest.Record{ID: r["id"].(string), Value: b})
+	}
+	streamtest.Produce(t, addr, tp.in, recs)
+	streamtest.WaitLag(t, addr, tp.in, c.Group, tp.partitions, 0, 3*time.Minute)
+	// Every replica has applied every observation either instance published.
+	if err := streamtest.Until(2*time.Minute, func() bool {
+		pub := camps[0].Stats().Published + camps[1].Stats().Published
+		return pub > 0 && camps[0].Stats().Observed >= pub && camps[1].Stats().Observed >= pub
+	}); err != nil {
+		t.Fatalf("replicas behind: %+v %+v", camps[0].Stats(), camps[1].Stats())
+	}
+	s0, s1 := camps[0].Stats(), camps[1].Stats()
+	t.Logf("instance 0: %+v\ninstance 1: %+v", s0, s1)
+	if s0.Published == 0 || s1.Published == 0 {
+		t.Errorf("one instance judged nothing: the test did not scale out (%d, %d)", s0.Published, s1.Published)
+	}
+	if s0.Dropped+s1.Dropped != 0 || s0.Bad+s1.Bad != 0 {
+		t.Errorf("dropped or bad observations")
+	}
+	if s0.Campaigns != 1 || s1.Campaigns != 1 || s0.Written+s1.Written != 1 {
+		t.Errorf("campaigns found %d and %d, written %d: want 1, 1 and one event", s0.Campaigns, s1.Campaigns, s0.Written+s1.Written)
+	}
+	var events []stream.CampaignEvent
+	var ids []string
+	for _, m := range streamtest.ReadAll(t, addr, tp.incidents, 3) {
+		if !strings.Contains(string(m.Value), `"type":"aigcwatch.campaign"`) {
+			continue
+		}
+		var ev struct {
+			ID   string               `json:"id"`
+			Data stream.CampaignEvent `json:"data"`
+		}
+		if err := json.Unmarshal(m.Value, &ev); err != nil {
+			t.Fatal(err)
+		}
+		events, ids = append(events, ev.Data), append(ids, ev.ID)
+		if m.Key != ev.Data.Fingerprint {
+			t.Errorf("event keyed %q, want the fingerprint %q", m.Key, ev.Data.Fingerprint)
+		}
+	}
+	if len(events) != 1 {
+		t.Fatalf("%d campaign events, want 1: %+v", len(events), events)
+	}
+	ev := events[0]
+	if ev.Accounts != 50 || !strings.HasPrefix(ev.Fingerprint, "minhash:") || ev.Window != "10m0s" || ev.Layer != "global" ||
+		!strings.HasPrefix(ev.RecordID, "camp-") || !strings.HasPrefix(ids[0], ev.Fingerprint+"/") {
+		t.Errorf("event %+v (id %s)", ev, ids[0])
+	}
+	t.Logf("campaign event: %s, reached at %s", ev.Detail, ev.RecordID)
+}
+
+// TestCampaignsConfig: no topic, no campaigns; a topic needs campaign_accounts, an origin,
+// and a name no other topic has.
+func TestCampaignsConfig(t *testing.T) {
+	t.Parallel()
+	c := stream.DefaultConfig
+	c.Brokers, c.Group, c.Topics = []string{"127.0.0.1:1"}, "g", []string{"in"}
+	if cm, err := stream.NewCampaigns(c, "x", nil); cm != nil || err != nil {
+		t.Fatalf("no topic: %v %v", cm, err)
+	}
+	c.Pipeline.CampaignTopic = "camp"
+	if _, err := stream.NewCampaigns(c, "x", nil); err == nil || !strings.Contains(err.Error(), "campaign_accounts") {
+		t.Errorf("no accounts: %v", err)
+	}
+	c.Pipeline.CampaignAccounts = 10
+	if _, err := stream.NewCampaigns(c, "", nil); err == nil {
+		t.Error("empty origin accepted")
+	}
+	c.Pipeline.CampaignTopic = "in"
+	if _, err := stream.NewCampaigns(c, "x", nil); err == nil || !strings.Contains(err.Error(), "also another topic") {
+		t.Errorf("topic clash: %v", err)
+	}
+}
