@@ -156,6 +156,7 @@ type Metrics struct {
 	deadLetters    *prometheus.CounterVec // reason
 	findings       *prometheus.CounterVec // detector, category, layer, severity
 	unhandled      *prometheus.CounterVec // category
+	problems       *prometheus.CounterVec // detector, reason
 	rulesFired     *prometheus.CounterVec // rule, pack
 	incidents      *prometheus.CounterVec // rule, authority, layer, severity
 	provRecords    *prometheus.CounterVec // provider, jurisdiction
@@ -212,7 +213,8 @@ func New(reg prometheus.Registerer, opt Options) (*Metrics, error) {
 	m.judged = counter("records_judged_total", "Records judged, by the verdict's decision and the record's jurisdiction (named set, else other).", "decision", "jurisdiction")
 	m.deadLetters = counter("dead_letters_total", "Records sent to the dead-letter output, by reason.", "reason")
 	m.findings = counter("findings_total", "Findings, by detector, category, risk layer and severity.", "detector", "category", "layer", "severity")
-	m.unhandled = counter("findings_unhandled_total", "Findings that no fired rule acted on (fell between the rules), by category.", "category")
+	m.unhandled = counter("findings_unhandled_total", "Findings above info severity that no fired rule acted on (fell between the rules), by category.", "category")
+	m.problems = counter("verdict_problems_total", "Problems named in verdicts (input a detector could not use, a rule that failed, an unknown jurisdiction), by detector and reason (closed sets).", "detector", "reason")
 	m.rulesFired = counter("rules_fired_total", "Rules fired, by rule id and pack.", "rule", "pack")
 	m.incidents = counter("incidents_total", "Incidents raised, by rule, authority to report to, risk layer and severity.", "rule", "authority", "layer", "severity")
 	m.provRecords = counter("provider_records_total", "Records judged, by provider (top N, else other) and jurisdiction.", "provider", "jurisdiction")
@@ -234,7 +236,7 @@ func New(reg prometheus.Registerer, opt Options) (*Metrics, error) {
 	m.providersNamed = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: "provider_label_slots_used", Help: "Providers holding a named slot; the rest count as other."})
 	build := gauge("build_info", "Build information (1).", "version", "goversion")
 
-	cs := []prometheus.Collector{m.judged, m.deadLetters, m.findings, m.unhandled, m.rulesFired, m.incidents,
+	cs := []prometheus.Collector{m.judged, m.deadLetters, m.findings, m.unhandled, m.problems, m.rulesFired, m.incidents,
 		m.provRecords, m.provUnlabeled, m.provDeepfake, m.provIncidents, m.provRules, m.latency, m.detSeconds, m.detErrors,
 		m.rulesetInfo, m.packInfo, m.inputInfo, m.reloadOK, m.reloadTime, m.reloads, m.providerSlots, m.providersNamed, build}
 	if opt.Runtime {

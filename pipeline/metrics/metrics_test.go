@@ -159,8 +159,24 @@ func TestCountsAgreeWithSummary(t *testing.T) {
 	if got := total(sums(t, reg, "aigcwatch_provider_deepfake_records_total", "")); got == 0 {
 		t.Error("no deepfake records counted in the sample stream")
 	}
-	if got := total(sums(t, reg, "aigcwatch_findings_unhandled_total", "")); got == 0 || got >= float64(sum.Findings) {
-		t.Errorf("unhandled findings %v of %d", got, sum.Findings)
+	unhandled := sums(t, reg, "aigcwatch_findings_unhandled_total", "category")
+	if total(unhandled) == 0 || total(unhandled) >= float64(sum.Findings) {
+		t.Errorf("unhandled findings %v of %d", total(unhandled), sum.Findings)
+	}
+	for c, n := range sum.Unacted {
+		if unhandled[c] != float64(n) {
+			t.Errorf("unhandled %s: %v, summary %d", c, unhandled[c], n)
+		}
+	}
+	problems := sums(t, reg, "aigcwatch_verdict_problems_total", "reason")
+	for k, n := range sum.Problems { // detector/reason
+		_, reason, _ := strings.Cut(k, "/")
+		if problems[reason] < float64(n) {
+			t.Errorf("verdict problems %s: %v, summary %d", k, problems[reason], n)
+		}
+	}
+	if problems["unknown_jurisdiction"] == 0 {
+		t.Errorf("the sample stream's unknown jurisdictions (BR, JP) are not counted: %v", problems)
 	}
 	if got := sums(t, reg, "aigcwatch_detector_seconds_total", "detector"); got["lexicon"] <= 0 || got["label"] <= 0 {
 		t.Errorf("detector seconds: %v", got)

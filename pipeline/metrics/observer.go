@@ -91,9 +91,12 @@ func (w *workerObserver) Judged(r *record.Record, v *rules.Verdict, incidents []
 		fc.count.Inc()
 		unlabeled = unlabeled || fc.unlabeled
 		deepfake = deepfake || fc.deepfake
-		if !v.Acted(i) {
+		if f.Severity > detectors.Info && !v.Acted(i) { // cues (info) are evidence, not risks
 			fc.unhandled.Inc()
 		}
+	}
+	for _, p := range v.Problems { // rare: the label look-up is paid only then
+		m.problems.WithLabelValues(p.Detector, p.Reason).Inc()
 	}
 	if unlabeled {
 		pc.unlabeled[j].Inc()
