@@ -13,7 +13,7 @@ KAFKA_PORT ?= 9092
 export KAFKA_PORT
 
 .PHONY: all build run test test-short bench bench-kafka fuzz lint fmt tidy-check deps \
-	kafka-up kafka-down kafka-restart kafka-status kafka-logs prometheus-up prometheus-down clean
+	kafka-up kafka-down kafka-restart kafka-status kafka-logs prometheus-up prometheus-down dashboards dashboards-png clean
 
 all: build
 
@@ -89,6 +89,15 @@ prometheus-up:
 
 prometheus-down:
 	scripts/prometheus.sh down
+
+## dashboards: regenerate deploy/grafana/dashboards/*.json from deploy/grafana/dashboards.go.
+dashboards:
+	$(GO) test ./deploy/grafana -run TestDashboardsUpToDate -update -count=1
+
+## dashboards-png: run the end-to-end observability test (real broker and Prometheus) and
+## write docs/observability-overview.png from its data.
+dashboards-png: deps kafka-up
+	AIGCWATCH_WRITE_PNG=1 $(GO) test ./cmd/aigcwatch -run TestObservabilityEndToEnd -count=1 -v -timeout 15m
 
 ## bench-kafka: the pass-through reference rate through the real broker.
 bench-kafka: kafka-up

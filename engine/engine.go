@@ -56,6 +56,13 @@ type Config struct {
 	// Logger receives reload outcomes; nil means slog.Default(). The Engine never logs
 	// record content.
 	Logger *slog.Logger `yaml:"-"`
+	// Observer, if set, instruments judging: it is installed on the processor before any
+	// record is judged (pipeline/metrics: Metrics.Observer()).
+	Observer pipeline.Observer `yaml:"-"`
+	// OnReload, if set, is called after every reload attempt, from Reload or the file
+	// watch, with its outcome and the ruleset checksum then in use
+	// (pipeline.Reloader.OnReload; pipeline/metrics: Metrics.ReloadHook).
+	OnReload func(ok bool, checksum string) `yaml:"-"`
 }
 
 // Verdict is the outcome for one record. Everything in it belongs to the caller and
@@ -112,7 +119,10 @@ func New(ctx context.Context, c Config) (*Engine, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	e := &Engine{p: p, log: log, reloader: &pipeline.Reloader{P: p, Cfg: pc, Log: log}}
+	if c.Observer != nil {
+		p.SetObserver(c.Observer) // before the pool makes any worker
+	}
+	e := &Engine{p: p, log: log, reloader: &pipeline.Reloader{P: p, Cfg: pc, Log: log, OnReload: c.OnReload}}
 	e.workers.New = func() any { return p.NewWorker() }
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.cancel = cancel

@@ -56,5 +56,5 @@ func (p *Processor) FingerprintDetector() *fingerprint.Detector {
 		}
 		return nil
 	}
-	return find(p.current.Load().detector)
+	return find(p.current.Load().raw) // not the observer's wrappers
 }

@@ -41,6 +41,8 @@ func TestImportDirection(t *testing.T) {
 			return 6 // the HTTP API over engine
 		case strings.HasPrefix(p, "cmd/") || strings.HasPrefix(p, "examples"):
 			return 7
+		case strings.HasPrefix(p, "deploy/"):
+			return 7 // configuration as code (dashboards, rules) and its tests
 		}
 		return -1
 	}

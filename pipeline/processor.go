@@ -32,11 +32,13 @@ type Processor struct {
 	// current is the engine and detectors, swapped together so a record is never judged by
 	// new detectors under old rules (its verdict names the data it was judged with).
 	current atomic.Pointer[judges]
+	obs     Observer // set by SetObserver; nil: not instrumented
 }
 
 type judges struct {
 	engine   *rules.Engine
-	detector detectors.Detector
+	detector detectors.Detector // raw, wrapped by the observer
+	raw      detectors.Detector
 }
 
 // NewProcessor returns a processor running det (may be nil: no detectors) and e.
@@ -55,7 +57,7 @@ func (p *Processor) Swap(e *rules.Engine, d detectors.Detector) {
 	if d == nil {
 		d = detectors.Chain(nil)
 	}
-	p.current.Store(&judges{engine: e, detector: d})
+	p.current.Store(&judges{engine: e, detector: p.wrap(d), raw: d})
 }
 
 // SetDetector swaps the detectors, keeping the engine.
@@ -85,6 +87,7 @@ type Worker struct {
 	// verdicts instead of two or three each, and the garbage collector tracks one object;
 	// a slab is freed when no verdict in it is retained any more.
 	slab []byte
+	obs  WorkerObserver // nil when the processor has no observer
 }
 
 const (
@@ -96,6 +99,9 @@ const (
 func (p *Processor) NewWorker() *Worker {
 	w := &Worker{p: p}
 	w.scratch.Now = p.now
+	if p.obs != nil {
+		w.obs = p.obs.NewWorkerObserver()
+	}
 	return w
 }
 
@@ -124,6 +130,9 @@ func (w *Worker) JudgeAt(ctx context.Context, raw []byte, at time.Time) (Judgeme
 	if err := record.Decode(raw, p.Limits, &w.rec); err != nil {
 		var de *record.DecodeError
 		if errors.As(err, &de) {
+			if w.obs != nil {
+				w.obs.Rejected(de.Reason)
+			}
 			return Judgement{Reject: de}, nil
 		}
 		return Judgement{}, err
@@ -164,7 +173,11 @@ func (w *Worker) judge(ctx context.Context, r *record.Record, start time.Time) (
 	if err != nil {
 		return Judgement{}, err
 	}
-	w.verdict.LatencyUS = time.Since(start).Microseconds()
+	d := time.Since(start)
+	w.verdict.LatencyUS = d.Microseconds()
+	if w.obs != nil {
+		w.obs.Judged(r, &w.verdict, evs, d)
+	}
 	return Judgement{Record: r, Verdict: &w.verdict, VerdictJSON: w.encodeVerdict(), Incidents: evs}, nil
 }
 

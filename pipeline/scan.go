@@ -181,6 +181,7 @@ func (p *Processor) scanBatch(ctx context.Context, w *Worker, b *scanBatch, opt 
 		if l.size > len(l.data) {
 			j.Reject = &record.DecodeError{Reason: record.ReasonOversize, Offset: -1,
 				Detail: fmt.Sprintf("line is %d bytes, more than the %d read", l.size, len(l.data))}
+			w.Rejected(j.Reject.Reason)
 		} else if j, err = w.Judge(ctx, l.data); err != nil {
 			b.err = fmt.Errorf("pipeline: %s:%d: %w", opt.Source, l.n, err)
 			return

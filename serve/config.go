@@ -50,6 +50,10 @@ type Config struct {
 	Watch     bool   `yaml:"watch"`      // reload rules, lexicons and banks when their files change
 	LogLevel  string `yaml:"log_level"`  // debug, info, warn, error
 	LogFormat string `yaml:"log_format"` // text or json
+
+	// MetricsTopProviders bounds the provider label of the judging metrics
+	// (docs/observability.md), as for `aigcwatch run`.
+	MetricsTopProviders int `yaml:"metrics_top_providers"`
 }
 
 // DefaultConfig holds the default of every setting.
@@ -68,6 +72,8 @@ var DefaultConfig = Config{
 	Watch:           true,
 	LogLevel:        "info",
 	LogFormat:       "text",
+	// The same bound as `aigcwatch run`'s (metrics.DefaultTopProviders).
+	MetricsTopProviders: 50,
 }
 
 // LoadFile decodes a YAML config file over c. Unknown keys are errors.
@@ -136,6 +142,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := stream.ParseLevel(c.LogLevel); err != nil {
 		bad("log_level", "%v", err)
+	}
+	if c.MetricsTopProviders <= 0 {
+		bad("metrics_top_providers", "%d: must be positive", c.MetricsTopProviders)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("log_format", "%q: want text or json", c.LogFormat)

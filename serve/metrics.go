@@ -29,6 +29,9 @@ type metrics struct {
 	records    *prometheus.CounterVec // route, outcome (judged, rejected): records in requests
 	// byRoute holds the records counters of moderate and batch, resolved once.
 	byRoute map[string][2]prometheus.Counter // [0] rejected, [1] judged
+	// Incident delivery to the sink (the same names as `aigcwatch run`'s, sink "kafka").
+	incDelivered *prometheus.CounterVec // sink
+	incErrors    *prometheus.CounterVec // sink
 }
 
 // record returns the records counter of route for an outcome.
@@ -71,13 +74,21 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}
 		m.duration.WithLabelValues(r)
 	}
+	m.incDelivered = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "aigcwatch_incidents_delivered_total",
+		Help: "Incidents written to the incident sink (file or Kafka topic) and acknowledged.",
+	}, []string{"sink"})
+	m.incErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "aigcwatch_incident_delivery_errors_total",
+		Help: "Failed writes of incidents to the incident sink (the request is answered 503; a retry writes the same incident ids).",
+	}, []string{"sink"})
 	m.byRoute = map[string][2]prometheus.Counter{}
 	for _, r := range []string{RouteModerate, RouteBatch} {
 		m.overloaded.WithLabelValues(r)
 		m.byRoute[r] = [2]prometheus.Counter{m.records.WithLabelValues(r, "rejected"), m.records.WithLabelValues(r, "judged")}
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.duration, m.inFlight, m.overloaded, m.records)
+		reg.MustRegister(m.requests, m.duration, m.inFlight, m.overloaded, m.records, m.incDelivered, m.incErrors)
 	}
 	return m
 }

@@ -86,6 +86,8 @@ type Handler struct {
 	batchSem chan struct{}
 	draining atomic.Bool
 	bufs     sync.Pool // *bytes.Buffer for request bodies
+	// incident delivery counters of the configured sink
+	incDelivered, incErrors prometheus.Counter
 }
 
 // New returns the API handler.
@@ -113,6 +115,8 @@ func New(opt Options) (*Handler, error) {
 	h := &Handler{opt: opt, log: log.With("component", "serve"), m: newMetrics(opt.Registerer),
 		sem: make(chan struct{}, l.MaxInFlight), batchSem: make(chan struct{}, l.MaxBatchesInFlight)}
 	h.bufs.New = func() any { return new(bytes.Buffer) }
+	sink := sinkName(opt.Incidents) // resolved once, at zero until the first incident
+	h.incDelivered, h.incErrors = h.m.incDelivered.WithLabelValues(sink), h.m.incErrors.WithLabelValues(sink)
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/moderate", h.api(RouteModerate, h.moderate))
 	mux.Handle("POST /v1/moderate/batch", h.api(RouteBatch, h.batch))
@@ -363,9 +367,22 @@ func (h *Handler) writeIncidents(ctx context.Context, evs []incident.Event) erro
 		return nil
 	}
 	if err := h.opt.Incidents.WriteIncidents(ctx, evs); err != nil {
+		h.incErrors.Inc()
 		return fmt.Errorf("%w: %w", errIncidents, err)
 	}
+	h.incDelivered.Add(float64(len(evs)))
 	return nil
+}
+
+// sinkName is the sink label of the incident delivery metrics.
+func sinkName(s IncidentSink) string {
+	switch s.(type) {
+	case *FileSink:
+		return "file"
+	case *KafkaSink:
+		return "kafka"
+	}
+	return "other"
 }
 
 func (h *Handler) moderate(w http.ResponseWriter, r *http.Request, route string) {

@@ -321,6 +321,17 @@ func TestDeadlineAndSinkFailureAre503(t *testing.T) {
 		if a.status != 200 {
 			t.Errorf("clean record with the sink down: %d", a.status)
 		}
+		// The delivery metrics say so; the sink back, the retry is delivered.
+		if n := f.counter(t, "aigcwatch_incident_delivery_errors_total", map[string]string{"sink": "other"}); n != 2 {
+			t.Errorf("incident delivery errors %v, want 2", n)
+		}
+		f.sink.fail = false
+		if a := f.do(call{method: "POST", path: "/v1/moderate", body: []byte(fraudCN), token: tokenA}); a.status != 200 {
+			t.Errorf("retry with the sink back: %d", a.status)
+		}
+		if n := f.counter(t, "aigcwatch_incidents_delivered_total", map[string]string{"sink": "other"}); n != 1 {
+			t.Errorf("incidents delivered %v, want 1", n)
+		}
 	})
 }
 

@@ -26,32 +26,34 @@ import (
 // runUsage documents the settings of `run` that are not shared with scan (configFlags
 // documents those). Every key of stream.Config must have an entry (a test checks).
 var runUsage = map[string]string{
-	"brokers":             "Kafka bootstrap brokers, host:port, comma-separated",
-	"group":               "consumer group id; processes with the same group share the partitions",
-	"topics":              "input topics of content records, comma-separated",
-	"verdicts_topic":      "output topic of verdicts (key: record id)",
-	"incidents_topic":     "output topic of incidents as CloudEvents (key: provider); empty: not written",
-	"dlq_topic":           "output topic of rejected records (original bytes; reason, field, error and source in headers)",
-	"verdicts_mode":       "which verdicts are written: all (a full verdict per record), compact (full for records not allowed, a compact one for each allowed) or flagged (only records not allowed; allowed ones are counted)",
-	"rulesets_topic":      "compacted topic of the rulesets verdicts name (key: checksum), written once per load or reload; required by compact and flagged",
-	"client_id":           "Kafka client id",
-	"start_offset":        "where a partition without a committed offset starts: first or last",
-	"session_timeout":     "group session timeout: how long a dead process keeps its partitions",
-	"heartbeat_interval":  "group heartbeat interval",
-	"rebalance_timeout":   "how long the group waits for members to rejoin on a rebalance",
-	"commit_interval":     "how often acknowledged offsets are committed",
-	"shutdown_timeout":    "bound on the shutdown after SIGTERM: drain, flush, commit, leave",
-	"max_in_flight":       "most records fetched and not yet acknowledged, over all partitions (back-pressure)",
-	"batch_records":       "most records judged and written together per partition",
-	"fetch_max_wait":      "how long the broker may hold a fetch waiting for data",
-	"fetch_max_bytes":     "largest fetch response per partition, bytes",
-	"write_batch_timeout": "how long the producer waits to fill a batch",
-	"write_batch_size":    "most messages per produce batch and output partition",
-	"compression":         "output compression: none, gzip, snappy, lz4 or zstd",
-	"dlq_max_bytes":       "original bytes kept in a dead letter; longer values are cut (header aigcwatch-truncated)",
-	"watch":               "reload rules and lexicons when their files change (SIGHUP always reloads)",
-	"log_level":           "log level: debug, info, warn or error",
-	"log_format":          "log format: text or json",
+	"brokers":               "Kafka bootstrap brokers, host:port, comma-separated",
+	"group":                 "consumer group id; processes with the same group share the partitions",
+	"topics":                "input topics of content records, comma-separated",
+	"verdicts_topic":        "output topic of verdicts (key: record id)",
+	"incidents_topic":       "output topic of incidents as CloudEvents (key: provider); empty: not written",
+	"dlq_topic":             "output topic of rejected records (original bytes; reason, field, error and source in headers)",
+	"verdicts_mode":         "which verdicts are written: all (a full verdict per record), compact (full for records not allowed, a compact one for each allowed) or flagged (only records not allowed; allowed ones are counted)",
+	"rulesets_topic":        "compacted topic of the rulesets verdicts name (key: checksum), written once per load or reload; required by compact and flagged",
+	"client_id":             "Kafka client id",
+	"start_offset":          "where a partition without a committed offset starts: first or last",
+	"session_timeout":       "group session timeout: how long a dead process keeps its partitions",
+	"heartbeat_interval":    "group heartbeat interval",
+	"rebalance_timeout":     "how long the group waits for members to rejoin on a rebalance",
+	"commit_interval":       "how often acknowledged offsets are committed",
+	"shutdown_timeout":      "bound on the shutdown after SIGTERM: drain, flush, commit, leave",
+	"max_in_flight":         "most records fetched and not yet acknowledged, over all partitions (back-pressure)",
+	"batch_records":         "most records judged and written together per partition",
+	"fetch_max_wait":        "how long the broker may hold a fetch waiting for data",
+	"fetch_max_bytes":       "largest fetch response per partition, bytes",
+	"write_batch_timeout":   "how long the producer waits to fill a batch",
+	"write_batch_size":      "most messages per produce batch and output partition",
+	"compression":           "output compression: none, gzip, snappy, lz4 or zstd",
+	"dlq_max_bytes":         "original bytes kept in a dead letter; longer values are cut (header aigcwatch-truncated)",
+	"watch":                 "reload rules and lexicons when their files change (SIGHUP always reloads)",
+	"log_level":             "log level: debug, info, warn or error",
+	"log_format":            "log format: text or json",
+	"metrics_addr":          "listen address of /metrics, /healthz and /readyz (port 0: any free port, logged); empty: no listener",
+	"metrics_top_providers": "providers that keep their name in metric labels; the rest are \"other\"",
 }
 
 // envPrefix prefixes the environment variable of every setting: key max_in_flight is
@@ -296,6 +298,12 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
+	if cfg.MetricsAddr != "" {
+		if err := serveRunMetrics(ctx, &cfg, p, r, banks, camps, reloader, &wg, log); err != nil {
+			log.Error("metrics", "component", "run", "err", err)
+			return exitFailed
+		}
+	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

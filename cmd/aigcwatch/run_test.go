@@ -198,7 +198,7 @@ func (rt runTopics) args() ([]string, []string) {
 	return []string{"AIGCWATCH_GROUP=" + rt.group, "AIGCWATCH_LOG_LEVEL=info"},
 		[]string{"--brokers", rt.addr, "--topics", rt.in, "--verdicts-topic", rt.verdicts, "--incidents-topic", rt.incidents,
 			"--dlq-topic", rt.dlq, "--session-timeout", "6s", "--rebalance-timeout", "10s", "--commit-interval", "200ms",
-			"--shutdown-timeout", "15s", "--watch=false"}
+			"--shutdown-timeout", "15s", "--watch=false", "--metrics-addr", "127.0.0.1:0"}
 }
 
 // TestRunKill9MidStreamThenRestart kills the process with SIGKILL while records flow,
@@ -306,6 +306,18 @@ func TestRunBanksTopicAndAutoBank(t *testing.T) {
 	p := startProc(t, "banks", bin, env, append(args, "--banks-topic", banksTopic, "--auto-bank-labeled")...)
 	if err := streamtest.Until(2*time.Minute, func() bool { return strings.Contains(p.log.String(), "banks topic caught up") }); err != nil {
 		t.Fatalf("the banks topic was not read:\n%s", lastLines(p.log.String(), 20))
+	}
+	// Ready (/readyz) only once the banks are read, and the banks-topic counters say so.
+	m := regexp.MustCompile(`msg="serving metrics" component=run addr=(\S+)`).FindStringSubmatch(p.log.String())
+	if m == nil {
+		t.Fatalf("no metrics address in the log:\n%s", lastLines(p.log.String(), 20))
+	}
+	if err := streamtest.Until(time.Minute, func() bool { code, _ := httpGet("http://" + m[1] + "/readyz"); return code == 200 }); err != nil {
+		code, body := httpGet("http://" + m[1] + "/readyz")
+		t.Errorf("/readyz after the banks caught up: %d %s", code, body)
+	}
+	if n := scrapeValue(t, "http://"+m[1], "aigcwatch_banks_topic_added_total"); n != 1 {
+		t.Errorf("aigcwatch_banks_topic_added_total %v, want 1", n)
 	}
 	const labeled = "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f"
 	label := `{"AIGC":{"Label":"1","ContentProducer":"001191110108MA01KP2T5U10000","ProduceID":"img-1","ReservedCode1":"","ContentPropagator":"001191110108MA01KP2T5U10000","PropagateID":"img-1","ReservedCode2":""}}`

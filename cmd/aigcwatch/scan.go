@@ -27,6 +27,7 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	failOn := fs.String("fail-on", "", "exit with status 3 if any verdict is at least this decision: label, review or block")
 	workers := fs.Int("workers", 0, "parallel workers (0: one per CPU)")
 	quiet := fs.Bool("quiet", false, "no summary and no progress bar on stderr")
+	metricsFile := fs.String("metrics-file", "", "at the end, write Prometheus metrics to this file, atomically, for node_exporter's textfile collector (docs/observability.md)")
 	enforcement := fs.Bool("enforcement", true, "place providers on their enforcement ladders: incidents carry the level they warrant, level changes are written with the incidents (docs/enforcement.md)")
 	stateFile := fs.String("enforcement-state", "", "continue the enforcement history kept in this file, and save it there (atomically) at the end")
 	files, err := parseInterspersed(fs, args)
@@ -50,6 +51,13 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		fmt.Fprintf(stderr, "aigcwatch scan: %v\n", err)
 		return exitFailed
+	}
+	var sm *scanMetrics
+	if *metricsFile != "" {
+		if sm, err = newScanMetrics(p); err != nil {
+			fmt.Fprintf(stderr, "aigcwatch scan: %v\n", err)
+			return exitFailed
+		}
 	}
 	if _, dev, _ := cfg.PseudonymKey(); dev && *incidents != "" && !*quiet {
 		fmt.Fprintln(stderr, "aigcwatch scan: warning: accounts in incidents are pseudonymised with the public development key; set AIGCWATCH_PSEUDONYM_KEY in production")
@@ -125,6 +133,12 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if opt.Enforcement != nil && *stateFile != "" && status == exitOK {
 		if err := opt.Enforcement.SaveFile(*stateFile); err != nil {
+			fmt.Fprintf(stderr, "aigcwatch scan: %v\n", err)
+			status = exitFailed
+		}
+	}
+	if sm != nil {
+		if err := sm.write(*metricsFile, status == exitOK); err != nil {
 			fmt.Fprintf(stderr, "aigcwatch scan: %v\n", err)
 			status = exitFailed
 		}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/aigcwatch/aigcwatch/engine"
 	"github.com/aigcwatch/aigcwatch/pipeline"
+	"github.com/aigcwatch/aigcwatch/pipeline/metrics"
 	"github.com/aigcwatch/aigcwatch/pipeline/stream"
 	"github.com/aigcwatch/aigcwatch/serve"
 )
@@ -46,6 +48,7 @@ var serveUsage = map[string]string{
 	"watch":                 "reload rules, lexicons and banks when their files change (SIGHUP always reloads)",
 	"log_level":             "log level: debug, info, warn or error",
 	"log_format":            "log format: text or json",
+	"metrics_top_providers": "providers that keep their name in the judging metrics' labels; the rest are \"other\"",
 }
 
 // loadServeConfig builds the configuration as loadRunConfig does: defaults, then the
@@ -121,8 +124,7 @@ func loadServeConfig(args []string, getenv func(string) (string, bool), stderr i
 
 // newServeRegistry is the one place where serve's Prometheus registry and its /metrics
 // handler are made: the Go and process collectors are registered here, serve.New adds
-// its HTTP metrics. Judging metrics (pipeline/metrics) are registered here too when
-// they exist.
+// its HTTP metrics, and runServe the judging metrics (pipeline/metrics).
 func newServeRegistry() (*prometheus.Registry, http.Handler) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -175,10 +177,27 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	defer wg.Wait()
 	defer cancel()
 
-	eng, err := engine.New(ctx, engine.Config{Pipeline: cfg.Pipeline, Watch: cfg.Watch, Logger: log})
+	reg, metricsHandler := newServeRegistry()
+	// Judging metrics (pipeline/metrics), the same as run's: installed before the engine
+	// judges anything, the rule set recorded at start and after each reload.
+	jm, err := metrics.New(reg, metrics.Options{Version: version, TopProviders: cfg.MetricsTopProviders})
+	if err != nil {
+		return fail("metrics", err)
+	}
+	var proc atomic.Pointer[pipeline.Processor]
+	onReload := func(ok bool, checksum string) {
+		if p := proc.Load(); p != nil {
+			jm.ReloadHook(p)(ok, checksum)
+			return
+		}
+		jm.ObserveReload(ok, checksum)
+	}
+	eng, err := engine.New(ctx, engine.Config{Pipeline: cfg.Pipeline, Watch: cfg.Watch, Logger: log, Observer: jm.Observer(), OnReload: onReload})
 	if err != nil {
 		return fail("building the engine", err)
 	}
+	proc.Store(eng.Processor())
+	jm.SetRuleset(eng.Processor().Engine())
 	defer eng.Close()
 	if _, dev, _ := cfg.Pipeline.PseudonymKey(); dev {
 		log.Warn("accounts in incidents are pseudonymised with the public development key; set AIGCWATCH_PSEUDONYM_KEY in production", "component", "serve")
@@ -234,7 +253,6 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 		return eng.Ruleset(), errors.Join(errs...)
 	}
-	reg, metrics := newServeRegistry()
 	h, err := serve.New(serve.Options{
 		Checker:   eng,
 		Incidents: sink,
@@ -251,7 +269,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		},
 		Log:        log,
 		Registerer: reg,
-		Metrics:    metrics,
+		Metrics:    metricsHandler,
 	})
 	if err != nil {
 		return fail("serve", err)

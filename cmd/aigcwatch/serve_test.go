@@ -344,6 +344,19 @@ func TestServeBinaryScanAndLibraryAgree(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
+	// The judging metrics (pipeline/metrics) on the same registry: every line was judged
+	// twice (moderate, then batch), the poison lines dead-lettered twice.
+	if n := scrapeValue(t, s.url, "aigcwatch_records_judged_total"); n != float64(2*good) {
+		t.Errorf("aigcwatch_records_judged_total %v, want %d", n, 2*good)
+	}
+	if n := scrapeValue(t, s.url, "aigcwatch_dead_letters_total"); n != float64(2*(len(lines)-good)) {
+		t.Errorf("aigcwatch_dead_letters_total %v, want %d", n, 2*(len(lines)-good))
+	}
+	for _, want := range []string{"aigcwatch_ruleset_info{", `aigcwatch_config_last_reload_successful 1`, "aigcwatch_provider_records_total{", "aigcwatch_judge_duration_seconds_bucket"} {
+		if !bytes.Contains(metrics, []byte(want)) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
 	// Token rotation: drop the first token, add a third, SIGHUP.
 	const tok3 = "third-token-5555555555"
 	if err := os.WriteFile(tokens, []byte(tok2+"\n"+tok3+"\n"), 0o600); err != nil {

@@ -75,6 +75,12 @@ type Config struct {
 
 	LogLevel  string `yaml:"log_level"`  // debug, info, warn, error
 	LogFormat string `yaml:"log_format"` // text or json
+
+	// MetricsAddr is where /metrics, /healthz and /readyz are served (host:port; port 0
+	// picks one, logged); "" disables the listener.
+	MetricsAddr string `yaml:"metrics_addr"`
+	// MetricsTopProviders bounds the provider label of metrics (docs/observability.md).
+	MetricsTopProviders int `yaml:"metrics_top_providers"`
 }
 
 // DefaultConfig holds the defaults of every setting.
@@ -105,6 +111,9 @@ var DefaultConfig = Config{
 	Watch:             true,
 	LogLevel:          "info",
 	LogFormat:         "text",
+	// The same value as metrics.DefaultAddr (this package does not import that one).
+	MetricsAddr:         "127.0.0.1:9464",
+	MetricsTopProviders: 50,
 }
 
 // LoadFile decodes a YAML config file over c. Unknown keys are errors, so a typo cannot
@@ -211,6 +220,12 @@ func (c *Config) Validate() error {
 	}
 	if _, err := ParseLevel(c.LogLevel); err != nil {
 		bad("log_level", "%v", err)
+	}
+	if c.MetricsAddr != "" && !strings.Contains(c.MetricsAddr, ":") {
+		bad("metrics_addr", "%q: want host:port, or empty to disable", c.MetricsAddr)
+	}
+	if c.MetricsTopProviders <= 0 {
+		bad("metrics_top_providers", "%d: must be positive", c.MetricsTopProviders)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("log_format", "%q: want text or json", c.LogFormat)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -48,6 +49,9 @@ type partition struct {
 	done atomic.Int64
 	// committed is the last committed offset; owned by the generation's committer.
 	committed int64
+	// hwm is the high watermark of the last fetched message (-1: none yet), for the lag
+	// when the broker cannot be asked.
+	hwm atomic.Int64
 
 	// Rulesets this partition wrote to the rulesets topic (owned by its judge): the
 	// first verdict naming a ruleset is preceded by it in the same batch, so it is
@@ -58,11 +62,12 @@ type partition struct {
 
 // batch is consecutive records of one partition, judged, with their outputs in order.
 type batch struct {
-	msgs    []kafka.Message
-	n       int   // in-flight tokens held: input messages, duplicates included
-	records int   // input records judged
-	last    int64 // offset of the last input record
-	times   []time.Time
+	msgs      []kafka.Message
+	incidents int   // messages to the incidents topic among msgs
+	n         int   // in-flight tokens held: input messages, duplicates included
+	records   int   // input records judged
+	last      int64 // offset of the last input record
+	times     []time.Time
 
 	// arena and hdrs hold the output messages' small byte strings (keys, ids) and
 	// headers: a few allocations per batch instead of four per record.
@@ -132,6 +137,7 @@ func (p *partition) fetch(stop context.Context, rd *kafka.Reader, out chan<- kaf
 			}
 			continue
 		}
+		p.hwm.Store(m.HighWaterMark)
 		select {
 		case r.tokens <- struct{}{}:
 		case <-stop.Done():
@@ -175,7 +181,7 @@ func (p *partition) judge(stop context.Context, in <-chan kafka.Message, out cha
 				next = m.Offset + 1
 				b.last = m.Offset
 				b.records++
-				if r.OnAcked != nil {
+				if r.OnAcked != nil || r.p2v != nil {
 					b.times = append(b.times, m.Time)
 				}
 			}
@@ -221,7 +227,7 @@ func (p *partition) judgeOne(stop context.Context, w *pipeline.Worker, m kafka.M
 	for {
 		j, err := w.JudgeAt(stop, m.Value, m.Time) // a record without a time takes its message's
 		if err == nil {
-			p.outputs(m, &j, b)
+			p.outputs(w, m, &j, b)
 			return true
 		}
 		if stop.Err() != nil {
@@ -237,7 +243,7 @@ func (p *partition) judgeOne(stop context.Context, w *pipeline.Worker, m kafka.M
 }
 
 // outputs appends the messages for one judged record.
-func (p *partition) outputs(m kafka.Message, j *pipeline.Judgement, b *batch) {
+func (p *partition) outputs(w *pipeline.Worker, m kafka.Message, j *pipeline.Judgement, b *batch) {
 	r := p.r
 	if j.Reject != nil {
 		id := p.prefix + strconv.FormatInt(m.Offset, 10)
@@ -254,6 +260,7 @@ func (p *partition) outputs(m kafka.Message, j *pipeline.Judgement, b *batch) {
 		b.msgs = append(b.msgs, p.deadLetter(m, id, ReasonOutputTooLarge, "",
 			"output too large: a verdict or incident of "+strconv.Itoa(size)+" bytes exceeds the message size limit"))
 		r.stats.reject(ReasonOutputTooLarge)
+		w.Rejected(ReasonOutputTooLarge)
 		return
 	}
 	if rs := j.Verdict.Ruleset; r.cfg.RulesetsTopic != "" && rs != nil && rs != p.lastRuleset {
@@ -288,6 +295,7 @@ func (p *partition) outputs(m kafka.Message, j *pipeline.Judgement, b *batch) {
 		if ev.Key != "" {
 			k = b.bytes(ev.Key, -1)
 		}
+		b.incidents++
 		b.msgs = append(b.msgs, kafka.Message{
 			Topic: r.cfg.IncidentsTopic,
 			Key:   k,
@@ -397,8 +405,12 @@ func (p *partition) send(ctx context.Context, in <-chan *batch, log *slog.Logger
 			} else {
 				p.done.Store(b.last + 1)
 				r.stats.acked.Add(int64(b.records))
+				r.stats.incidentsAcked.Add(int64(b.incidents))
 				if r.OnAcked != nil {
 					r.OnAcked(b.times)
+				}
+				if r.p2v != nil {
+					r.observeAcked(b.times)
 				}
 			}
 		}
@@ -430,6 +442,9 @@ func (p *partition) write(ctx context.Context, msgs []kafka.Message, log *slog.L
 			msgs = failed
 		}
 		r.stats.writeErrors.Add(1)
+		if r.cfg.IncidentsTopic != "" && slices.ContainsFunc(msgs, func(m kafka.Message) bool { return m.Topic == r.cfg.IncidentsTopic }) {
+			r.stats.incidentWriteErrors.Add(1)
+		}
 		d := bo.next()
 		lvl := slog.LevelError
 		if transient(err) {

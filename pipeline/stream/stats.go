@@ -27,6 +27,9 @@ type Stats struct {
 	Generations  int64 // group generations joined (1 + rebalances)
 	GroupErrors  int64 // failed attempts to join the group
 	Abandoned    int64 // batches given up at a drain deadline (replayed later: duplicates)
+	// IncidentsDelivered counts incidents acknowledged by the incidents topic;
+	// IncidentWriteErrors the failed write attempts that included incidents (each retried).
+	IncidentsDelivered, IncidentWriteErrors int64
 }
 
 type counters struct {
@@ -35,6 +38,7 @@ type counters struct {
 	commits, commitErrors, generations, groupErrors atomic.Int64
 	abandoned                                       atomic.Int64
 	compact, allowUnwritten, rulesets               atomic.Int64
+	incidentsAcked, incidentWriteErrors             atomic.Int64
 	mu                                              sync.Mutex
 	rejected                                        map[string]int64
 }
@@ -58,6 +62,7 @@ func (r *Runner) Stats() Stats {
 		WriteErrors: c.writeErrors.Load(), FetchErrors: c.fetchErrors.Load(), JudgeErrors: c.judgeErrors.Load(),
 		Commits: c.commits.Load(), CommitErrors: c.commitErrors.Load(),
 		Generations: c.generations.Load(), GroupErrors: c.groupErrors.Load(), Abandoned: c.abandoned.Load(),
+		IncidentsDelivered: c.incidentsAcked.Load(), IncidentWriteErrors: c.incidentWriteErrors.Load(),
 		Rejected: map[string]int64{},
 	}
 	c.mu.Lock()

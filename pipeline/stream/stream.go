@@ -22,7 +22,8 @@
 // this one still works on it.
 //
 // Left out: exactly-once (kafka-go has no transactions nor idempotent producer), static
-// membership and cooperative rebalancing (not in kafka-go), metrics (Stats only).
+// membership and cooperative rebalancing (not in kafka-go). Metrics: Stats, and
+// RegisterMetrics for Prometheus.
 package stream
 
 import (
@@ -37,6 +38,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/aigcwatch/aigcwatch/pipeline"
@@ -73,6 +75,13 @@ type Runner struct {
 	// passOutput, when set with passThrough, makes each input's output message instead
 	// of the copy (benchmarks only: the prejudged-verdict floor).
 	passOutput func(m kafka.Message) kafka.Message
+
+	// Metrics (metrics.go): the produce-to-verdict histogram (nil: not registered) and the
+	// current generation's partitions, for the lag and readiness.
+	p2v          prometheus.Histogram
+	partsMu      sync.Mutex
+	parts        []*partition
+	inGeneration bool
 }
 
 type topicPartition struct {
@@ -288,6 +297,7 @@ func (r *Runner) generation(ctx, gctx, graceful context.Context, gen *kafka.Gene
 	for topic, as := range gen.Assignments {
 		for _, a := range as {
 			p := &partition{r: r, topic: topic, id: a.ID, start: a.Offset, committed: a.Offset}
+			p.hwm.Store(-1)
 			if y, ok := r.acked[topicPartition{topic, a.ID}]; ok && y > a.Offset {
 				// Acknowledged here in an earlier generation but not committed (see acked).
 				r.log.Info("resuming after the committed offset: outputs up to there were acknowledged", "topic", topic, "partition", a.ID,
@@ -299,6 +309,8 @@ func (r *Runner) generation(ctx, gctx, graceful context.Context, gen *kafka.Gene
 		}
 	}
 	r.log.Info("partitions assigned", "generation", gen.ID, "member", gen.MemberID, "partitions", strings.Join(names, " "))
+	r.setParts(parts, true)
+	defer r.setParts(nil, false)
 
 	// send is the context of output writes: it outlives stop, so that in-flight records
 	// finish, until the drain deadline.

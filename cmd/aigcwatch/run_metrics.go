@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aigcwatch/aigcwatch/pipeline"
+	"github.com/aigcwatch/aigcwatch/pipeline/metrics"
+	"github.com/aigcwatch/aigcwatch/pipeline/stream"
+)
+
+// serveRunMetrics instruments p and r on a registry of their own and serves /metrics,
+// /healthz and /readyz on cfg.MetricsAddr until ctx ends (the server goroutine joins wg).
+// Ready means the group was joined and a generation is held and, with a banks topic, the
+// banks were read up to the end they had at start; the rules are loaded before this is called.
+func serveRunMetrics(ctx context.Context, cfg *stream.Config, p *pipeline.Processor, r *stream.Runner, banks *stream.Banks, camps *stream.Campaigns, rl *pipeline.Reloader, wg *sync.WaitGroup, log *slog.Logger) error {
+	reg := prometheus.NewRegistry()
+	m, err := metrics.New(reg, metrics.Options{TopProviders: cfg.MetricsTopProviders, Version: version, Runtime: true})
+	if err != nil {
+		return err
+	}
+	p.SetObserver(m.Observer())
+	m.SetRuleset(p.Engine())
+	rl.OnReload = m.ReloadHook(p)
+	if err := r.RegisterMetrics(reg); err != nil {
+		return err
+	}
+	if banks != nil {
+		if err := banks.RegisterMetrics(reg); err != nil {
+			return err
+		}
+	}
+	if camps != nil {
+		if err := camps.RegisterMetrics(reg); err != nil {
+			return err
+		}
+	}
+	if cfg.Pipeline.AutoBankLabeled {
+		if err := metrics.RegisterAutoBank(reg, p); err != nil {
+			return err
+		}
+	}
+	ready := func() error {
+		if banks != nil {
+			select {
+			case <-banks.Ready():
+			default:
+				return errors.New("the banks topic is not read up to its end yet")
+			}
+		}
+		return r.Ready()
+	}
+	addr, wait, err := metrics.Serve(ctx, cfg.MetricsAddr, metrics.OpsHandler(reg, ready))
+	if err != nil {
+		return err
+	}
+	log.Info("serving metrics", "component", "run", "addr", addr, "endpoints", "/metrics /healthz /readyz")
+	wg.Go(func() {
+		if err := wait(); err != nil {
+			log.Error("metrics listener stopped", "component", "run", "err", err)
+		}
+	})
+	return nil
+}

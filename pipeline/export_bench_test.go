@@ -1,0 +1,5 @@
+package pipeline
+
+// BenchRecords are the records of BenchmarkJudge, for the benchmarks of the external test
+// package (which may import pipeline/metrics without an import cycle).
+var BenchRecords = benchRecords
