@@ -36,6 +36,18 @@ func TestScanEnforcementStateAndProviders(t *testing.T) {
 	if !strings.Contains(errs, "enforcement: 2 providers tracked, 1 above the base level; 1 escalations, 0 de-escalations in this scan") {
 		t.Errorf("summary:\n%s", errs)
 	}
+	// The metrics file has the enforcement gauges.
+	prom := filepath.Join(dir, "m.prom")
+	if code, _, errs := runCLI(t, "", "scan", in, "--quiet", "--out", filepath.Join(dir, "v2.jsonl"), "--metrics-file", prom); code != exitOK {
+		t.Fatalf("scan --metrics-file: exit %d %s", code, errs)
+	}
+	pm, _ := os.ReadFile(prom)
+	for _, want := range []string{`aigcwatch_provider_enforcement_level{jurisdiction="CN",provider="acme"} 1`,
+		`aigcwatch_enforcement_providers{jurisdiction="CN",level="0"} 1`, `aigcwatch_enforcement_providers{jurisdiction="CN",level="5"} 0`} {
+		if !strings.Contains(string(pm), want) {
+			t.Errorf("metrics file lacks %s", want)
+		}
+	}
 	data, _ := os.ReadFile(inc)
 	if n := strings.Count(string(data), enforce.LevelChangedType); n != 1 {
 		t.Errorf("%d level changes in the incidents file, want 1", n)

@@ -93,6 +93,12 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			fmt.Fprintf(stderr, "aigcwatch scan: %v\n", err)
 			return exitFailed
 		}
+		if sm != nil {
+			if err := sm.enforcement(opt.Enforcement); err != nil {
+				fmt.Fprintf(stderr, "aigcwatch scan: %v\n", err)
+				return exitFailed
+			}
+		}
 		opt.EnforcementChanges = func(c enforce.Change) {
 			if c.Direction == enforce.Escalate {
 				esc++
