@@ -1,0 +1,79 @@
+package deliver
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/aigcwatch/aigcwatch/internal/jsonw"
+)
+
+// GroupType is the CloudEvents type of the group event that opens a batched notification.
+const GroupType = "org.aigcwatch.incident.group.v1"
+
+// batchBody is the batched-mode body: a JSON array of the group event and then the
+// incident events, at most maxEvents of them (the ids of all are in the group event).
+func (n *Notification) batchBody(id string, maxEvents int) []byte {
+	shown := n.Items
+	omitted := 0
+	if maxEvents > 0 && len(shown) > maxEvents {
+		omitted = len(shown) - maxEvents
+		shown = shown[:maxEvents]
+	}
+	size := 512
+	for _, it := range shown {
+		size += len(it.Event) + 1
+	}
+	b := make([]byte, 0, size+40*len(n.Items))
+	ts := func(t time.Time) []byte { return jsonw.AppendString(nil, t.UTC().Format(time.RFC3339Nano)) }
+	b = append(b, `[{"specversion":"1.0","id":`...)
+	b = jsonw.AppendString(b, id)
+	b = append(b, `,"source":"urn:aigcwatch:deliver","type":"`+GroupType+`","time":`...)
+	b = append(b, ts(n.LastSeen)...)
+	b = append(b, `,"datacontenttype":"application/json","data":{"receiver":`...)
+	b = jsonw.AppendString(b, n.Receiver)
+	b = append(b, `,"route":`...)
+	b = jsonw.AppendString(b, n.Route)
+	b = append(b, `,"group_labels":{`...)
+	for i, k := range sortedLabelKeys(n.Labels) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonw.AppendString(b, k)
+		b = append(b, ':')
+		b = jsonw.AppendString(b, n.Labels[k])
+	}
+	b = append(b, `},"count":`...)
+	b = strconv.AppendInt(b, int64(n.Count), 10)
+	b = append(b, `,"first_seen":`...)
+	b = append(b, ts(n.FirstSeen)...)
+	b = append(b, `,"last_seen":`...)
+	b = append(b, ts(n.LastSeen)...)
+	b = append(b, `,"incident_ids":[`...)
+	for i, it := range n.Items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonw.AppendString(b, it.sum.ID)
+	}
+	b = append(b, `],"events_omitted":`...)
+	b = strconv.AppendInt(b, int64(omitted), 10)
+	b = append(b, "}}"...)
+	for _, it := range shown {
+		b = append(b, ',')
+		b = append(b, it.Event...)
+	}
+	return append(b, ']')
+}
+
+func sortedLabelKeys(m map[string]string) []string {
+	k := make([]string, 0, len(m))
+	for s := range m {
+		k = append(k, s)
+	}
+	for i := 1; i < len(k); i++ {
+		for j := i; j > 0 && k[j] < k[j-1]; j-- {
+			k[j], k[j-1] = k[j-1], k[j]
+		}
+	}
+	return k
+}
