@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -280,4 +281,43 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(parkedDesc, prometheus.GaugeValue, float64(n), r)
 		}
 	}
+}
+
+// Deliver drains the outbox to every receiver of the routing tree: one deliver.Worker per
+// receiver fed from its rows. With untilEmpty it returns once every row present is
+// delivered or parked (or ctx ends: the rest stay for the next run); otherwise it runs
+// until ctx ends, delivering rows as they are enqueued. o.Dedup and o.Parker default to s.
+func (s *Store) Deliver(ctx context.Context, o deliver.Options, untilEmpty bool) error {
+	if o.Dedup == nil {
+		o.Dedup = s
+	}
+	if o.Parker == nil {
+		o.Parker = s
+	}
+	var wg sync.WaitGroup
+	n := len(o.Tree().Names)
+	errs, ferrs := make([]error, n), make([]error, n)
+	for i, name := range o.Tree().Names {
+		w := deliver.NewWorker(name, o)
+		wctx, cancel := context.WithCancel(ctx)
+		wg.Go(func() {
+			defer cancel()
+			if untilEmpty {
+				errs[i] = w.Drain(wctx)
+			} else {
+				_ = w.Run(wctx)
+			}
+		})
+		wg.Go(func() {
+			if err := s.Feed(wctx, w, name, untilEmpty); err != nil && untilEmpty {
+				cancel() // the Worker waits for input that will not come
+				ferrs[i] = err
+			}
+		})
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return errors.Join(append(errs, ferrs...)...)
 }
