@@ -300,8 +300,8 @@ func (s *Store) Deliver(ctx context.Context, o deliver.Options, untilEmpty bool)
 	for i, name := range o.Tree().Names {
 		w := deliver.NewWorker(name, o)
 		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
 		wg.Go(func() {
-			defer cancel()
 			if untilEmpty {
 				errs[i] = w.Drain(wctx)
 			} else {

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aigcwatch/aigcwatch/incident"
+	"github.com/aigcwatch/aigcwatch/incident/store"
+)
+
+// TestOutboxKill9WhileReceiverDown is the no-Kafka must-show: scan keeps its incidents
+// in the outbox while the receiver is down; `aigcwatch deliver --outbox` is killed with
+// SIGKILL while it retries and restarted; once the receiver is back every incident
+// arrives exactly once by id, and the history holds them all.
+func TestOutboxKill9WhileReceiverDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs it for a few seconds; skipped in -short")
+	}
+	bin := aigcwatchBinary(t)
+	evs := realIncidents(t, bin, 2)
+	want := map[string]bool{}
+	for _, ev := range evs {
+		s, _ := incident.Summarize(ev)
+		want[s.ID] = true
+	}
+	rcv := newTestReceiver(t, false)
+	dir := t.TempDir()
+	routes := writeRoutes(t, dir, fmt.Sprintf(`
+receivers:
+  - {name: regulator, url: %q, secret_file: r.whsec, max_attempts: 100000, backoff_min: 50ms, backoff_max: 300ms}
+route: {receiver: regulator, group_wait: 100ms, group_interval: 100ms}
+`, rcv.srv.URL))
+	ob := filepath.Join(dir, "outbox.db")
+	// The same input as realIncidents judged, with the outbox: the receiver is down, so the
+	// scan gives up delivering after a second and leaves everything in the outbox.
+	in := filepath.Join(dir, "in.jsonl")
+	var b strings.Builder
+	src, _ := os.ReadFile("../../examples/stream.jsonl")
+	for k := range 2 {
+		b.WriteString(strings.ReplaceAll(string(src), `"id":"`, fmt.Sprintf(`"id":"c%d-`, k)))
+	}
+	os.WriteFile(in, []byte(b.String()), 0o644)
+	out, err := exec.Command(bin, "scan", in, "--out", os.DevNull, "--dlq", os.DevNull, "--quiet",
+		"--outbox", ob, "--routes", routes, "--deliver-timeout", "1s").CombinedOutput()
+	if err != nil {
+		t.Fatalf("scan: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), fmt.Sprintf("%d incident deliveries still pending", len(want))) {
+		t.Fatalf("scan should report every incident pending:\n%s", out)
+	}
+	args := []string{"deliver", "--outbox", ob, "--routes", routes}
+	p1 := startCmd(t, "deliver#1", bin, args...)
+	waitFor(t, "attempts against the down receiver", 30*time.Second, func() bool { _, d, _, _ := rcv.state(); return d >= 8 })
+	p1.kill9(t)
+	_, downs1, _, _ := rcv.state()
+	p2 := startCmd(t, "deliver#2", bin, args...)
+	waitFor(t, "attempts after the restart", 30*time.Second, func() bool { _, d, _, _ := rcv.state(); return d >= downs1+3 })
+	rcv.setUp(true)
+	waitFor(t, "the first deliveries", 30*time.Second, func() bool { _, _, _, u := rcv.state(); return u > 0 })
+	p2.kill9(t)
+	p3 := startCmd(t, "deliver#3", bin, append(args, "--until-empty")...)
+	select {
+	case err := <-p3.done:
+		p3.done <- err
+		if err != nil {
+			t.Fatalf("deliver --until-empty: %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("deliver --until-empty did not finish")
+	}
+	rcv.mu.Lock()
+	for id := range want {
+		if rcv.ids[id] == 0 {
+			t.Errorf("incident %s never arrived", id)
+		}
+	}
+	if len(rcv.ids) != len(want) {
+		t.Errorf("%d distinct incidents arrived, want %d", len(rcv.ids), len(want))
+	}
+	t.Logf("%d incidents, %d distinct arrived; raw deliveries %d (%d duplicates before dedup); %d refused while down",
+		len(want), len(rcv.ids), rcv.raw, rcv.raw-len(rcv.ids), rcv.downs)
+	rcv.mu.Unlock()
+	st, err := store.Open(ob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if p, _ := st.Pending(t.Context()); len(p) != 0 {
+		t.Errorf("outbox not empty: %v", p)
+	}
+	page, err := st.Find(t.Context(), store.Query{Limit: store.MaxLimit})
+	if err != nil || len(page.Incidents) != len(want) {
+		t.Errorf("history holds %d incidents, want %d (%v)", len(page.Incidents), len(want), err)
+	}
+}
