@@ -88,7 +88,7 @@ func realIncidents(t *testing.T, bin string, copies int) [][]byte {
 	for sc.Scan() {
 		evs = append(evs, bytes.Clone(sc.Bytes()))
 	}
-	if len(evs) < 100 {
+	if len(evs) < 50*copies {
 		t.Fatalf("only %d incidents from the sample stream", len(evs))
 	}
 	return evs
@@ -355,5 +355,72 @@ route:
 		if !strings.Contains(metrics, wantLine) {
 			t.Errorf("metrics lack %q", wantLine)
 		}
+	}
+}
+
+// TestRunDeliversAndKeepsHistory: `aigcwatch run` with a routing file and an incident
+// store judges the sample stream from Kafka, delivers every incident to the receiver and
+// keeps every one in its history, which `aigcwatch incidents` reads while run runs.
+func TestRunDeliversAndKeepsHistory(t *testing.T) {
+	addr := kafkatest.Broker(t)
+	bin := aigcwatchBinary(t)
+	evs := realIncidents(t, bin, 1)
+	want := map[string]bool{}
+	for _, ev := range evs {
+		s, _ := incident.Summarize(ev)
+		want[s.ID] = true
+	}
+	rt := newRunTopics(t, addr, 3)
+	parking := kafkatest.CreateTopic(t, addr, "parked", 1)
+	src, err := os.ReadFile("../../examples/stream.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []streamtest.Record
+	for i, line := range bytes.Split(bytes.TrimSpace(src), []byte("\n")) {
+		recs = append(recs, streamtest.Record{ID: fmt.Sprint("l", i), Value: bytes.ReplaceAll(line, []byte(`"id":"`), []byte(`"id":"c0-`))})
+	}
+	streamtest.Produce(t, addr, rt.in, recs)
+	rcv := newTestReceiver(t, true)
+	dir := t.TempDir()
+	routes := writeRoutes(t, dir, fmt.Sprintf("receivers: [{name: regulator, url: %q, secret_file: r.whsec}]\nroute: {receiver: regulator, group_wait: 200ms}\n", rcv.srv.URL))
+	db := filepath.Join(dir, "incidents.db")
+	env, args := rt.args()
+	p := startProc(t, "run", bin, env, append(args, "--routes", routes, "--incidents-store", db, "--parking-topic", parking,
+		"--delivery-group-prefix", kafkatest.Name(t, "deliver"), "--history-group", kafkatest.Name(t, "history"))...)
+	waitFor(t, "every incident at the receiver", 2*time.Minute, func() bool { _, _, _, u := rcv.state(); return u >= len(want) })
+	var listed map[string]bool
+	waitFor(t, "every incident in the history", time.Minute, func() bool {
+		out, err := exec.Command(bin, "incidents", "--store", db, "--all", "--json", "--limit", "7").Output()
+		if err != nil {
+			return false
+		}
+		listed = map[string]bool{}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if s, err := incident.Summarize([]byte(line)); err == nil {
+				listed[s.ID] = true
+			}
+		}
+		return len(listed) >= len(want)
+	})
+	rcv.mu.Lock()
+	for id := range want {
+		if rcv.ids[id] == 0 || !listed[id] {
+			t.Errorf("incident %s: delivered %d times, in the history %v", id, rcv.ids[id], listed[id])
+		}
+	}
+	if len(rcv.ids) != len(want) || len(listed) != len(want) {
+		t.Errorf("%d delivered, %d listed, want %d", len(rcv.ids), len(listed), len(want))
+	}
+	rcv.mu.Unlock()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		p.done <- err
+		if err != nil {
+			t.Errorf("run exited with %v after SIGTERM", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("run did not stop within 30s of SIGTERM")
 	}
 }

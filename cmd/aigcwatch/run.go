@@ -50,6 +50,13 @@ var runUsage = map[string]string{
 	"watch":               "reload rules and lexicons when their files change (SIGHUP always reloads)",
 	"log_level":           "log level: debug, info, warn or error",
 	"log_format":          "log format: text or json",
+
+	"routes":                "routing file of incident receivers: run delivers the incidents topic to them (docs/incidents.md); empty: no delivery",
+	"incidents_store":       "SQLite file keeping every incident of the topic (GET /v1/incidents, aigcwatch incidents) and the ids delivered; empty: none",
+	"incidents_retention":   "how long the incident history and delivery records are kept",
+	"delivery_group_prefix": "delivery consumer groups are PREFIX.RECEIVER, one per receiver",
+	"parking_topic":         "topic of incidents that could not be delivered, with their last error in headers",
+	"history_group":         "consumer group filling this instance's history (default aigcwatch-history-HOSTNAME: one per instance)",
 }
 
 // envPrefix prefixes the environment variable of every setting: key max_in_flight is
@@ -277,6 +284,12 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
+	incidents, err := startIncidents(ctx, &wg, cfg, log) // delivery and history (run_incidents.go)
+	if err != nil {
+		log.Error("incident delivery", "component", "run", "err", err)
+		return exitUsage
+	}
+	defer incidents.Close()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -287,6 +300,7 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 				return
 			case <-hup:
 				_ = reloader.Reload() // logged; the running rules stay on failure
+				incidents.Reload()    // the routing file, likewise
 			}
 		}
 	})

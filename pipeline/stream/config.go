@@ -65,6 +65,15 @@ type Config struct {
 
 	LogLevel  string `yaml:"log_level"`  // debug, info, warn, error
 	LogFormat string `yaml:"log_format"` // text or json
+
+	// Incident delivery and history (packages incident/deliver and incident/store; cmd run
+	// starts them beside the Runner, which does not read these keys).
+	Routes              string        `yaml:"routes"`              // routing file; "" = run delivers nothing (aigcwatch deliver may)
+	IncidentsStore      string        `yaml:"incidents_store"`     // SQLite file: history and delivered ids; "" = none
+	IncidentsRetention  time.Duration `yaml:"incidents_retention"` // history kept this long
+	DeliveryGroupPrefix string        `yaml:"delivery_group_prefix"`
+	ParkingTopic        string        `yaml:"parking_topic"`
+	HistoryGroup        string        `yaml:"history_group"` // "" = aigcwatch-history-HOSTNAME, one per instance
 }
 
 // DefaultConfig holds the defaults of every setting.
@@ -94,6 +103,10 @@ var DefaultConfig = Config{
 	Watch:             true,
 	LogLevel:          "info",
 	LogFormat:         "text",
+
+	IncidentsRetention:  90 * 24 * time.Hour,
+	DeliveryGroupPrefix: "aigcwatch-deliver",
+	ParkingTopic:        "aigcwatch.incidents.parked",
 }
 
 // LoadFile decodes a YAML config file over c. Unknown keys are errors, so a typo cannot
@@ -193,6 +206,23 @@ func (c *Config) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("log_format", "%q: want text or json", c.LogFormat)
+	}
+	if c.Routes != "" {
+		if c.IncidentsTopic == "" {
+			bad("routes", "delivery reads the incidents topic: set incidents_topic")
+		}
+		if c.IncidentsStore == "" {
+			bad("routes", "delivery remembers what it delivered in incidents_store: set it")
+		}
+		if c.ParkingTopic == "" || c.DeliveryGroupPrefix == "" {
+			bad("parking_topic", "delivery needs parking_topic and delivery_group_prefix")
+		}
+	}
+	if c.IncidentsStore != "" && c.IncidentsTopic == "" {
+		bad("incidents_store", "the history is filled from the incidents topic: set incidents_topic")
+	}
+	if c.IncidentsRetention <= 0 {
+		bad("incidents_retention", "%v: must be positive", c.IncidentsRetention)
 	}
 	return errors.Join(errs...)
 }
