@@ -213,6 +213,7 @@ func (w *Worker) Drain(ctx context.Context) error {
 func (w *Worker) CloseInput() { close(w.in) }
 
 func (w *Worker) run(ctx context.Context, drain bool) error {
+	defer w.forget()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	in := w.in
@@ -260,6 +261,27 @@ func (w *Worker) run(ctx context.Context, drain bool) error {
 		}
 		if !w.flushDue(ctx) {
 			return ErrStopped
+		}
+	}
+}
+
+// forget takes the incidents still held off the pending gauges when the loop ends: they
+// were not acknowledged, and the source has them still.
+func (w *Worker) forget() {
+	for _, st := range w.pending {
+		w.m.pendingAdd(w.name, st.item.Since, -1)
+	}
+	w.pending = map[string]*ackState{}
+	w.groups = map[string]*group{}
+	for {
+		select {
+		case it, ok := <-w.in:
+			if !ok {
+				return
+			}
+			w.m.pendingAdd(w.name, it.Since, -1)
+		default:
+			return
 		}
 	}
 }

@@ -3,7 +3,9 @@ package deliver
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,10 +14,15 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/aigcwatch/aigcwatch/incident"
 	"github.com/aigcwatch/aigcwatch/incident/route"
 	"github.com/aigcwatch/aigcwatch/incident/webhook"
 )
+
+var quiet = slog.New(slog.DiscardHandler)
 
 const testSecret = "whsec_YWlnY3dhdGNoLXRlc3QtdmVjdG9yLWtleS0zMmJ5dGU="
 
@@ -97,7 +104,7 @@ type harness struct {
 func newHarness(t *testing.T, tr *route.Tree, rcv string) *harness {
 	h := &harness{t: t, start: time.Now(), dedup: &memDedup{m: map[string]bool{}}, parker: &memParker{}, acks: map[string]Outcome{},
 		answer: func(int) webhook.Result { return webhook.Result{Status: 204} }}
-	h.w = NewWorker(rcv, Options{Tree: func() *route.Tree { return tr }, Dedup: h.dedup, Parker: h.parker,
+	h.w = NewWorker(rcv, Options{Log: quiet, Tree: func() *route.Tree { return tr }, Dedup: h.dedup, Parker: h.parker,
 		Notify: func(_ context.Context, m webhook.Message) webhook.Result {
 			h.mu.Lock()
 			defer h.mu.Unlock()
@@ -425,4 +432,145 @@ func TestBackoff(t *testing.T) {
 			t.Errorf("Backoff(%d, u=%v) = %v, want %v", c.attempt, c.u, got, c.want)
 		}
 	}
+}
+
+func TestSuperviseFollowsReloads(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		two := testTree(t, `
+receivers: [{name: a, url: "http://x/", secret_file: k.whsec}, {name: b, url: "http://x/", secret_file: k.whsec}]
+route: {receiver: a, routes: [{receiver: b, match: {layer: x}}]}`)
+		justB := testTree(t, `
+receivers: [{name: b, url: "http://x/", secret_file: k.whsec}, {name: c, url: "http://x/", secret_file: k.whsec}]
+route: {receiver: b, routes: [{receiver: c, match: {layer: x}}]}`)
+		var mu sync.Mutex
+		cur := two
+		running := map[string]int{}
+		started := map[string]int{}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			Supervise(ctx, func() *route.Tree { mu.Lock(); defer mu.Unlock(); return cur }, func(ctx context.Context, name string) {
+				mu.Lock()
+				running[name]++
+				started[name]++
+				mu.Unlock()
+				<-ctx.Done()
+				mu.Lock()
+				running[name]--
+				mu.Unlock()
+			})
+		}()
+		synctest.Wait()
+		mu.Lock()
+		if running["a"] != 1 || running["b"] != 1 {
+			t.Errorf("at start: %v", running)
+		}
+		cur = justB
+		mu.Unlock()
+		time.Sleep(1500 * time.Millisecond)
+		synctest.Wait()
+		mu.Lock()
+		if running["a"] != 0 || running["b"] != 1 || running["c"] != 1 || started["b"] != 1 {
+			t.Errorf("after the reload: running %v, started %v", running, started)
+		}
+		mu.Unlock()
+		cancel()
+		<-done
+		if running["b"] != 0 || running["c"] != 0 {
+			t.Errorf("after stop: %v", running)
+		}
+	})
+}
+
+func TestMetrics(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		reg := prometheus.NewPedanticRegistry()
+		m := NewMetrics(reg)
+		tr := testTree(t, `
+receivers: [{name: r, url: "http://x/", secret_file: k.whsec, max_attempts: 2, backoff_min: 1s, backoff_max: 1s}]
+route: {receiver: r, group_by: ["..."], group_wait: 0s}`)
+		var calls int
+		w := NewWorker("r", Options{Log: quiet, Tree: func() *route.Tree { return tr }, Parker: &memParker{}, Metrics: m,
+			Notify: func(context.Context, webhook.Message) webhook.Result {
+				calls++
+				if calls <= 2 {
+					return webhook.Result{Status: 500}
+				}
+				return webhook.Result{Status: 204}
+			}})
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go w.Run(ctx)
+		w.Submit(ctx, &Item{Event: event("m1", "p", "R", time.Now()), Since: time.Now()})
+		w.Submit(ctx, &Item{Event: event("m2", "p", "R", time.Now()), Since: time.Now()})
+		time.Sleep(500 * time.Millisecond)
+		synctest.Wait()
+		if got := testutil.ToFloat64(m.outcomes.WithLabelValues("r", "parked")); got != 0 {
+			t.Errorf("parked early: %v", got)
+		}
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		want := `
+# HELP aigcwatch_delivery_oldest_pending_age_seconds Age of the oldest incident not yet delivered or parked, by receiver; 0 when none.
+# TYPE aigcwatch_delivery_oldest_pending_age_seconds gauge
+aigcwatch_delivery_oldest_pending_age_seconds{receiver="r"} 0
+# HELP aigcwatch_delivery_pending_incidents Incidents taken from the source (topic or outbox) and not yet delivered or parked, by receiver.
+# TYPE aigcwatch_delivery_pending_incidents gauge
+aigcwatch_delivery_pending_incidents{receiver="r"} 0
+`
+		if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "aigcwatch_delivery_pending_incidents", "aigcwatch_delivery_oldest_pending_age_seconds"); err != nil {
+			t.Error(err)
+		}
+		for _, c := range []struct {
+			v    float64
+			want float64
+			name string
+		}{
+			{testutil.ToFloat64(m.attempts.WithLabelValues("r", "5xx")), 2, "5xx attempts"},
+			{testutil.ToFloat64(m.attempts.WithLabelValues("r", "2xx")), 1, "2xx attempts"},
+			{testutil.ToFloat64(m.outcomes.WithLabelValues("r", "parked")), 1, "parked"},
+			{testutil.ToFloat64(m.outcomes.WithLabelValues("r", "delivered")), 1, "delivered"},
+			{testutil.ToFloat64(m.attempts.WithLabelValues("r", "network")), 0, "network attempts at zero"},
+		} {
+			if c.v != c.want {
+				t.Errorf("%s: %v, want %v", c.name, c.v, c.want)
+			}
+		}
+	})
+}
+
+func TestPendingGaugeWhileStuck(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		reg := prometheus.NewRegistry()
+		m := NewMetrics(reg)
+		tr := testTree(t, `
+receivers: [{name: r, url: "http://x/", secret_file: k.whsec, max_attempts: 1000, backoff_min: 1s, backoff_max: 1s}]
+route: {receiver: r, group_by: ["..."]}`)
+		w := NewWorker("r", Options{Log: quiet, Tree: func() *route.Tree { return tr }, Metrics: m,
+			Notify: func(context.Context, webhook.Message) webhook.Result { return webhook.Result{Err: errors.New("connection refused")} }})
+		ctx, cancel := context.WithCancel(t.Context())
+		go w.Run(ctx)
+		for i := range 3 {
+			w.Submit(ctx, &Item{Event: event(fmt.Sprint("s", i), "p", "R", time.Now()), Since: time.Now()})
+		}
+		time.Sleep(90 * time.Second)
+		synctest.Wait()
+		want := `
+# HELP aigcwatch_delivery_oldest_pending_age_seconds Age of the oldest incident not yet delivered or parked, by receiver; 0 when none.
+# TYPE aigcwatch_delivery_oldest_pending_age_seconds gauge
+aigcwatch_delivery_oldest_pending_age_seconds{receiver="r"} 90
+# HELP aigcwatch_delivery_pending_incidents Incidents taken from the source (topic or outbox) and not yet delivered or parked, by receiver.
+# TYPE aigcwatch_delivery_pending_incidents gauge
+aigcwatch_delivery_pending_incidents{receiver="r"} 3
+`
+		if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "aigcwatch_delivery_pending_incidents", "aigcwatch_delivery_oldest_pending_age_seconds"); err != nil {
+			t.Error(err)
+		}
+		cancel()
+		synctest.Wait()
+		if err := testutil.GatherAndCompare(reg, strings.NewReader(strings.ReplaceAll(strings.ReplaceAll(want, "} 90", "} 0"), "} 3", "} 0")), "aigcwatch_delivery_pending_incidents", "aigcwatch_delivery_oldest_pending_age_seconds"); err != nil {
+			t.Errorf("after stop the gauges forget: %v", err)
+		}
+	})
 }

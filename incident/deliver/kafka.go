@@ -12,6 +12,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/aigcwatch/aigcwatch/incident"
+	"github.com/aigcwatch/aigcwatch/incident/route"
 )
 
 // KafkaConfig configures delivery from the incidents topic.
@@ -318,19 +319,68 @@ func ConsumeInto(ctx context.Context, cfg KafkaConfig, group string, put func(co
 	}
 }
 
-// RunKafka delivers from the incidents topic to every receiver of the routing tree (as
-// it is when RunKafka starts: receivers added by a reload start with the next process):
-// one Worker and one consumer group per receiver. It returns when ctx ends.
+// RunKafka delivers from the incidents topic to every receiver of the routing tree: one
+// Worker and one consumer group per receiver. A reload that adds a receiver starts its
+// delivery; one that removes a receiver stops it (its group keeps its position). It
+// returns when ctx ends.
 func RunKafka(ctx context.Context, cfg KafkaConfig, o Options) error {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	var wg sync.WaitGroup
-	for _, name := range o.Tree().Names {
+	Supervise(ctx, o.Tree, func(ctx context.Context, name string) {
 		w := NewWorker(name, o)
+		var wg sync.WaitGroup
 		wg.Go(func() { _ = w.Run(ctx) })
 		wg.Go(func() { _ = Consume(ctx, cfg, name, w, o.Log) })
-	}
-	wg.Wait()
+		wg.Wait()
+	})
 	return nil
+}
+
+// Supervise runs start once for each receiver of the tree, each in its own goroutine with
+// its own context, and follows reloads (tree is polled every second): a new receiver is
+// started, a removed one's context is cancelled. It returns when ctx ends and every start
+// has returned.
+func Supervise(ctx context.Context, tree func() *route.Tree, start func(ctx context.Context, name string)) {
+	type running struct {
+		cancel context.CancelFunc
+		done   chan struct{}
+	}
+	live := map[string]running{}
+	var last *route.Tree
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		if cur := tree(); cur != last {
+			last = cur
+			for name, r := range live {
+				if cur.Receivers[name] == nil {
+					r.cancel()
+					<-r.done
+					delete(live, name)
+				}
+			}
+			for _, name := range cur.Names {
+				if _, ok := live[name]; ok {
+					continue
+				}
+				rctx, cancel := context.WithCancel(ctx)
+				r := running{cancel: cancel, done: make(chan struct{})}
+				live[name] = r
+				go func() {
+					defer close(r.done)
+					start(rctx, name)
+				}()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			for _, r := range live {
+				r.cancel()
+				<-r.done
+			}
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -286,13 +286,24 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 // Deliver drains the outbox to every receiver of the routing tree: one deliver.Worker per
 // receiver fed from its rows. With untilEmpty it returns once every row present is
 // delivered or parked (or ctx ends: the rest stay for the next run); otherwise it runs
-// until ctx ends, delivering rows as they are enqueued. o.Dedup and o.Parker default to s.
+// until ctx ends, delivering rows as they are enqueued and following reloads of the tree
+// (deliver.Supervise). o.Dedup and o.Parker default to s.
 func (s *Store) Deliver(ctx context.Context, o deliver.Options, untilEmpty bool) error {
 	if o.Dedup == nil {
 		o.Dedup = s
 	}
 	if o.Parker == nil {
 		o.Parker = s
+	}
+	if !untilEmpty {
+		deliver.Supervise(ctx, o.Tree, func(ctx context.Context, name string) {
+			w := deliver.NewWorker(name, o)
+			var wg sync.WaitGroup
+			wg.Go(func() { _ = w.Run(ctx) })
+			wg.Go(func() { _ = s.Feed(ctx, w, name, false) })
+			wg.Wait()
+		})
+		return ctx.Err()
 	}
 	var wg sync.WaitGroup
 	n := len(o.Tree().Names)
@@ -301,15 +312,9 @@ func (s *Store) Deliver(ctx context.Context, o deliver.Options, untilEmpty bool)
 		w := deliver.NewWorker(name, o)
 		wctx, cancel := context.WithCancel(ctx)
 		defer cancel()
+		wg.Go(func() { errs[i] = w.Drain(wctx) })
 		wg.Go(func() {
-			if untilEmpty {
-				errs[i] = w.Drain(wctx)
-			} else {
-				_ = w.Run(wctx)
-			}
-		})
-		wg.Go(func() {
-			if err := s.Feed(wctx, w, name, untilEmpty); err != nil && untilEmpty {
+			if err := s.Feed(wctx, w, name, true); err != nil {
 				cancel() // the Worker waits for input that will not come
 				ferrs[i] = err
 			}
