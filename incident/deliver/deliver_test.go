@@ -548,7 +548,9 @@ func TestPendingGaugeWhileStuck(t *testing.T) {
 receivers: [{name: r, url: "http://x/", secret_file: k.whsec, max_attempts: 1000, backoff_min: 1s, backoff_max: 1s}]
 route: {receiver: r, group_by: ["..."]}`)
 		w := NewWorker("r", Options{Log: quiet, Tree: func() *route.Tree { return tr }, Metrics: m,
-			Notify: func(context.Context, webhook.Message) webhook.Result { return webhook.Result{Err: errors.New("connection refused")} }})
+			Notify: func(context.Context, webhook.Message) webhook.Result {
+				return webhook.Result{Err: errors.New("connection refused")}
+			}})
 		ctx, cancel := context.WithCancel(t.Context())
 		go w.Run(ctx)
 		for i := range 3 {
