@@ -356,6 +356,14 @@ route:
 			t.Errorf("metrics lack %q", wantLine)
 		}
 	}
+	// The exposition passes Prometheus's own lint (units, _total on counters).
+	if promtool, err := exec.LookPath("promtool"); err == nil {
+		cmd := exec.Command(promtool, "check", "metrics")
+		cmd.Stdin = strings.NewReader(metrics)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool check metrics: %v\n%s", err, out)
+		}
+	}
 }
 
 // TestRunDeliversAndKeepsHistory: `aigcwatch run` with a routing file and an incident
