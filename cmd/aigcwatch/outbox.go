@@ -45,6 +45,7 @@ func (w *outboxWriter) Write(p []byte) (int, error) {
 type scanOutbox struct {
 	st     *store.Store
 	routes *route.Tree
+	sink   *store.GroupSink
 }
 
 func openScanOutbox(path, routesPath string) (*scanOutbox, error) {
@@ -63,7 +64,15 @@ func openScanOutbox(path, routesPath string) (*scanOutbox, error) {
 }
 
 func (o *scanOutbox) writer(ctx context.Context) io.Writer {
-	return &outboxWriter{ctx: ctx, sink: store.NewSink(o.st, func() *route.Tree { return o.routes })}
+	o.sink = store.NewSink(o.st, func() *route.Tree { return o.routes })
+	return &outboxWriter{ctx: ctx, sink: o.sink}
+}
+
+func (o *scanOutbox) close() {
+	if o.sink != nil {
+		o.sink.Close()
+	}
+	o.st.Close()
 }
 
 // drain delivers the outbox for at most timeout; what is left stays for `aigcwatch

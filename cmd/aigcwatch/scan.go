@@ -56,7 +56,7 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			fmt.Fprintf(stderr, "aigcwatch scan: %v\n", err)
 			return exitUsage
 		}
-		defer ob.st.Close()
+		defer ob.close()
 	}
 	p, err := pipeline.Build(cfg)
 	if err != nil {

@@ -29,7 +29,7 @@ func (s *Store) Enqueue(ctx context.Context, tree *route.Tree, events [][]byte) 
 		return fmt.Errorf("store: %w", err)
 	}
 	defer tx.Rollback()
-	bad, err := insertTx(ctx, tx, events, now)
+	sums, bad, err := insertTx(ctx, tx, events, now)
 	if err != nil {
 		return err
 	}
@@ -39,13 +39,13 @@ func (s *Store) Enqueue(ctx context.Context, tree *route.Tree, events [][]byte) 
 			return fmt.Errorf("store: %w", err)
 		}
 		defer st.Close()
-		for _, ev := range events {
-			sum, err := incident.Summarize(ev)
-			if err != nil {
-				continue // reported by insertTx
+		for i, ev := range events {
+			sum := &sums[i]
+			if sum.ID == "" {
+				continue // not an incident: reported by insertTx
 			}
 			done := map[string]bool{}
-			for _, r := range tree.Match(&sum) {
+			for _, r := range tree.Match(sum) {
 				if done[r.Receiver] {
 					continue
 				}
@@ -71,27 +71,110 @@ func joinBad(bad []error) error {
 }
 
 // Sink is what a way in without Kafka needs: Put stores a verdict's incident events in
-// the history and the outbox before the verdict is returned. A *Store with its routing
-// tree is one (see NewSink).
+// the history and the outbox and returns once they are on disk, before the verdict is
+// returned. Put may be called concurrently.
 type Sink interface {
 	Put(ctx context.Context, events [][]byte) error
 }
 
-// NewSink returns a Sink enqueueing to s with the running tree of routes (nil: history
-// only).
-func NewSink(s *Store, routes func() *route.Tree) Sink {
-	return sinkFunc(func(ctx context.Context, events [][]byte) error {
-		var t *route.Tree
-		if routes != nil {
-			t = routes()
-		}
-		return s.Enqueue(ctx, t, events)
-	})
+// GroupSink is the Sink of a Store: concurrent Put calls are committed together in one
+// transaction (group commit), so many requests share one fsync. Close it when done.
+type GroupSink struct {
+	s      *Store
+	routes func() *route.Tree
+	reqs   chan *putReq
+	done   chan struct{}
+	close  sync.Once
 }
 
-type sinkFunc func(ctx context.Context, events [][]byte) error
+type putReq struct {
+	events [][]byte
+	err    chan error
+}
 
-func (f sinkFunc) Put(ctx context.Context, events [][]byte) error { return f(ctx, events) }
+// NewSink returns a GroupSink enqueueing to s with the running tree of routes (nil
+// routes, or a nil tree: history only).
+func NewSink(s *Store, routes func() *route.Tree) *GroupSink {
+	g := &GroupSink{s: s, routes: routes, reqs: make(chan *putReq, 256), done: make(chan struct{})}
+	go g.loop()
+	return g
+}
+
+// Put implements Sink. Events that are not incidents refuse the whole call
+// (incident.ErrNotIncident) and nothing of it is stored. When ctx ends first, Put returns
+// its error though the events may still be committed: calling Put again is safe (an id is
+// stored once per receiver).
+func (g *GroupSink) Put(ctx context.Context, events [][]byte) error {
+	if len(events) == 0 {
+		return nil
+	}
+	for i, ev := range events {
+		if _, err := incident.Summarize(ev); err != nil {
+			return fmt.Errorf("store: event %d: %w", i, err)
+		}
+	}
+	r := &putReq{events: events, err: make(chan error, 1)}
+	select {
+	case <-g.done:
+		return errors.New("store: sink closed")
+	default:
+	}
+	select {
+	case g.reqs <- r:
+	case <-g.done:
+		return errors.New("store: sink closed")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-r.err:
+		return err
+	case <-g.done:
+		return errors.New("store: sink closed (the events may or may not be stored)")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops the sink after the calls in progress; Put fails afterwards.
+func (g *GroupSink) Close() error {
+	g.close.Do(func() { close(g.done) })
+	return nil
+}
+
+func (g *GroupSink) loop() {
+	for {
+		var r *putReq
+		select {
+		case r = <-g.reqs:
+		case <-g.done:
+			return
+		}
+		batch := []*putReq{r}
+		n := len(r.events)
+		for more := true; more && n < 4096; {
+			select {
+			case r := <-g.reqs:
+				batch = append(batch, r)
+				n += len(r.events)
+			default:
+				more = false
+			}
+		}
+		all := make([][]byte, 0, n)
+		for _, r := range batch {
+			all = append(all, r.events...)
+		}
+		var t *route.Tree
+		if g.routes != nil {
+			t = g.routes()
+		}
+		err := g.s.Enqueue(context.Background(), t, all)
+		for _, r := range batch {
+			r.err <- err
+		}
+	}
+}
 
 // wake tells the feeders new rows are there.
 func (s *Store) wake() {

@@ -98,7 +98,7 @@ func (s *Store) Insert(ctx context.Context, events [][]byte) error {
 		return fmt.Errorf("store: %w", err)
 	}
 	defer tx.Rollback()
-	bad, err := insertTx(ctx, tx, events, time.Now())
+	_, bad, err := insertTx(ctx, tx, events, time.Now())
 	if err != nil {
 		return err
 	}
@@ -108,30 +108,34 @@ func (s *Store) Insert(ctx context.Context, events [][]byte) error {
 	return errors.Join(bad...)
 }
 
-func insertTx(ctx context.Context, tx *sql.Tx, events [][]byte, now time.Time) (bad []error, err error) {
+// insertTx inserts events into the history; sums holds each event's Summary (a zero one
+// for the events in bad, which are not incidents).
+func insertTx(ctx context.Context, tx *sql.Tx, events [][]byte, now time.Time) (sums []incident.Summary, bad []error, err error) {
 	st, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO incidents
 		(id, time, provider, jurisdiction, authority, rule, pack, layer, severity, decision, event, stored_at)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return nil, nil, fmt.Errorf("store: %w", err)
 	}
 	defer st.Close()
+	sums = make([]incident.Summary, len(events))
 	for i, ev := range events {
 		sum, err := incident.Summarize(ev)
 		if err != nil {
 			bad = append(bad, fmt.Errorf("store: event %d: %w", i, err))
 			continue
 		}
+		sums[i] = sum
 		t := sum.Time
 		if t.IsZero() {
 			t = now
 		}
 		if _, err := st.ExecContext(ctx, sum.ID, t.UnixNano(), sum.Provider, sum.Jurisdiction, sum.Authority, sum.Rule,
 			sum.Pack, sum.Layer, sum.Severity, sum.Decision, ev, now.UnixNano()); err != nil {
-			return bad, fmt.Errorf("store: %w", err)
+			return nil, bad, fmt.Errorf("store: %w", err)
 		}
 	}
-	return bad, nil
+	return sums, bad, nil
 }
 
 // Prune deletes incidents older than before from the history, and delivery records

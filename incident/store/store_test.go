@@ -264,3 +264,35 @@ route: {receiver: reg, group_wait: 0s, group_interval: 10ms}
 		t.Error("a delivered incident was sent again")
 	}
 }
+
+func TestGroupSink(t *testing.T) {
+	s := open(t)
+	sink := NewSink(s, nil)
+	defer sink.Close()
+	t0 := time.Now()
+	errs := make(chan error, 40)
+	for i := range 40 {
+		go func() {
+			errs <- sink.Put(t.Context(), [][]byte{event(fmt.Sprint("g", i), "p", "CN", "R", "high", t0), event(fmt.Sprint("h", i), "p", "CN", "R", "high", t0)})
+		}()
+	}
+	for range 40 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := s.Find(t.Context(), Query{Limit: MaxLimit})
+	if err != nil || len(p.Incidents) != 80 {
+		t.Fatalf("%d stored, %v", len(p.Incidents), err)
+	}
+	if err := sink.Put(t.Context(), [][]byte{event("ok", "p", "CN", "R", "high", t0), []byte(`{"id":"x"}`)}); !errors.Is(err, incident.ErrNotIncident) {
+		t.Errorf("bad event: %v", err)
+	}
+	if _, err := s.Get(t.Context(), "ok"); !errors.Is(err, ErrNotFound) {
+		t.Error("a refused call stored part of its events")
+	}
+	sink.Close()
+	if err := sink.Put(t.Context(), [][]byte{event("late", "p", "CN", "R", "high", t0)}); err == nil {
+		t.Error("Put after Close must fail")
+	}
+}
