@@ -207,7 +207,8 @@ func (s *Store) waker() (chan struct{}, func()) {
 
 // Feed submits receiver's outbox rows to w in order, and deletes each row once w
 // acknowledges it (delivered, duplicate, unrouted or parked: parked ones are in the
-// parked table by then). With untilEmpty it submits every row present, closes w's input
+// parked table by then; a delivered one is removed by MarkDelivered, so w's Dedup must be
+// s, as Deliver makes it). With untilEmpty it submits every row present, closes w's input
 // (run w.Drain alongside) and returns once all are acknowledged; otherwise it waits for new rows until ctx ends. Rows not acknowledged
 // when it returns stay for the next run.
 func (s *Store) Feed(ctx context.Context, w *deliver.Worker, receiver string, untilEmpty bool) error {
@@ -244,7 +245,12 @@ func (s *Store) Feed(ctx context.Context, w *deliver.Worker, receiver string, un
 		for i, it := range batch {
 			seq := seqs[i]
 			inFlight.Add(1)
-			it.Ack = func(deliver.Outcome) { acks <- seq; inFlight.Done() }
+			it.Ack = func(o deliver.Outcome) {
+				if o != deliver.Delivered { // a delivered row went with MarkDelivered
+					acks <- seq
+				}
+				inFlight.Done()
+			}
 			if err := w.Submit(ctx, it); err != nil {
 				inFlight.Done()
 				return err
@@ -370,11 +376,9 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 // receiver fed from its rows. With untilEmpty it returns once every row present is
 // delivered or parked (or ctx ends: the rest stay for the next run); otherwise it runs
 // until ctx ends, delivering rows as they are enqueued and following reloads of the tree
-// (deliver.Supervise). o.Dedup and o.Parker default to s.
+// (deliver.Supervise). The dedup set is s's; o.Parker defaults to s.
 func (s *Store) Deliver(ctx context.Context, o deliver.Options, untilEmpty bool) error {
-	if o.Dedup == nil {
-		o.Dedup = s
-	}
+	o.Dedup = s // removes delivered rows
 	if o.Parker == nil {
 		o.Parker = s
 	}

@@ -176,7 +176,8 @@ func (s *Store) Seen(ctx context.Context, receiver string, ids []string) (map[st
 	return out, rows.Err()
 }
 
-// MarkDelivered implements deliver.Dedup.
+// MarkDelivered implements deliver.Dedup; it also removes the incidents' outbox rows for
+// receiver.
 func (s *Store) MarkDelivered(ctx context.Context, receiver string, ids []string) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -186,6 +187,10 @@ func (s *Store) MarkDelivered(ctx context.Context, receiver string, ids []string
 	now := time.Now().UnixNano()
 	for _, id := range ids {
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO delivered (receiver, id, at) VALUES (?,?,?)`, receiver, id, now); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		// Delivered: its outbox row goes in the same transaction (one fsync, not two).
+		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE receiver = ? AND id = ?`, receiver, id); err != nil {
 			return fmt.Errorf("store: %w", err)
 		}
 	}
