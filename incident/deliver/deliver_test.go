@@ -27,7 +27,7 @@ var quiet = slog.New(slog.DiscardHandler)
 const testSecret = "whsec_YWlnY3dhdGNoLXRlc3QtdmVjdG9yLWtleS0zMmJ5dGU="
 
 // testTree builds a routing tree from YAML; receivers get a secret file written for them.
-func testTree(t *testing.T, yaml string) *route.Tree {
+func testTree(t testing.TB, yaml string) *route.Tree {
 	t.Helper()
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "k.whsec"), []byte(testSecret+"\n"), 0o600)
