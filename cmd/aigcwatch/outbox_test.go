@@ -2,10 +2,14 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -97,4 +101,56 @@ route: {receiver: regulator, group_wait: 100ms, group_interval: 100ms}
 	if err != nil || len(page.Incidents) != len(want) {
 		t.Errorf("history holds %d incidents, want %d (%v)", len(page.Incidents), len(want), err)
 	}
+}
+
+// TestDeliverBadReloadKeepsRoutes: `aigcwatch deliver --outbox` gets SIGHUP with a broken
+// routing file: it logs every problem, keeps the running routes (metric at 0), and goes on
+// delivering what a concurrent `scan` enqueues.
+func TestDeliverBadReloadKeepsRoutes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary; skipped in -short")
+	}
+	bin := aigcwatchBinary(t)
+	rcv := newTestReceiver(t, true)
+	dir := t.TempDir()
+	good := fmt.Sprintf("receivers: [{name: regulator, url: %q, secret_file: r.whsec}]\nroute: {receiver: regulator, group_wait: 100ms}\n", rcv.srv.URL)
+	routes := writeRoutes(t, dir, good)
+	ob := filepath.Join(dir, "outbox.db")
+	p := startCmd(t, "deliver", bin, "deliver", "--outbox", ob, "--routes", routes, "--listen", "127.0.0.1:0")
+	waitFor(t, "the listener", 20*time.Second, func() bool { return strings.Contains(p.log.String(), "serving /metrics") })
+	os.WriteFile(routes, []byte(strings.Replace(good, "{receiver: regulator,", "{receiver: ghost,", 1)+"bogus: 1\n"), 0o644)
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, "the failed reload in the log", 20*time.Second, func() bool {
+		return strings.Contains(p.log.String(), "reload failed; the running routes stay")
+	})
+	for _, want := range []string{`\"ghost\": no receiver`, "field bogus not found"} {
+		if !strings.Contains(p.log.String(), want) {
+			t.Errorf("the reload error does not name %q", want)
+		}
+	}
+	addr := regexp.MustCompile(`on http://(\S+)`).FindStringSubmatch(p.log.String())[1]
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "aigcwatch_routes_config_last_reload_successful 0") {
+		t.Error("the reload metric does not say the reload failed")
+	}
+	// The old routes still deliver: scan enqueues (the routing file scan reads is a good copy).
+	goodCopy := filepath.Join(dir, "good.yaml")
+	os.WriteFile(goodCopy, []byte(good), 0o644)
+	out, err := exec.Command(bin, "scan", "../../examples/stream.jsonl", "--out", os.DevNull, "--dlq", os.DevNull, "--quiet",
+		"--outbox", ob, "--routes", goodCopy, "--deliver-timeout", "0s").CombinedOutput()
+	if err != nil {
+		t.Fatalf("scan: %v\n%s", err, out)
+	}
+	st, err := store.Open(ob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	page, _ := st.Find(t.Context(), store.Query{Limit: store.MaxLimit})
+	waitFor(t, "delivery with the old routes", 30*time.Second, func() bool { _, _, _, u := rcv.state(); return u == len(page.Incidents) && u > 0 })
 }
