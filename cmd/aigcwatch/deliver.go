@@ -37,6 +37,7 @@ func runDeliver(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	fs.StringVar(&kc.GroupPrefix, "group-prefix", kc.GroupPrefix, "consumer groups are PREFIX.RECEIVER, one per receiver")
 	fs.StringVar(&kc.ParkingTopic, "parking-topic", kc.ParkingTopic, "topic of undeliverable incidents (with their last error in headers)")
 	fs.IntVar(&kc.MaxInFlight, "max-in-flight", kc.MaxInFlight, "incidents fetched and not yet delivered, per receiver")
+	fs.Var(choiceFlag{&kc.StartOffset, []string{"first", "last"}}, "start-offset", "where a receiver's group that never committed starts: first (every incident the topic holds) or last (new ones)")
 	statePath := fs.String("state", "aigcwatch-deliver.db", "store (SQLite) of delivered ids, so none is delivered twice to a receiver, and of the history")
 	outbox := fs.String("outbox", "", "deliver from this outbox (the store written by scan --outbox or serve) instead of Kafka")
 	untilEmpty := fs.Bool("until-empty", false, "with --outbox: exit once the outbox is empty (delivered or parked)")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -50,6 +51,14 @@ func runReceive(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	}
 	defer f.Close()
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if cut, err := cutTornTail(f); err != nil {
+		fmt.Fprintf(stderr, "aigcwatch receive: %s: %v\n", *out, err)
+		return exitFailed
+	} else if cut > 0 {
+		// A line without its newline was being written when the process died; its request
+		// got no 2xx, so the sender sends it again.
+		log.Warn("removed a torn last line (its request was not acknowledged and will be sent again)", "component", "receive", "bytes", cut)
+	}
 	in := webhook.NewInbox(f, secrets)
 	in.Tolerance, in.Log, in.Sync = *tolerance, log, f.Sync
 	n, err := in.Load(f)
@@ -80,4 +89,30 @@ func runReceive(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	s := in.Stats()
 	fmt.Fprintf(stdout, "received %d requests: %d events written, %d redeliveries acknowledged\n", s.Requests, s.Written, s.Duplicates)
 	return exitOK
+}
+
+// cutTornTail truncates f after its last newline and returns how many bytes it removed.
+func cutTornTail(f *os.File) (int64, error) {
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return 0, err
+	}
+	size := st.Size()
+	buf := make([]byte, 64<<10)
+	for end := size; end > 0; {
+		start := max(end-int64(len(buf)), 0)
+		n, err := f.ReadAt(buf[:end-start], start)
+		if err != nil && n < int(end-start) {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			keep := start + int64(i) + 1
+			if keep == size {
+				return 0, nil
+			}
+			return size - keep, f.Truncate(keep)
+		}
+		end = start
+	}
+	return size, f.Truncate(0)
 }

@@ -284,7 +284,7 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
-	incidents, err := startIncidents(ctx, &wg, cfg, log) // delivery and history (run_incidents.go)
+	incidents, err := startIncidents(ctx, cfg, log) // delivery and history (run_incidents.go)
 	if err != nil {
 		log.Error("incident delivery", "component", "run", "err", err)
 		return exitUsage

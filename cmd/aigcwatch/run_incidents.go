@@ -22,6 +22,8 @@ import (
 type runIncidentsSide struct {
 	routes *route.Holder
 	store  *store.Store
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 	// Registry holds the delivery, routing and store metrics. Merge note: when run has a
 	// metrics registry of its own, register on that one instead.
 	Registry *prometheus.Registry
@@ -43,20 +45,26 @@ func (s *runIncidentsSide) Reload() {
 	}
 }
 
-// Close closes the store; the goroutines have ended by then (run waits for them first).
+// Close stops the history reader and delivery (what is not acknowledged is read again
+// by the next run), waits for them and closes the store.
 func (s *runIncidentsSide) Close() {
-	if s != nil && s.store != nil {
-		s.store.Close()
+	if s == nil || s.store == nil {
+		return
 	}
+	s.cancel()
+	s.wg.Wait()
+	s.store.Close()
 }
 
-// startIncidents starts, on wg, the history reader (incidents_store) and delivery
-// (routes) for cfg. It returns at once.
-func startIncidents(ctx context.Context, wg *sync.WaitGroup, cfg stream.Config, log *slog.Logger) (*runIncidentsSide, error) {
+// startIncidents starts the history reader (incidents_store) and delivery (routes) for
+// cfg; they run until ctx ends or Close. It returns at once.
+func startIncidents(ctx context.Context, cfg stream.Config, log *slog.Logger) (*runIncidentsSide, error) {
 	side := &runIncidentsSide{Registry: prometheus.NewRegistry()}
 	if cfg.IncidentsStore == "" {
 		return side, nil
 	}
+	ctx, side.cancel = context.WithCancel(ctx)
+	wg := &side.wg
 	var err error
 	if cfg.Routes != "" {
 		if side.routes, err = route.NewHolder(cfg.Routes, side.Registry, log); err != nil {
@@ -68,7 +76,8 @@ func startIncidents(ctx context.Context, wg *sync.WaitGroup, cfg stream.Config, 
 	}
 	side.Registry.MustRegister(side.store.Collector())
 	kc := deliver.KafkaConfig{Brokers: cfg.Brokers, Topic: cfg.IncidentsTopic, GroupPrefix: cfg.DeliveryGroupPrefix,
-		ParkingTopic: cfg.ParkingTopic, ClientID: cfg.ClientID + "-deliver", SessionTimeout: cfg.SessionTimeout}
+		ParkingTopic: cfg.ParkingTopic, ClientID: cfg.ClientID + "-deliver", SessionTimeout: cfg.SessionTimeout,
+		StartOffset: cfg.StartOffset} // a new receiver's group starts where new input groups do
 	group := cfg.HistoryGroup
 	if group == "" {
 		host, _ := os.Hostname()

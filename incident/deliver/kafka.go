@@ -29,6 +29,9 @@ type KafkaConfig struct {
 	// CommitInterval is how often acknowledged offsets are committed.
 	CommitInterval time.Duration
 	SessionTimeout time.Duration
+	// StartOffset is where a group that never committed starts: "first" (every incident
+	// the topic holds; the default) or "last" (only new ones).
+	StartOffset string
 }
 
 // Defaults of KafkaConfig.
@@ -41,6 +44,7 @@ var DefaultKafkaConfig = KafkaConfig{
 	MaxInFlight:    10000,
 	CommitInterval: 500 * time.Millisecond,
 	SessionTimeout: 10 * time.Second,
+	StartOffset:    "first",
 }
 
 // Headers of a parked incident on the parking topic (the value is the event as read).
@@ -132,6 +136,10 @@ func Consume(ctx context.Context, cfg KafkaConfig, receiver string, w *Worker, l
 	if cfg.SessionTimeout <= 0 {
 		cfg.SessionTimeout = DefaultKafkaConfig.SessionTimeout
 	}
+	start := kafka.FirstOffset
+	if cfg.StartOffset == "last" {
+		start = kafka.LastOffset
+	}
 	r := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:           cfg.Brokers,
 		GroupID:           cfg.Group(receiver),
@@ -140,7 +148,7 @@ func Consume(ctx context.Context, cfg KafkaConfig, receiver string, w *Worker, l
 		MinBytes:          1,
 		MaxBytes:          4 << 20,
 		MaxWait:           1500 * time.Millisecond,
-		StartOffset:       kafka.FirstOffset,
+		StartOffset:       start,
 		CommitInterval:    0, // commits are ours, synchronous, after acknowledgement
 		SessionTimeout:    cfg.SessionTimeout,
 		HeartbeatInterval: time.Second,
