@@ -24,14 +24,16 @@ func runReceive(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	secretFile := fs.String("secret-file", "", "file of signing secrets, one a line: whsec_<base64 key> (required)")
 	out := fs.String("out", "", "append each new event, one JSON a line, to this file (required)")
 	tolerance := fs.Duration("tolerance", webhook.DefaultTolerance, "replay window: refuse timestamps further than this from the clock")
+	certFile := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM; with --tls-key)")
+	keyFile := fs.String("tls-key", "", "the certificate's private key (PEM)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
 	}
-	if *secretFile == "" || *out == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "aigcwatch receive: --secret-file and --out are required, and no arguments")
+	if *secretFile == "" || *out == "" || fs.NArg() > 0 || (*certFile == "") != (*keyFile == "") {
+		fmt.Fprintln(stderr, "aigcwatch receive: --secret-file and --out are required (--tls-cert and --tls-key together), and no arguments")
 		return exitUsage
 	}
 	b, err := os.ReadFile(*secretFile)
@@ -74,9 +76,19 @@ func runReceive(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	mux := http.NewServeMux()
 	mux.Handle("POST /{$}", in)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(stdout, "receiving on http://%s/ (%d events already in %s)\n", ln.Addr(), n, *out)
+	scheme := "http"
+	if *certFile != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "receiving on %s://%s/ (%d events already in %s)\n", scheme, ln.Addr(), n, *out)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if *certFile != "" {
+			errc <- srv.ServeTLS(ln, *certFile, *keyFile)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
 	select {
 	case err := <-errc:
 		fmt.Fprintf(stderr, "aigcwatch receive: %v\n", err)

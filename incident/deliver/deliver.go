@@ -399,8 +399,8 @@ func (w *Worker) flushDue(ctx context.Context) bool {
 	return true
 }
 
-// flush sends a group's pending incidents (several notifications when they are more than
-// max_events with structured routes) and acknowledges them. False when ctx ended.
+// flush sends a group's pending incidents (one notification each on structured routes;
+// batches of at most max_events otherwise) and acknowledges them. False when ctx ended.
 func (w *Worker) flush(ctx context.Context, g *group) bool {
 	rcv := w.tree().Receivers[w.name]
 	if rcv == nil {
@@ -409,9 +409,8 @@ func (w *Worker) flush(ctx context.Context, g *group) bool {
 		g.items = nil
 		return ctx.Err() == nil
 	}
-	items := g.items
 	if g.route.GroupAll {
-		for _, it := range items {
+		for _, it := range g.items {
 			n := &Notification{Receiver: w.name, Route: g.route.ID, Labels: g.labels, Count: 1, FirstSeen: it.sum.Time, LastSeen: it.sum.Time, Items: []*Item{it}, Structured: true}
 			if !w.send(ctx, rcv, n) {
 				return false
@@ -419,9 +418,16 @@ func (w *Worker) flush(ctx context.Context, g *group) bool {
 			g.items = g.items[1:]
 		}
 	} else {
-		n := &Notification{Receiver: w.name, Route: g.route.ID, Labels: g.labels, Count: g.count, FirstSeen: g.first, LastSeen: g.last, Items: items}
-		if !w.send(ctx, rcv, n) {
-			return false
+		// At most max_events incidents a notification: the rest follow at once in the next
+		// ones, each with the group's running count (none is left out).
+		for len(g.items) > 0 {
+			k := min(len(g.items), max(rcv.MaxEvents, 1))
+			n := &Notification{Receiver: w.name, Route: g.route.ID, Labels: g.labels, Count: g.count - (len(g.items) - k),
+				FirstSeen: g.first, LastSeen: g.last, Items: g.items[:k]}
+			if !w.send(ctx, rcv, n) {
+				return false
+			}
+			g.items = g.items[k:]
 		}
 		g.items = nil
 	}
@@ -589,5 +595,5 @@ func (n *Notification) Message(r *route.Receiver) webhook.Message {
 		h.Write([]byte{0})
 	}
 	id := "grp-" + hex.EncodeToString(h.Sum(nil)[:16])
-	return webhook.Message{URL: r.URL, ID: id, Body: n.batchBody(id, r.MaxEvents), ContentType: webhook.ContentTypeBatch, Secrets: r.Secrets}
+	return webhook.Message{URL: r.URL, ID: id, Body: n.batchBody(id), ContentType: webhook.ContentTypeBatch, Secrets: r.Secrets}
 }

@@ -139,7 +139,6 @@ type groupData struct {
 	Labels      map[string]string `json:"group_labels"`
 	FirstSeen   time.Time         `json:"first_seen"`
 	LastSeen    time.Time         `json:"last_seen"`
-	Omitted     int               `json:"events_omitted"`
 	Receiver    string            `json:"receiver"`
 	RouteID     string            `json:"route"`
 	eventsCount int
@@ -408,11 +407,19 @@ route: {receiver: r, group_wait: 1s}
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
 		ms := h.messages()
-		if len(ms) != 1 {
-			t.Fatalf("%d messages", len(ms))
+		if len(ms) != 3 {
+			t.Fatalf("%d messages, want 3 of at most max_events 2", len(ms))
 		}
-		if g := decodeBatch(t, ms[0].msg); len(g.IDs) != 5 || g.eventsCount != 2 || g.Omitted != 3 {
-			t.Errorf("max_events: %+v", g)
+		var ids []string
+		for i, want := range []struct{ n, count int }{{2, 2}, {2, 4}, {1, 5}} {
+			g := decodeBatch(t, ms[i].msg)
+			if len(g.IDs) != want.n || g.eventsCount != want.n || g.Count != want.count {
+				t.Errorf("notification %d: %+v", i, g)
+			}
+			ids = append(ids, g.IDs...)
+		}
+		if strings.Join(ids, ",") != "m0,m1,m2,m3,m4" || ms[0].msg.ID == ms[1].msg.ID {
+			t.Errorf("ids %v, webhook ids %s %s", ids, ms[0].msg.ID, ms[1].msg.ID)
 		}
 		h.parker.mu.Lock()
 		defer h.parker.mu.Unlock()

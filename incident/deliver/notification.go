@@ -11,14 +11,9 @@ import (
 const GroupType = "org.aigcwatch.incident.group.v1"
 
 // batchBody is the batched-mode body: a JSON array of the group event and then the
-// incident events, at most maxEvents of them (the ids of all are in the group event).
-func (n *Notification) batchBody(id string, maxEvents int) []byte {
+// incident events.
+func (n *Notification) batchBody(id string) []byte {
 	shown := n.Items
-	omitted := 0
-	if maxEvents > 0 && len(shown) > maxEvents {
-		omitted = len(shown) - maxEvents
-		shown = shown[:maxEvents]
-	}
 	size := 512
 	for _, it := range shown {
 		size += len(it.Event) + 1
@@ -55,9 +50,7 @@ func (n *Notification) batchBody(id string, maxEvents int) []byte {
 		}
 		b = jsonw.AppendString(b, it.sum.ID)
 	}
-	b = append(b, `],"events_omitted":`...)
-	b = strconv.AppendInt(b, int64(omitted), 10)
-	b = append(b, "}}"...)
+	b = append(b, "]}}"...)
 	for _, it := range shown {
 		b = append(b, ',')
 		b = append(b, it.Event...)
