@@ -2,6 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -86,5 +96,55 @@ func TestReceive(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if len(lines) != 4 || !strings.Contains(lines[3], `"id":"e5"`) {
 		t.Errorf("output:\n%s", b)
+	}
+}
+
+// TestReceiveTLS: with --tls-cert and --tls-key the receiver speaks HTTPS only.
+func TestReceiveTLS(t *testing.T) {
+	dir := t.TempDir()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	certFile, keyFile := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	secretFile := filepath.Join(dir, "s.whsec")
+	os.WriteFile(secretFile, []byte(testWhsec), 0o600)
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runReceive(ctx, []string{"--addr", "127.0.0.1:0", "--secret-file", secretFile, "--out", filepath.Join(dir, "o.jsonl"),
+			"--tls-cert", certFile, "--tls-key", keyFile}, nil, &stdout, &stderr)
+	}()
+	var addr string
+	waitFor(t, "the receiver to listen", 10*time.Second, func() bool {
+		m := regexp.MustCompile(`receiving on (https://\S+/)`).FindStringSubmatch(stdout.String())
+		if m != nil {
+			addr = m[1]
+		}
+		return m != nil
+	})
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	c := webhook.NewClient()
+	c.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	k, _ := webhook.ParseSecret(testWhsec)
+	body := `{"specversion":"1.0","id":"t1","source":"urn:x","type":"x"}`
+	if r := webhook.Post(t.Context(), c, webhook.Message{URL: addr, ID: "m", Body: []byte(body), ContentType: webhook.ContentTypeStructured, Secrets: []webhook.Secret{k}}, time.Now()); r.Status != 204 {
+		t.Errorf("over TLS: %+v", r)
+	}
+	if r := webhook.Post(t.Context(), webhook.NewClient(), webhook.Message{URL: strings.Replace(addr, "https", "http", 1), ID: "m", Body: []byte(body), ContentType: webhook.ContentTypeStructured, Secrets: []webhook.Secret{k}}, time.Now()); r.OK() {
+		t.Error("plain HTTP accepted by a TLS receiver")
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Errorf("exit %d: %s", code, stderr.String())
 	}
 }
