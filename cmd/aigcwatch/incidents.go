@@ -36,6 +36,7 @@ func runIncidents(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	asJSON := fs.Bool("json", false, "print the CloudEvents, one JSON a line, instead of a table")
 	id := fs.String("id", "", "print the one incident with this id (JSON)")
 	parked := fs.Bool("parked", false, "list the incidents parked in --store (undeliverable, with their last error)")
+	unpark := fs.String("unpark", "", "move RECEIVER's parked incidents in --store back into its outbox, to be delivered again")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -81,6 +82,19 @@ func runIncidents(ctx context.Context, args []string, _ io.Reader, stdout, stder
 			return exitFailed
 		}
 		defer st.Close()
+	}
+	if *unpark != "" {
+		if st == nil {
+			fmt.Fprintln(stderr, "aigcwatch incidents: --unpark works on a --store (with Kafka, replay the parking topic into the incidents topic)")
+			return exitUsage
+		}
+		n, err := st.Unpark(ctx, *unpark)
+		if err != nil {
+			fmt.Fprintf(stderr, "aigcwatch incidents: %v\n", err)
+			return exitFailed
+		}
+		fmt.Fprintf(stdout, "%d parked incidents of %s are back in the outbox\n", n, *unpark)
+		return exitOK
 	}
 	if *parked {
 		if st == nil {

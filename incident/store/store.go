@@ -232,3 +232,28 @@ func (s *Store) Parked(ctx context.Context) ([]deliver.ParkedIncident, error) {
 	}
 	return out, rows.Err()
 }
+
+// Unpark moves receiver's parked incidents back into the outbox, to be delivered again
+// (once the cause is fixed), and returns how many. An incident already waiting in the
+// outbox for receiver is not added twice.
+func (s *Store) Unpark(ctx context.Context, receiver string) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO outbox (receiver, id, event, since)
+		SELECT receiver, id, event, ? FROM parked WHERE receiver = ? AND id != '' ORDER BY seq`, time.Now().UnixNano(), receiver); err != nil {
+		return 0, fmt.Errorf("store: %w", err)
+	}
+	r, err := tx.ExecContext(ctx, `DELETE FROM parked WHERE receiver = ? AND id != ''`, receiver)
+	if err != nil {
+		return 0, fmt.Errorf("store: %w", err)
+	}
+	n, _ := r.RowsAffected()
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: %w", err)
+	}
+	s.wake()
+	return n, nil
+}

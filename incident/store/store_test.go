@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -294,5 +295,58 @@ func TestGroupSink(t *testing.T) {
 	sink.Close()
 	if err := sink.Put(t.Context(), [][]byte{event("late", "p", "CN", "R", "high", t0)}); err == nil {
 		t.Error("Put after Close must fail")
+	}
+}
+
+// TestParkAndUnpark: a receiver that refuses parks the incidents with its answer; once
+// fixed, Unpark puts them back in the outbox and they are delivered.
+func TestParkAndUnpark(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "k.whsec"), []byte(testSecret), 0o600)
+	var refuse atomic.Bool
+	refuse.Store(true)
+	var got atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if refuse.Load() {
+			http.Error(w, "unknown schema version", http.StatusUnprocessableEntity)
+			return
+		}
+		got.Add(1)
+		w.WriteHeader(204)
+	}))
+	defer srv.Close()
+	tr, err := route.Parse(filepath.Join(dir, "r.yaml"), []byte(`
+receivers: [{name: reg, url: "`+srv.URL+`", secret_file: k.whsec}]
+route: {receiver: reg, group_by: ["..."], group_wait: 0s}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := open(t)
+	ctx := t.Context()
+	s.Enqueue(ctx, tr, [][]byte{event("u1", "p", "CN", "R", "high", time.Now()), event("u2", "p", "CN", "R", "high", time.Now())})
+	o := deliver.Options{Tree: func() *route.Tree { return tr }, Log: slog.New(slog.DiscardHandler)}
+	if err := s.Deliver(ctx, o, true); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := s.Parked(ctx)
+	if err != nil || len(ps) != 2 || ps[0].Status != 422 || !strings.Contains(ps[0].Error, "unknown schema version") || ps[0].Attempts != 1 {
+		t.Fatalf("parked: %+v %v", ps, err)
+	}
+	if p, _ := s.Pending(ctx); p["reg"] != 0 {
+		t.Errorf("parked incidents must leave the outbox: %v", p)
+	}
+	refuse.Store(false)
+	if n, err := s.Unpark(ctx, "reg"); n != 2 || err != nil {
+		t.Fatalf("unpark: %d %v", n, err)
+	}
+	if err := s.Deliver(ctx, o, true); err != nil {
+		t.Fatal(err)
+	}
+	if got.Load() != 2 {
+		t.Errorf("delivered %d after unparking, want 2", got.Load())
+	}
+	if ps, _ := s.Parked(ctx); len(ps) != 0 {
+		t.Errorf("still parked: %v", ps)
 	}
 }
