@@ -243,8 +243,9 @@ func (w *Worker) run(ctx context.Context, drain bool) error {
 				continue
 			}
 			w.take(ctx, it)
-			// Take whatever else is queued before flushing, so a burst is one notification.
-			for more := true; more; {
+			// Take what else is queued (a queue's worth at most, so due groups are not
+			// starved by a busy source) before flushing: a burst is one notification.
+			for n, more := 1, true; more && n < cap(w.in); n++ {
 				select {
 				case it, ok := <-in:
 					if !ok {
