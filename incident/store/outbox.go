@@ -205,6 +205,10 @@ func (s *Store) waker() (chan struct{}, func()) {
 	}
 }
 
+// MaxFeedInFlight bounds the outbox rows a Feed has handed to its Worker and not yet seen
+// acknowledged; the rest wait on disk.
+const MaxFeedInFlight = 50000
+
 // Feed submits receiver's outbox rows to w in order, and deletes each row once w
 // acknowledges it (delivered, duplicate, unrouted or parked: parked ones are in the
 // parked table by then; a delivered one is removed by MarkDelivered, so w's Dedup must be
@@ -218,6 +222,7 @@ func (s *Store) Feed(ctx context.Context, w *deliver.Worker, receiver string, un
 	var wg sync.WaitGroup
 	var delErr error
 	var inFlight sync.WaitGroup
+	tokens := make(chan struct{}, MaxFeedInFlight)
 	wg.Go(func() { delErr = s.deleteAcked(acks) })
 	defer func() { close(acks); wg.Wait() }()
 	var last int64
@@ -244,14 +249,21 @@ func (s *Store) Feed(ctx context.Context, w *deliver.Worker, receiver string, un
 		}
 		for i, it := range batch {
 			seq := seqs[i]
+			select { // bounded memory: a long outage's backlog stays on disk
+			case tokens <- struct{}{}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 			inFlight.Add(1)
 			it.Ack = func(o deliver.Outcome) {
 				if o != deliver.Delivered { // a delivered row went with MarkDelivered
 					acks <- seq
 				}
+				<-tokens
 				inFlight.Done()
 			}
 			if err := w.Submit(ctx, it); err != nil {
+				<-tokens
 				inFlight.Done()
 				return err
 			}
