@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -431,4 +432,106 @@ func TestRunDeliversAndKeepsHistory(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Error("run did not stop within 30s of SIGTERM")
 	}
+}
+
+// prometheusWith starts a private Prometheus (scripts/prometheus.sh, its own port and state
+// directory) scraping target every second with the delivery alert rules, and returns its
+// base URL; it is stopped when the test ends. Without Prometheus installed it skips (fails
+// with AIGCWATCH_REQUIRE_KAFKA=1, as CI sets).
+func prometheusWith(t *testing.T, target string) string {
+	t.Helper()
+	if _, err := exec.LookPath("prometheus"); err != nil {
+		if os.Getenv("AIGCWATCH_REQUIRE_KAFKA") == "1" {
+			t.Fatal("prometheus not installed (scripts/deps.sh installs it)")
+		}
+		t.Skip("prometheus not installed (scripts/deps.sh installs it)")
+	}
+	dir := t.TempDir()
+	rules, _ := filepath.Abs("../../deploy/prometheus/incidents.rules.yml")
+	cfg := filepath.Join(dir, "prometheus.yml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 1s}
+rule_files: [%q]
+scrape_configs:
+  - job_name: aigcwatch-deliver
+    static_configs: [{targets: [%q]}]
+`, rules, target)), 0o644)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	env := append(os.Environ(), "PROMETHEUS_PORT="+port, "AIGCWATCH_PROM_STATE="+filepath.Join(dir, "state"))
+	script, _ := filepath.Abs("../../scripts/prometheus.sh")
+	up := exec.Command(script, "up", cfg)
+	up.Env = env
+	if out, err := up.CombinedOutput(); err != nil {
+		t.Fatalf("prometheus.sh up: %v\n%s", err, out)
+	}
+	t.Cleanup(func() {
+		down := exec.Command(script, "down")
+		down.Env = env
+		down.Run()
+	})
+	return "http://127.0.0.1:" + port
+}
+
+// TestParkedAlertFiresInPrometheus: a real Prometheus scraping `aigcwatch deliver` with
+// deploy/prometheus/incidents.rules.yml fires AigcwatchIncidentsParked for a receiver that
+// refuses every incident (HTTP 400 parks at once).
+func TestParkedAlertFiresInPrometheus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus; skipped in -short")
+	}
+	bin := aigcwatchBinary(t)
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "we do not take these", http.StatusBadRequest)
+	}))
+	defer refusing.Close()
+	dir := t.TempDir()
+	routes := writeRoutes(t, dir, fmt.Sprintf("receivers: [{name: refuser, url: %q, secret_file: r.whsec}]\nroute: {receiver: refuser, group_wait: 0s}\n", refusing.URL))
+	ob := filepath.Join(dir, "outbox.db")
+	p := startCmd(t, "deliver", bin, "deliver", "--outbox", ob, "--routes", routes, "--listen", "127.0.0.1:0")
+	waitFor(t, "the listener", 20*time.Second, func() bool { return strings.Contains(p.log.String(), "serving /metrics") })
+	addr := regexp.MustCompile(`on http://(\S+)`).FindStringSubmatch(p.log.String())[1]
+	prom := prometheusWith(t, addr)
+	// Prometheus must have the counter at 0 before incidents get parked.
+	waitFor(t, "Prometheus to scrape the parked counter at 0", 60*time.Second, func() bool {
+		resp, err := http.Get(prom + `/api/v1/query?query=aigcwatch_delivery_incidents_total{outcome="parked"}`)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), `"receiver":"refuser"`)
+	})
+	time.Sleep(2 * time.Second)
+	if out, err := exec.Command(bin, "scan", "../../examples/stream.jsonl", "--out", os.DevNull, "--dlq", os.DevNull, "--quiet",
+		"--outbox", ob, "--routes", routes, "--deliver-timeout", "0s").CombinedOutput(); err != nil {
+		t.Fatalf("scan: %v\n%s", err, out)
+	}
+	var last string
+	defer func() {
+		if t.Failed() {
+			for _, q := range []string{"/api/v1/targets", "/api/v1/query?query=aigcwatch_delivery_incidents_total", "/api/v1/rules"} {
+				if resp, err := http.Get(prom + q); err == nil {
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					t.Logf("%s: %s", q, b)
+				}
+			}
+			t.Logf("last alerts: %s", last)
+		}
+	}()
+	waitFor(t, "AigcwatchIncidentsParked to fire", 60*time.Second, func() bool {
+		resp, err := http.Get(prom + "/api/v1/alerts")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		last = string(b)
+		return strings.Contains(last, `"alertname":"AigcwatchIncidentsParked"`) && strings.Contains(last, `"receiver":"refuser"`) && strings.Contains(last, `"state":"firing"`)
+	})
+	t.Logf("alerts: %s", last)
 }
