@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -153,4 +154,63 @@ func TestDeliverBadReloadKeepsRoutes(t *testing.T) {
 	defer st.Close()
 	page, _ := st.Find(t.Context(), store.Query{Limit: store.MaxLimit})
 	waitFor(t, "delivery with the old routes", 30*time.Second, func() bool { _, _, _, u := rcv.state(); return u == len(page.Incidents) && u > 0 })
+}
+
+// TestScanOutboxBeforeVerdicts kills `scan --outbox` with SIGKILL mid-way: every verdict
+// that reached the verdicts file has its incidents in the outbox's history already (they
+// are committed before the verdicts are written).
+func TestScanOutboxBeforeVerdicts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary; skipped in -short")
+	}
+	bin := aigcwatchBinary(t)
+	dir := t.TempDir()
+	src, err := os.ReadFile("../../examples/stream.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "in.jsonl")
+	f, _ := os.Create(in)
+	for k := range 60 {
+		f.WriteString(strings.ReplaceAll(string(src), `"id":"`, fmt.Sprintf(`"id":"k%d-`, k)))
+	}
+	f.Close()
+	verdicts, ob := filepath.Join(dir, "verdicts.jsonl"), filepath.Join(dir, "outbox.db")
+	p := startCmd(t, "scan", bin, "scan", in, "--out", verdicts, "--dlq", os.DevNull, "--quiet", "--outbox", ob, "--workers", "1")
+	waitFor(t, "verdicts on disk", 60*time.Second, func() bool { st, err := os.Stat(verdicts); return err == nil && st.Size() > 2<<20 })
+	p.kill9(t)
+	b, _ := os.ReadFile(verdicts)
+	st, err := store.Open(ob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	lines := strings.Split(string(b), "\n")
+	lines = lines[:len(lines)-1] // the last one may be torn
+	checked := 0
+	for _, line := range lines {
+		var v struct {
+			ID    string
+			Rules []struct {
+				ID     string
+				Report bool
+			}
+		}
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Fatalf("verdict line: %v", err)
+		}
+		for _, r := range v.Rules {
+			if !r.Report {
+				continue
+			}
+			checked++
+			if _, err := st.Get(t.Context(), incident.ID(v.ID, r.ID)); err != nil {
+				t.Fatalf("verdict %s is on disk but its incident for %s is not in the outbox: %v", v.ID, r.ID, err)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no reportable verdict reached the file before the kill")
+	}
+	t.Logf("%d verdicts on disk at the kill, %d incidents checked", len(lines), checked)
 }
