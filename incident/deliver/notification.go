@@ -1,6 +1,8 @@
 package deliver
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -13,9 +15,8 @@ const GroupType = "org.aigcwatch.incident.group.v1"
 // batchBody is the batched-mode body: a JSON array of the group event and then the
 // incident events.
 func (n *Notification) batchBody(id string) []byte {
-	shown := n.Items
 	size := 512
-	for _, it := range shown {
+	for _, it := range n.Items {
 		size += len(it.Event) + 1
 	}
 	b := make([]byte, 0, size+40*len(n.Items))
@@ -51,7 +52,7 @@ func (n *Notification) batchBody(id string) []byte {
 		b = jsonw.AppendString(b, it.sum.ID)
 	}
 	b = append(b, "]}}"...)
-	for _, it := range shown {
+	for _, it := range n.Items {
 		b = append(b, ',')
 		b = append(b, it.Event...)
 	}
@@ -59,14 +60,5 @@ func (n *Notification) batchBody(id string) []byte {
 }
 
 func sortedLabelKeys(m map[string]string) []string {
-	k := make([]string, 0, len(m))
-	for s := range m {
-		k = append(k, s)
-	}
-	for i := 1; i < len(k); i++ {
-		for j := i; j > 0 && k[j] < k[j-1]; j-- {
-			k[j], k[j-1] = k[j-1], k[j]
-		}
-	}
-	return k
+	return slices.Sorted(maps.Keys(m))
 }
