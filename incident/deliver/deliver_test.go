@@ -583,3 +583,30 @@ aigcwatch_delivery_pending_incidents{receiver="r"} 3
 		}
 	})
 }
+
+// TestBatchedBodyGolden pins the batched wire format (docs/incidents.md): receivers parse it.
+// The group id is "grp-" and the first 16 bytes of sha256(receiver, route, ids, each
+// followed by a NUL), in hex (checked with sha256sum).
+func TestBatchedBodyGolden(t *testing.T) {
+	tr := testTree(t, `receivers: [{name: cac, url: "https://x/", secret_file: k.whsec}]
+route: {receiver: cac}`)
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var items []*Item
+	for _, id := range []string{"i1", "i2"} {
+		ev := event(id, "prov", "R1", at)
+		sum, _ := incident.Summarize(ev)
+		items = append(items, &Item{Event: ev, sum: sum})
+	}
+	n := &Notification{Receiver: "cac", Route: "0", Labels: map[string]string{"rule": "R1", "provider": "prov"}, Count: 7,
+		FirstSeen: at.Add(-time.Hour), LastSeen: at, Items: items}
+	m := n.Message(tr.Receivers["cac"])
+	want := `[{"specversion":"1.0","id":"grp-f26ed5f9216b7d48542355d4ea6f934a","source":"urn:aigcwatch:deliver","type":"org.aigcwatch.incident.group.v1","time":"2026-01-02T03:04:05Z","datacontenttype":"application/json","data":{"receiver":"cac","route":"0","group_labels":{"provider":"prov","rule":"R1"},"count":7,"first_seen":"2026-01-02T02:04:05Z","last_seen":"2026-01-02T03:04:05Z","incident_ids":["i1","i2"]}},` +
+		string(items[0].Event) + "," + string(items[1].Event) + "]"
+	if string(m.Body) != want || m.ID != "grp-f26ed5f9216b7d48542355d4ea6f934a" || m.ContentType != webhook.ContentTypeBatch || m.URL != "https://x/" {
+		t.Errorf("batched body changed:\n got %s\nwant %s\nid %s", m.Body, want, m.ID)
+	}
+	var arr []json.RawMessage
+	if err := json.Unmarshal(m.Body, &arr); err != nil || len(arr) != 3 {
+		t.Errorf("not a JSON array of 3: %v", err)
+	}
+}
