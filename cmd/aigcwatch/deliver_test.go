@@ -550,3 +550,46 @@ func TestParkedAlertFiresInPrometheus(t *testing.T) {
 	})
 	t.Logf("alerts: %s", last)
 }
+
+// TestDeliverTwoProcessesOneKilled: two `aigcwatch deliver` processes (each with its own
+// state, as on two machines) share the receiver's consumer group; one is killed with
+// SIGKILL mid-way and its partitions move to the other after the session timeout. Every
+// incident arrives; the duplicates the hand-over causes (dedup stores are per process) are
+// reported.
+func TestDeliverTwoProcessesOneKilled(t *testing.T) {
+	addr := kafkatest.Broker(t)
+	bin := aigcwatchBinary(t)
+	evs := realIncidents(t, bin, 4)
+	topic := kafkatest.CreateTopic(t, addr, "incidents", 6)
+	parking := kafkatest.CreateTopic(t, addr, "parked", 1)
+	want := produceEvents(t, addr, topic, evs)
+	rcv := newTestReceiver(t, false)
+	dir := t.TempDir()
+	routes := writeRoutes(t, dir, fmt.Sprintf("receivers: [{name: regulator, url: %q, secret_file: r.whsec, max_attempts: 100000, backoff_min: 50ms, backoff_max: 200ms}]\nroute: {receiver: regulator, group_wait: 100ms, group_interval: 100ms}\n", rcv.srv.URL))
+	prefix := kafkatest.Name(t, "deliver")
+	args := func(state string) []string {
+		return []string{"deliver", "--routes", routes, "--brokers", addr, "--topic", topic, "--parking-topic", parking,
+			"--group-prefix", prefix, "--state", filepath.Join(dir, state)}
+	}
+	a := startCmd(t, "deliver-a", bin, args("a.db")...)
+	b := startCmd(t, "deliver-b", bin, args("b.db")...)
+	// Both hold incidents while the receiver is down; it comes back, and a is killed mid-way.
+	waitFor(t, "attempts from both", 60*time.Second, func() bool { _, d, _, _ := rcv.state(); return d >= 10 })
+	rcv.setUp(true)
+	waitFor(t, "the first deliveries", 60*time.Second, func() bool { _, _, _, u := rcv.state(); return u > 0 })
+	a.kill9(t)
+	waitFor(t, "every incident after the hand-over", 2*time.Minute, func() bool { _, _, _, u := rcv.state(); return u >= len(want) })
+	time.Sleep(2 * time.Second)
+	b.cmd.Process.Signal(syscall.SIGTERM)
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	for id := range want {
+		if rcv.ids[id] == 0 {
+			t.Errorf("incident %s never arrived", id)
+		}
+	}
+	if len(rcv.ids) != len(want) {
+		t.Errorf("%d distinct, want %d", len(rcv.ids), len(want))
+	}
+	t.Logf("%d incidents, all arrived; raw deliveries %d (%d duplicates from the hand-over, dropped by the receiver's dedup)", len(want), rcv.raw, rcv.raw-len(rcv.ids))
+}
