@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -42,7 +45,8 @@ func runDeliver(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	outbox := fs.String("outbox", "", "deliver from this outbox (the store written by scan --outbox or serve) instead of Kafka")
 	untilEmpty := fs.Bool("until-empty", false, "with --outbox: exit once the outbox is empty (delivered or parked)")
 	history := fs.Bool("history", false, "also keep every incident of the topic in the store's history (aigcwatch incidents, GET /v1/incidents)")
-	historyGroup := fs.String("history-group", "", "consumer group of the history reader: one per instance (default aigcwatch-history-HOSTNAME)")
+	historyGroup := fs.String("history-group", "", "consumer group of the history reader: one per instance (default aigcwatch-history-HOSTNAME-HASH of --state)")
+	fs.StringVar(&kc.DeliveredTopic, "delivered-topic", "", "compacted topic sharing delivered ids between deliver processes, so a rebalance does not resend (docs/incidents.md); empty: per process")
 	retention := fs.Duration("retention", 90*24*time.Hour, "history retention: older incidents and delivery records are pruned hourly")
 	listen := fs.String("listen", "", "serve /metrics and /v1/incidents on this address (host:port)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
@@ -145,12 +149,29 @@ func runDeliver(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if *history {
 		group := *historyGroup
 		if group == "" {
-			host, _ := os.Hostname()
-			group = "aigcwatch-history-" + host
+			group = instanceGroup("aigcwatch-history", path)
 		}
 		wg.Go(func() { _ = deliver.ConsumeInto(ctx, kc, group, st.Insert, log) })
+	}
+	if kc.DeliveredTopic != "" {
+		shared := deliver.NewSharedDedup(kc, st)
+		defer shared.Close()
+		opts.Dedup = shared
+		wg.Go(func() { _ = deliver.ConsumeDelivered(ctx, kc, instanceGroup("aigcwatch-delivered", path), st, log) })
 	}
 	log.Info("delivering from the incidents topic", "component", "deliver", "topic", kc.Topic, "receivers", routes.Tree().Names, "groups", kc.GroupPrefix+".RECEIVER")
 	_ = deliver.RunKafka(ctx, kc, opts)
 	return exitOK
+}
+
+// instanceGroup names a consumer group of this process alone: prefix, the host name and a
+// hash of the store's absolute path (two processes on one host have two stores).
+func instanceGroup(prefix, storePath string) string {
+	host, _ := os.Hostname()
+	abs, err := filepath.Abs(storePath)
+	if err != nil {
+		abs = storePath
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return prefix + "-" + host + "-" + hex.EncodeToString(sum[:4])
 }

@@ -56,7 +56,8 @@ var runUsage = map[string]string{
 	"incidents_retention":   "how long the incident history and delivery records are kept",
 	"delivery_group_prefix": "delivery consumer groups are PREFIX.RECEIVER, one per receiver",
 	"parking_topic":         "topic of incidents that could not be delivered, with their last error in headers",
-	"history_group":         "consumer group filling this instance's history (default aigcwatch-history-HOSTNAME: one per instance)",
+	"history_group":         "consumer group filling this instance's history (default aigcwatch-history-HOSTNAME-HASH of incidents_store: one per instance)",
+	"delivered_topic":       "compacted topic sharing delivered incident ids between instances, so a rebalance does not resend; empty: per instance",
 }
 
 // envPrefix prefixes the environment variable of every setting: key max_in_flight is

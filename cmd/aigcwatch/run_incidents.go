@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -78,10 +77,10 @@ func startIncidents(ctx context.Context, cfg stream.Config, log *slog.Logger) (*
 	kc := deliver.KafkaConfig{Brokers: cfg.Brokers, Topic: cfg.IncidentsTopic, GroupPrefix: cfg.DeliveryGroupPrefix,
 		ParkingTopic: cfg.ParkingTopic, ClientID: cfg.ClientID + "-deliver", SessionTimeout: cfg.SessionTimeout,
 		StartOffset: cfg.StartOffset} // a new receiver's group starts where new input groups do
+	kc.DeliveredTopic = cfg.DeliveredTopic
 	group := cfg.HistoryGroup
 	if group == "" {
-		host, _ := os.Hostname()
-		group = "aigcwatch-history-" + host
+		group = instanceGroup("aigcwatch-history", cfg.IncidentsStore)
 	}
 	wg.Go(func() { _ = deliver.ConsumeInto(ctx, kc, group, side.store.Insert, log) })
 	wg.Go(func() {
@@ -101,8 +100,17 @@ func startIncidents(ctx context.Context, cfg stream.Config, log *slog.Logger) (*
 	if side.routes != nil {
 		parker := deliver.NewKafkaParker(kc)
 		opts := deliver.Options{Tree: side.routes.Tree, Dedup: side.store, Parker: parker, Log: log, Metrics: deliver.NewMetrics(side.Registry)}
+		var shared *deliver.SharedDedup
+		if kc.DeliveredTopic != "" {
+			shared = deliver.NewSharedDedup(kc, side.store)
+			opts.Dedup = shared
+			wg.Go(func() { _ = deliver.ConsumeDelivered(ctx, kc, instanceGroup("aigcwatch-delivered", cfg.IncidentsStore), side.store, log) })
+		}
 		wg.Go(func() {
 			defer parker.Close()
+			if shared != nil {
+				defer shared.Close()
+			}
 			_ = deliver.RunKafka(ctx, kc, opts)
 		})
 		log.Info("delivering incidents", "component", "run", "receivers", side.routes.Tree().Names, "routes", cfg.Routes)

@@ -32,6 +32,10 @@ type KafkaConfig struct {
 	// StartOffset is where a group that never committed starts: "first" (every incident
 	// the topic holds; the default) or "last" (only new ones).
 	StartOffset string
+	// DeliveredTopic, if set, shares delivered ids between the processes delivering from
+	// one topic (SharedDedup, ConsumeDelivered): a compacted topic. "": each process keeps
+	// its own.
+	DeliveredTopic string
 }
 
 // Defaults of KafkaConfig.

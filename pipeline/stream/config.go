@@ -73,7 +73,8 @@ type Config struct {
 	IncidentsRetention  time.Duration `yaml:"incidents_retention"` // history kept this long
 	DeliveryGroupPrefix string        `yaml:"delivery_group_prefix"`
 	ParkingTopic        string        `yaml:"parking_topic"`
-	HistoryGroup        string        `yaml:"history_group"` // "" = aigcwatch-history-HOSTNAME, one per instance
+	HistoryGroup        string        `yaml:"history_group"`   // "" = aigcwatch-history-HOSTNAME-HASH, one per instance
+	DeliveredTopic      string        `yaml:"delivered_topic"` // compacted topic sharing delivered ids between instances; "" = none
 }
 
 // DefaultConfig holds the defaults of every setting.
