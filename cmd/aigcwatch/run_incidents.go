@@ -104,7 +104,9 @@ func startIncidents(ctx context.Context, cfg stream.Config, log *slog.Logger) (*
 		if kc.DeliveredTopic != "" {
 			shared = deliver.NewSharedDedup(kc, side.store)
 			opts.Dedup = shared
-			wg.Go(func() { _ = deliver.ConsumeDelivered(ctx, kc, instanceGroup("aigcwatch-delivered", cfg.IncidentsStore), side.store, log) })
+			wg.Go(func() {
+				_ = deliver.ConsumeDelivered(ctx, kc, instanceGroup("aigcwatch-delivered", cfg.IncidentsStore), side.store, log)
+			})
 		}
 		wg.Go(func() {
 			defer parker.Close()
