@@ -29,15 +29,12 @@ func (s *Store) Enqueue(ctx context.Context, tree *route.Tree, events [][]byte) 
 		return fmt.Errorf("store: %w", err)
 	}
 	defer tx.Rollback()
-	sums, bad, err := insertTx(ctx, tx, events, now)
+	sums, bad, err := insertTx(ctx, tx, &s.stmts, events, now)
 	if err != nil {
 		return err
 	}
 	if tree != nil {
-		st, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO outbox (receiver, id, event, since) VALUES (?,?,?,?)`)
-		if err != nil {
-			return fmt.Errorf("store: %w", err)
-		}
+		st := tx.StmtContext(ctx, s.stmts.insertOutbox)
 		defer st.Close()
 		for i, ev := range events {
 			sum := &sums[i]

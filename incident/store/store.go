@@ -35,7 +35,8 @@ var ErrNotFound = errors.New("store: no such incident")
 
 // Store is an open store. Safe for concurrent use.
 type Store struct {
-	db *sql.DB
+	db    *sql.DB
+	stmts statements
 
 	wakeMu sync.Mutex
 	wakers []chan struct{}
@@ -84,7 +85,28 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	s := &Store{db: db}
+	if err := s.stmts.prepare(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// statements are prepared once (parsing SQL per transaction cost as much as the insert).
+type statements struct {
+	insertIncident, insertOutbox *sql.Stmt
+}
+
+func (st *statements) prepare(db *sql.DB) error {
+	var err error
+	if st.insertIncident, err = db.Prepare(`INSERT OR IGNORE INTO incidents
+		(id, time, provider, jurisdiction, authority, rule, pack, layer, severity, decision, event, stored_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`); err != nil {
+		return err
+	}
+	st.insertOutbox, err = db.Prepare(`INSERT OR IGNORE INTO outbox (receiver, id, event, since) VALUES (?,?,?,?)`)
+	return err
 }
 
 // Close closes the store.
@@ -98,7 +120,7 @@ func (s *Store) Insert(ctx context.Context, events [][]byte) error {
 		return fmt.Errorf("store: %w", err)
 	}
 	defer tx.Rollback()
-	_, bad, err := insertTx(ctx, tx, events, time.Now())
+	_, bad, err := insertTx(ctx, tx, &s.stmts, events, time.Now())
 	if err != nil {
 		return err
 	}
@@ -110,13 +132,8 @@ func (s *Store) Insert(ctx context.Context, events [][]byte) error {
 
 // insertTx inserts events into the history; sums holds each event's Summary (a zero one
 // for the events in bad, which are not incidents).
-func insertTx(ctx context.Context, tx *sql.Tx, events [][]byte, now time.Time) (sums []incident.Summary, bad []error, err error) {
-	st, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO incidents
-		(id, time, provider, jurisdiction, authority, rule, pack, layer, severity, decision, event, stored_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`)
-	if err != nil {
-		return nil, nil, fmt.Errorf("store: %w", err)
-	}
+func insertTx(ctx context.Context, tx *sql.Tx, stmts *statements, events [][]byte, now time.Time) (sums []incident.Summary, bad []error, err error) {
+	st := tx.StmtContext(ctx, stmts.insertIncident)
 	defer st.Close()
 	sums = make([]incident.Summary, len(events))
 	for i, ev := range events {
