@@ -462,6 +462,11 @@ func TestLevelChangedEvent(t *testing.T) {
 	if m["type"] != LevelChangedType || m["subject"] != "acme" || m["jurisdiction"] != "XX" || m["level"] != "one" {
 		t.Errorf("event %s", evs[0].JSON)
 	}
+	// They travel with the incidents: the incident package's Summarize (store, routes,
+	// delivery) accepts them, with their provider and jurisdiction.
+	if sum, err := incident.Summarize(evs[0].JSON); err != nil || sum.Provider != "acme" || sum.Jurisdiction != "XX" || sum.Decision != Escalate || sum.ID != evs[0].ID || !sum.Time.Equal(at(0)) {
+		t.Errorf("Summarize: %+v %v", sum, err)
+	}
 	// Same records, same ids.
 	s2 := newTestState(t)
 	if out2 := s2.ApplyObservation(obs("acme", at(0), crit)); out2.Changes[0].ID != out.Changes[0].ID {

@@ -7,8 +7,10 @@ import (
 	"github.com/aigcwatch/aigcwatch/incident"
 )
 
-// LevelChangedType is the CloudEvents type of a level change.
-const LevelChangedType = "org.aigcwatch.enforcement.level_changed.v1"
+// LevelChangedType is the CloudEvents type of a level change (incident.EnforcementType:
+// the incident package's Summarize knows it, so level changes are stored, routed and
+// delivered with the incidents).
+const LevelChangedType = incident.EnforcementType
 
 // levelChangedEvent is the CloudEvents 1.0 structured-mode envelope of a Change.
 type levelChangedEvent struct {

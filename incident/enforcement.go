@@ -2,7 +2,6 @@ package incident
 
 import (
 	"bytes"
-	"errors"
 	"strconv"
 
 	"github.com/aigcwatch/aigcwatch/internal/jsonw"
@@ -32,12 +31,15 @@ type Enforcement struct {
 	Escalated     bool     `json:"escalated,omitempty"` // this incident moved the provider up a level
 }
 
-// ErrNotIncident is returned by WithEnforcement for JSON that is not an event built by
-// this package (it must end with the data and event objects' closing braces).
-var ErrNotIncident = errors.New("incident: not an incident event")
+// EnforcementType is the CloudEvents type of an enforcement level change (package
+// enforce builds them). They travel with the incidents (same outputs, same topic, same
+// store and routes): Summarize accepts them, with their provider and jurisdiction, and
+// their direction ("escalate", "de-escalate") as the decision label.
+const EnforcementType = "org.aigcwatch.enforcement.level_changed.v1"
 
 // WithEnforcement returns a copy of the event with e added to its data as
-// data.enforcement, after every existing field. ev.JSON is not modified.
+// data.enforcement, after every existing field. ev.JSON is not modified. JSON that is
+// not an incident built by this package, or already has it, gives ErrNotIncident.
 func (ev Event) WithEnforcement(e *Enforcement) (Event, error) {
 	js := bytes.TrimRight(ev.JSON, " \n")
 	if !bytes.HasSuffix(js, []byte("}}")) || bytes.Contains(js, []byte(`"enforcement":{"ladder"`)) {

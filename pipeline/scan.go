@@ -145,10 +145,12 @@ func (p *Processor) Scan(ctx context.Context, r io.Reader, opt ScanOptions, sum 
 		if opt.Enforcement != nil {
 			applyEnforcement(&b.incs, b.obs, opt)
 		}
+		// Incidents first: with an outbox behind opt.Incidents they are on disk before the
+		// verdicts that caused them are written.
 		for _, out := range []struct {
 			w io.Writer
 			b *bytes.Buffer
-		}{{opt.Verdicts, &b.verdicts}, {opt.Incidents, &b.incs}, {opt.DLQ, &b.dlq}} {
+		}{{opt.Incidents, &b.incs}, {opt.Verdicts, &b.verdicts}, {opt.DLQ, &b.dlq}} {
 			if out.w == nil || out.b.Len() == 0 {
 				continue
 			}

@@ -7,6 +7,9 @@
 //	aigcwatch providers --state F enforcement levels per provider (docs/enforcement.md)
 //	aigcwatch inspect FILE...     content records from media files' labels and provenance
 //	aigcwatch hash FILE...        PDQ perceptual hashes of images
+//	aigcwatch deliver --routes F  deliver incidents to receivers (docs/incidents.md)
+//	aigcwatch incidents [filters] list incidents from the history
+//	aigcwatch receive             receive signed incident deliveries (docs/incidents.md)
 //	aigcwatch version
 //
 // main only parses the command line and wires signals; the work is in package pipeline.
@@ -47,6 +50,9 @@ func commands() []command {
 		{"hash", "print PDQ perceptual hashes of image files: pdq_hex quality path", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			return runHash(ctx, args, stdout, stderr)
 		}},
+		{"deliver", "deliver incidents to the receivers of a routing file, from the incidents topic or an outbox", runDeliver},
+		{"incidents", "list incidents from the history (a store file or a running aigcwatch's API), as a table or JSON", runIncidents},
+		{"receive", "receive signed incident deliveries and append them to a file (receive --addr --secret-file --out)", runReceive},
 		{"version", "print the version", runVersion},
 	}
 }

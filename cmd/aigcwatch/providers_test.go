@@ -48,6 +48,14 @@ func TestScanEnforcementStateAndProviders(t *testing.T) {
 			t.Errorf("metrics file lacks %s", want)
 		}
 	}
+	// With an outbox, level changes are stored with the incidents (history, routes).
+	db := filepath.Join(dir, "store.db")
+	if code, _, errs := runCLI(t, "", "scan", in, "--quiet", "--out", filepath.Join(dir, "v3.jsonl"), "--outbox", db); code != exitOK {
+		t.Fatalf("scan --outbox: exit %d %s", code, errs)
+	}
+	if code, out, errs := runCLI(t, "", "incidents", "--store", db, "--provider", "acme", "--all", "--json"); code != exitOK || strings.Count(out, enforce.LevelChangedType) != 1 || strings.Count(out, "\n") != 41 {
+		t.Errorf("incidents --store: exit %d, %d lines, %d level changes\n%s", code, strings.Count(out, "\n"), strings.Count(out, enforce.LevelChangedType), errs)
+	}
 	data, _ := os.ReadFile(inc)
 	if n := strings.Count(string(data), enforce.LevelChangedType); n != 1 {
 		t.Errorf("%d level changes in the incidents file, want 1", n)

@@ -54,6 +54,14 @@ var runUsage = map[string]string{
 	"log_format":            "log format: text or json",
 	"metrics_addr":          "listen address of /metrics, /healthz and /readyz (port 0: any free port, logged); empty: no listener",
 	"metrics_top_providers": "providers that keep their name in metric labels; the rest are \"other\"",
+
+	"routes":                "routing file of incident receivers: run delivers the incidents topic to them (docs/incidents.md); empty: no delivery",
+	"incidents_store":       "SQLite file keeping every incident of the topic (GET /v1/incidents, aigcwatch incidents) and the ids delivered; empty: none",
+	"incidents_retention":   "how long the incident history and delivery records are kept",
+	"delivery_group_prefix": "delivery consumer groups are PREFIX.RECEIVER, one per receiver",
+	"parking_topic":         "topic of incidents that could not be delivered, with their last error in headers",
+	"history_group":         "consumer group filling this instance's history (default aigcwatch-history-HOSTNAME-HASH of incidents_store: one per instance)",
+	"delivered_topic":       "compacted topic sharing delivered incident ids between instances, so a rebalance does not resend; empty: per instance",
 }
 
 // envPrefix prefixes the environment variable of every setting: key max_in_flight is
@@ -298,8 +306,14 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
+	incidents, err := startIncidents(ctx, cfg, log) // delivery and history (run_incidents.go)
+	if err != nil {
+		log.Error("incident delivery", "component", "run", "err", err)
+		return exitUsage
+	}
+	defer incidents.Close()
 	if cfg.MetricsAddr != "" {
-		if err := serveRunMetrics(ctx, &cfg, p, r, banks, camps, reloader, &wg, log); err != nil {
+		if err := serveRunMetrics(ctx, &cfg, p, r, banks, camps, reloader, incidents, &wg, log); err != nil {
 			log.Error("metrics", "component", "run", "err", err)
 			return exitFailed
 		}
@@ -314,6 +328,7 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 				return
 			case <-hup:
 				_ = reloader.Reload() // logged; the running rules stay on failure
+				incidents.Reload()    // the routing file, likewise
 			}
 		}
 	})

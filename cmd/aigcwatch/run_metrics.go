@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,7 +18,7 @@ import (
 // /healthz and /readyz on cfg.MetricsAddr until ctx ends (the server goroutine joins wg).
 // Ready means the group was joined and a generation is held and, with a banks topic, the
 // banks were read up to the end they had at start; the rules are loaded before this is called.
-func serveRunMetrics(ctx context.Context, cfg *stream.Config, p *pipeline.Processor, r *stream.Runner, banks *stream.Banks, camps *stream.Campaigns, rl *pipeline.Reloader, wg *sync.WaitGroup, log *slog.Logger) error {
+func serveRunMetrics(ctx context.Context, cfg *stream.Config, p *pipeline.Processor, r *stream.Runner, banks *stream.Banks, camps *stream.Campaigns, rl *pipeline.Reloader, incidents *runIncidentsSide, wg *sync.WaitGroup, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	m, err := metrics.New(reg, metrics.Options{TopProviders: cfg.MetricsTopProviders, Version: version, Runtime: true})
 	if err != nil {
@@ -54,11 +55,22 @@ func serveRunMetrics(ctx context.Context, cfg *stream.Config, p *pipeline.Proces
 		}
 		return r.Ready()
 	}
-	addr, wait, err := metrics.Serve(ctx, cfg.MetricsAddr, metrics.OpsHandler(reg, ready))
+	// One listener: the ops endpoints, with the delivery, routing and history metrics of
+	// the incidents side beside the judging ones, and the incident history API.
+	h := metrics.OpsHandler(prometheus.Gatherers{reg, incidents.Registry}, ready)
+	endpoints := "/metrics /healthz /readyz"
+	if api := incidents.API(); api != nil {
+		mux := http.NewServeMux()
+		mux.Handle("/", h)
+		mux.Handle("/v1/incidents", api)
+		mux.Handle("/v1/incidents/", api)
+		h, endpoints = mux, endpoints+" /v1/incidents"
+	}
+	addr, wait, err := metrics.Serve(ctx, cfg.MetricsAddr, h)
 	if err != nil {
 		return err
 	}
-	log.Info("serving metrics", "component", "run", "addr", addr, "endpoints", "/metrics /healthz /readyz")
+	log.Info("serving metrics", "component", "run", "addr", addr, "endpoints", endpoints)
 	wg.Go(func() {
 		if err := wait(); err != nil {
 			log.Error("metrics listener stopped", "component", "run", "err", err)

@@ -30,6 +30,9 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	metricsFile := fs.String("metrics-file", "", "at the end, write Prometheus metrics to this file, atomically, for node_exporter's textfile collector (docs/observability.md)")
 	enforcement := fs.Bool("enforcement", true, "place providers on their enforcement ladders: incidents carry the level they warrant, level changes are written with the incidents (docs/enforcement.md)")
 	stateFile := fs.String("enforcement-state", "", "continue the enforcement history kept in this file, and save it there (atomically) at the end")
+	outboxPath := fs.String("outbox", "", "keep incidents in this store (history and, with --routes, the outbox) before their verdicts are written")
+	routesPath := fs.String("routes", "", "with --outbox: deliver incidents to the receivers of this routing file after the scan (docs/incidents.md)")
+	deliverTimeout := fs.Duration("deliver-timeout", 30*time.Second, "with --routes: how long to deliver after the scan; the rest stays in the outbox")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -46,6 +49,18 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if len(files) == 0 {
 		files = []string{"-"}
+	}
+	if *routesPath != "" && *outboxPath == "" {
+		fmt.Fprintln(stderr, "aigcwatch scan: --routes needs --outbox (incidents are delivered from it)")
+		return exitUsage
+	}
+	var ob *scanOutbox
+	if *outboxPath != "" {
+		if ob, err = openScanOutbox(*outboxPath, *routesPath); err != nil {
+			fmt.Fprintf(stderr, "aigcwatch scan: %v\n", err)
+			return exitUsage
+		}
+		defer ob.close()
 	}
 	p, err := pipeline.Build(cfg)
 	if err != nil {
@@ -113,6 +128,13 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			opt.DLQ, werr = open(*dlq, stderr)
 		}
 	}
+	if ob != nil {
+		if opt.Incidents == nil {
+			opt.Incidents = ob.writer(ctx)
+		} else {
+			opt.Incidents = io.MultiWriter(ob.writer(ctx), opt.Incidents)
+		}
+	}
 	status := exitOK
 	var sum pipeline.Summary
 	if werr != nil {
@@ -154,6 +176,12 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		sum.WriteTable(stderr)
 		if opt.Enforcement != nil {
 			enforcementSummary(stderr, opt.Enforcement, esc, deesc, *stateFile)
+		}
+	}
+	if ob != nil && status == exitOK {
+		if err := ob.drain(ctx, *deliverTimeout, *outboxPath, *routesPath, stderr, *quiet); err != nil {
+			fmt.Fprintf(stderr, "aigcwatch scan: delivering: %v\n", err)
+			status = exitFailed
 		}
 	}
 	if status == exitOK && gate != rules.Allow && sum.Worst() >= gate {

@@ -81,6 +81,15 @@ type Config struct {
 	MetricsAddr string `yaml:"metrics_addr"`
 	// MetricsTopProviders bounds the provider label of metrics (docs/observability.md).
 	MetricsTopProviders int `yaml:"metrics_top_providers"`
+	// Incident delivery and history (packages incident/deliver and incident/store; cmd run
+	// starts them beside the Runner, which does not read these keys).
+	Routes              string        `yaml:"routes"`              // routing file; "" = run delivers nothing (aigcwatch deliver may)
+	IncidentsStore      string        `yaml:"incidents_store"`     // SQLite file: history and delivered ids; "" = none
+	IncidentsRetention  time.Duration `yaml:"incidents_retention"` // history kept this long
+	DeliveryGroupPrefix string        `yaml:"delivery_group_prefix"`
+	ParkingTopic        string        `yaml:"parking_topic"`
+	HistoryGroup        string        `yaml:"history_group"`   // "" = aigcwatch-history-HOSTNAME-HASH, one per instance
+	DeliveredTopic      string        `yaml:"delivered_topic"` // compacted topic sharing delivered ids between instances; "" = none
 }
 
 // DefaultConfig holds the defaults of every setting.
@@ -114,6 +123,10 @@ var DefaultConfig = Config{
 	// The same value as metrics.DefaultAddr (this package does not import that one).
 	MetricsAddr:         "127.0.0.1:9464",
 	MetricsTopProviders: 50,
+
+	IncidentsRetention:  90 * 24 * time.Hour,
+	DeliveryGroupPrefix: "aigcwatch-deliver",
+	ParkingTopic:        "aigcwatch.incidents.parked",
 }
 
 // LoadFile decodes a YAML config file over c. Unknown keys are errors, so a typo cannot
@@ -229,6 +242,23 @@ func (c *Config) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("log_format", "%q: want text or json", c.LogFormat)
+	}
+	if c.Routes != "" {
+		if c.IncidentsTopic == "" {
+			bad("routes", "delivery reads the incidents topic: set incidents_topic")
+		}
+		if c.IncidentsStore == "" {
+			bad("routes", "delivery remembers what it delivered in incidents_store: set it")
+		}
+		if c.ParkingTopic == "" || c.DeliveryGroupPrefix == "" {
+			bad("parking_topic", "delivery needs parking_topic and delivery_group_prefix")
+		}
+	}
+	if c.IncidentsStore != "" && c.IncidentsTopic == "" {
+		bad("incidents_store", "the history is filled from the incidents topic: set incidents_topic")
+	}
+	if c.IncidentsRetention <= 0 {
+		bad("incidents_retention", "%v: must be positive", c.IncidentsRetention)
 	}
 	return errors.Join(errs...)
 }
