@@ -73,60 +73,11 @@ func loadServeConfig(args []string, getenv func(string) (string, bool), stderr i
 			"SIGTERM/SIGINT: finish in-flight requests and stop; SIGHUP: reload rules, lexicons, banks and tokens.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	var scratch pipeline.Config
-	configFlags(fs, &scratch)
-	configPath := fs.String("config", "", "YAML config file (else $AIGCWATCH_CONFIG); unknown keys are errors")
-	printConfig := fs.Bool("print-config", false, "print the effective configuration as YAML and exit")
-	all := settings(&cfg)
-	byFlag := map[string]setting{}
-	for _, s := range all {
-		byFlag[s.flag] = s
-		if s.shared {
-			continue
-		}
-		_, isBool := s.field.Interface().(bool)
-		fs.Var(&rawFlag{isBool: isBool, def: s.String()}, s.flag, serveUsage[s.key]+" (env "+s.env+")")
-	}
-	if err := fs.Parse(args); err != nil {
+	printOnly, err := layerConfig(fs, "serve", &cfg, serveUsage, cfg.LoadFile, args, getenv)
+	if err != nil {
 		return cfg, false, err
 	}
-	if fs.NArg() > 0 {
-		return cfg, false, fmt.Errorf("unexpected argument %q: serve takes flags only", fs.Arg(0))
-	}
-	path := *configPath
-	if path == "" {
-		path, _ = getenv(envPrefix + "CONFIG")
-	}
-	if path != "" {
-		if err := cfg.LoadFile(path); err != nil {
-			return cfg, false, err
-		}
-	}
-	var errs []error
-	for _, s := range all {
-		if v, ok := getenv(s.env); ok {
-			if err := s.set(v); err != nil {
-				errs = append(errs, fmt.Errorf("environment %s: %w", s.env, err))
-			}
-		}
-	}
-	fs.Visit(func(f *flag.Flag) {
-		s, ok := byFlag[f.Name]
-		if !ok {
-			return
-		}
-		v := f.Value.String()
-		if rf, ok := f.Value.(*rawFlag); ok {
-			v = rf.def
-		}
-		if err := s.set(v); err != nil {
-			errs = append(errs, fmt.Errorf("flag --%s: %w", f.Name, err))
-		}
-	})
-	if err := errors.Join(errs...); err != nil {
-		return cfg, false, err
-	}
-	return cfg, *printConfig, cfg.Validate()
+	return cfg, printOnly, cfg.Validate()
 }
 
 // newServeRegistry is the one place where serve's Prometheus registry and its /metrics
