@@ -40,12 +40,17 @@ type Config struct {
 	RetryAfter         time.Duration `yaml:"retry_after"`       // what a 429 or 503 tells the client to wait (whole seconds, at least 1)
 	ShutdownTimeout    time.Duration `yaml:"shutdown_timeout"`  // how long SIGTERM waits for in-flight requests
 
-	// Incidents of reportable rules go to IncidentsTopic when Brokers is set, else they
-	// are appended to IncidentsFile ("-" = stdout).
-	Brokers        []string `yaml:"brokers"`
-	IncidentsTopic string   `yaml:"incidents_topic"`
-	ClientID       string   `yaml:"client_id"`
-	IncidentsFile  string   `yaml:"incidents_file"`
+	// Incidents of reportable rules go to IncidentsTopic when Brokers is set; else to the
+	// IncidentsStore outbox (SQLite, committed before the answer, delivered to the
+	// receivers of Routes, kept as history for GET /v1/incidents) when it is set; else
+	// they are appended to IncidentsFile ("-" = stdout). docs/incidents.md.
+	Brokers            []string      `yaml:"brokers"`
+	IncidentsTopic     string        `yaml:"incidents_topic"`
+	ClientID           string        `yaml:"client_id"`
+	IncidentsFile      string        `yaml:"incidents_file"`
+	IncidentsStore     string        `yaml:"incidents_store"`
+	Routes             string        `yaml:"routes"`
+	IncidentsRetention time.Duration `yaml:"incidents_retention"`
 
 	Watch     bool   `yaml:"watch"`      // reload rules, lexicons and banks when their files change
 	LogLevel  string `yaml:"log_level"`  // debug, info, warn, error
@@ -58,20 +63,21 @@ type Config struct {
 
 // DefaultConfig holds the default of every setting.
 var DefaultConfig = Config{
-	Pipeline:        pipeline.DefaultConfig,
-	Addr:            "127.0.0.1:8080",
-	MaxInFlight:     256,
-	MaxBatchRecords: 1000,
-	MaxBatchBytes:   8 << 20,
-	RequestTimeout:  5 * time.Second,
-	RetryAfter:      time.Second,
-	ShutdownTimeout: 30 * time.Second,
-	IncidentsTopic:  "aigcwatch.incidents",
-	ClientID:        "aigcwatch-serve",
-	IncidentsFile:   "aigcwatch-incidents.jsonl",
-	Watch:           true,
-	LogLevel:        "info",
-	LogFormat:       "text",
+	Pipeline:           pipeline.DefaultConfig,
+	Addr:               "127.0.0.1:8080",
+	MaxInFlight:        256,
+	MaxBatchRecords:    1000,
+	MaxBatchBytes:      8 << 20,
+	RequestTimeout:     5 * time.Second,
+	RetryAfter:         time.Second,
+	ShutdownTimeout:    30 * time.Second,
+	IncidentsTopic:     "aigcwatch.incidents",
+	ClientID:           "aigcwatch-serve",
+	IncidentsFile:      "aigcwatch-incidents.jsonl",
+	IncidentsRetention: 90 * 24 * time.Hour,
+	Watch:              true,
+	LogLevel:           "info",
+	LogFormat:          "text",
 	// The same bound as `aigcwatch run`'s (metrics.DefaultTopProviders).
 	MetricsTopProviders: 50,
 }
@@ -137,8 +143,17 @@ func (c *Config) Validate() error {
 	if len(c.Brokers) > 0 && c.IncidentsTopic == "" {
 		bad("incidents_topic", "required with brokers: incidents of reportable rules are never dropped")
 	}
-	if len(c.Brokers) == 0 && c.IncidentsFile == "" {
-		bad("incidents_file", "required without brokers: incidents of reportable rules are never dropped")
+	if len(c.Brokers) == 0 && c.IncidentsFile == "" && c.IncidentsStore == "" {
+		bad("incidents_file", "required without brokers or incidents_store: incidents of reportable rules are never dropped")
+	}
+	if len(c.Brokers) > 0 && c.IncidentsStore != "" {
+		bad("incidents_store", "not with brokers: incidents go to incidents_topic, and aigcwatch run or deliver keeps their history and delivers them")
+	}
+	if c.Routes != "" && c.IncidentsStore == "" {
+		bad("routes", "needs incidents_store: delivery drains the outbox")
+	}
+	if c.IncidentsRetention <= 0 {
+		bad("incidents_retention", "%v: must be positive", c.IncidentsRetention)
 	}
 	if _, err := stream.ParseLevel(c.LogLevel); err != nil {
 		bad("log_level", "%v", err)

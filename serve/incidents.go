@@ -14,6 +14,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/aigcwatch/aigcwatch/incident"
+	"github.com/aigcwatch/aigcwatch/incident/store"
 	"github.com/aigcwatch/aigcwatch/pipeline/stream"
 )
 
@@ -123,3 +124,29 @@ func (s *KafkaSink) WriteIncidents(ctx context.Context, evs []incident.Event) er
 
 // Close flushes and closes the producer.
 func (s *KafkaSink) Close() error { return s.w.Close() }
+
+// OutboxSink commits incidents to an incident/store outbox (SQLite) before the answer:
+// concurrent requests share one transaction (group commit). The store keeps them as
+// history (GET /v1/incidents) and, with routes, delivers them to the receivers
+// (Store.Deliver), surviving restarts: what was answered is on disk.
+type OutboxSink struct {
+	G *store.GroupSink
+}
+
+// WriteIncidents implements IncidentSink.
+func (s OutboxSink) WriteIncidents(ctx context.Context, evs []incident.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	raw := make([][]byte, len(evs))
+	for i := range evs {
+		raw[i] = evs[i].JSON
+	}
+	if err := s.G.Put(ctx, raw); err != nil {
+		return fmt.Errorf("serve: incident outbox: %w", err)
+	}
+	return nil
+}
+
+// Close stops the group commit (the store is closed by its owner).
+func (s OutboxSink) Close() error { return s.G.Close() }

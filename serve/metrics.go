@@ -14,10 +14,11 @@ const (
 	RouteHealthz  = "healthz"
 	RouteReadyz   = "readyz"
 	RouteMetrics  = "metrics"
-	RouteOther    = "other" // anything else: 404s
+	RouteHistory  = "incidents" // GET /v1/incidents and /v1/incidents/{id}
+	RouteOther    = "other"     // anything else: 404s
 )
 
-var routes = []string{RouteModerate, RouteBatch, RouteReload, RouteHealthz, RouteReadyz, RouteMetrics, RouteOther}
+var routes = []string{RouteModerate, RouteBatch, RouteReload, RouteHealthz, RouteReadyz, RouteMetrics, RouteHistory, RouteOther}
 var classes = []string{"2xx", "3xx", "4xx", "5xx"}
 
 // metrics are serve's own HTTP metrics; judging metrics are the pipeline's.

@@ -74,6 +74,9 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Metrics serves GET /metrics; nil answers 404.
 	Metrics http.Handler
+	// History serves GET /v1/incidents and /v1/incidents/{id} (incident/store's
+	// handler), behind the same tokens as every /v1/ route; nil answers 404.
+	History http.Handler
 }
 
 // Handler is the HTTP API. Build it with New.
@@ -133,6 +136,10 @@ func New(opt Options) (*Handler, error) {
 	}))
 	if opt.Metrics != nil {
 		mux.Handle("GET /metrics", h.observe(RouteMetrics, opt.Metrics.ServeHTTP))
+	}
+	if opt.History != nil {
+		mux.Handle("GET /v1/incidents", h.auth(RouteHistory, opt.History.ServeHTTP))
+		mux.Handle("GET /v1/incidents/", h.auth(RouteHistory, opt.History.ServeHTTP))
 	}
 	mux.Handle("/", h.observe(RouteOther, h.notFound))
 	h.mux = mux
@@ -381,6 +388,8 @@ func sinkName(s IncidentSink) string {
 		return "file"
 	case *KafkaSink:
 		return "kafka"
+	case OutboxSink:
+		return "outbox"
 	}
 	return "other"
 }

@@ -184,11 +184,25 @@ func loadRunConfig(args []string, getenv func(string) (string, bool), stderr io.
 			"SIGTERM/SIGINT: drain, commit and leave the group; SIGHUP: reload rules and lexicons.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
+	printOnly, err := layerConfig(fs, "run", &cfg, runUsage, cfg.LoadFile, args, getenv)
+	if err != nil {
+		return cfg, false, err
+	}
+	return cfg, printOnly, cfg.Validate()
+}
+
+// layerConfig fills cfg (a *stream.Config or *serve.Config: a struct whose keys
+// settings walks) in the order every long-running command uses: the defaults already in
+// cfg, then the YAML file (--config or $AIGCWATCH_CONFIG, read by loadFile), then the
+// AIGCWATCH_* variables, then the flags. It registers the shared judging flags and one
+// flag per other key (documented by usage) on fs, and reports --print-config.
+func layerConfig(fs *flag.FlagSet, cmd string, cfg any, usage map[string]string, loadFile func(string) error,
+	args []string, getenv func(string) (string, bool)) (printOnly bool, err error) {
 	var scratch pipeline.Config
 	configFlags(fs, &scratch)
 	configPath := fs.String("config", "", "YAML config file (else $AIGCWATCH_CONFIG); unknown keys are errors")
 	printConfig := fs.Bool("print-config", false, "print the effective configuration as YAML and exit")
-	all := settings(&cfg)
+	all := settings(cfg)
 	byFlag := map[string]setting{}
 	for _, s := range all {
 		byFlag[s.flag] = s
@@ -196,21 +210,21 @@ func loadRunConfig(args []string, getenv func(string) (string, bool), stderr io.
 			continue
 		}
 		_, isBool := s.field.Interface().(bool)
-		fs.Var(&rawFlag{isBool: isBool, def: s.String()}, s.flag, runUsage[s.key]+" (env "+s.env+")")
+		fs.Var(&rawFlag{isBool: isBool, def: s.String()}, s.flag, usage[s.key]+" (env "+s.env+")")
 	}
 	if err := fs.Parse(args); err != nil {
-		return cfg, false, err
+		return false, err
 	}
 	if fs.NArg() > 0 {
-		return cfg, false, fmt.Errorf("unexpected argument %q: run takes flags only", fs.Arg(0))
+		return false, fmt.Errorf("unexpected argument %q: %s takes flags only", fs.Arg(0), cmd)
 	}
 	path := *configPath
 	if path == "" {
 		path, _ = getenv(envPrefix + "CONFIG")
 	}
 	if path != "" {
-		if err := cfg.LoadFile(path); err != nil {
-			return cfg, false, err
+		if err := loadFile(path); err != nil {
+			return false, err
 		}
 	}
 	var errs []error
@@ -234,10 +248,7 @@ func loadRunConfig(args []string, getenv func(string) (string, bool), stderr io.
 			errs = append(errs, fmt.Errorf("flag --%s: %w", f.Name, err))
 		}
 	})
-	if err := errors.Join(errs...); err != nil {
-		return cfg, false, err
-	}
-	return cfg, *printConfig, cfg.Validate()
+	return *printConfig, errors.Join(errs...)
 }
 
 func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {

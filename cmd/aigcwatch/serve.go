@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -21,6 +22,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/aigcwatch/aigcwatch/engine"
+	"github.com/aigcwatch/aigcwatch/incident/deliver"
+	"github.com/aigcwatch/aigcwatch/incident/route"
+	"github.com/aigcwatch/aigcwatch/incident/store"
 	"github.com/aigcwatch/aigcwatch/pipeline"
 	"github.com/aigcwatch/aigcwatch/pipeline/metrics"
 	"github.com/aigcwatch/aigcwatch/pipeline/stream"
@@ -44,7 +48,10 @@ var serveUsage = map[string]string{
 	"brokers":               "Kafka bootstrap brokers: incidents go to incidents_topic (else to incidents_file)",
 	"incidents_topic":       "Kafka topic of incidents (CloudEvents, key: provider), with brokers",
 	"client_id":             "Kafka client id",
-	"incidents_file":        "without brokers: append incidents (CloudEvents JSONL) to this file; - for stdout",
+	"incidents_file":        "without brokers or incidents_store: append incidents (CloudEvents JSONL) to this file; - for stdout",
+	"incidents_store":       "without brokers: commit incidents to this SQLite outbox before answering; it keeps their history (GET /v1/incidents) and delivers them to the receivers of routes (docs/incidents.md)",
+	"routes":                "with incidents_store: routing file of the receivers incidents are delivered to (SIGHUP reloads it)",
+	"incidents_retention":   "with incidents_store: how long the history is kept",
 	"watch":                 "reload rules, lexicons and banks when their files change (SIGHUP always reloads)",
 	"log_level":             "log level: debug, info, warn or error",
 	"log_format":            "log format: text or json",
@@ -66,60 +73,11 @@ func loadServeConfig(args []string, getenv func(string) (string, bool), stderr i
 			"SIGTERM/SIGINT: finish in-flight requests and stop; SIGHUP: reload rules, lexicons, banks and tokens.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	var scratch pipeline.Config
-	configFlags(fs, &scratch)
-	configPath := fs.String("config", "", "YAML config file (else $AIGCWATCH_CONFIG); unknown keys are errors")
-	printConfig := fs.Bool("print-config", false, "print the effective configuration as YAML and exit")
-	all := settings(&cfg)
-	byFlag := map[string]setting{}
-	for _, s := range all {
-		byFlag[s.flag] = s
-		if s.shared {
-			continue
-		}
-		_, isBool := s.field.Interface().(bool)
-		fs.Var(&rawFlag{isBool: isBool, def: s.String()}, s.flag, serveUsage[s.key]+" (env "+s.env+")")
-	}
-	if err := fs.Parse(args); err != nil {
+	printOnly, err := layerConfig(fs, "serve", &cfg, serveUsage, cfg.LoadFile, args, getenv)
+	if err != nil {
 		return cfg, false, err
 	}
-	if fs.NArg() > 0 {
-		return cfg, false, fmt.Errorf("unexpected argument %q: serve takes flags only", fs.Arg(0))
-	}
-	path := *configPath
-	if path == "" {
-		path, _ = getenv(envPrefix + "CONFIG")
-	}
-	if path != "" {
-		if err := cfg.LoadFile(path); err != nil {
-			return cfg, false, err
-		}
-	}
-	var errs []error
-	for _, s := range all {
-		if v, ok := getenv(s.env); ok {
-			if err := s.set(v); err != nil {
-				errs = append(errs, fmt.Errorf("environment %s: %w", s.env, err))
-			}
-		}
-	}
-	fs.Visit(func(f *flag.Flag) {
-		s, ok := byFlag[f.Name]
-		if !ok {
-			return
-		}
-		v := f.Value.String()
-		if rf, ok := f.Value.(*rawFlag); ok {
-			v = rf.def
-		}
-		if err := s.set(v); err != nil {
-			errs = append(errs, fmt.Errorf("flag --%s: %w", f.Name, err))
-		}
-	})
-	if err := errors.Join(errs...); err != nil {
-		return cfg, false, err
-	}
-	return cfg, *printConfig, cfg.Validate()
+	return cfg, printOnly, cfg.Validate()
 }
 
 // newServeRegistry is the one place where serve's Prometheus registry and its /metrics
@@ -224,9 +182,49 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		serve.IncidentSink
 		io.Closer
 	}
-	if len(cfg.Brokers) > 0 {
+	var history http.Handler
+	var routes *route.Holder
+	switch {
+	case len(cfg.Brokers) > 0:
 		sink, err = serve.NewKafkaSink(ctx, cfg.Brokers, cfg.IncidentsTopic, cfg.ClientID, log)
-	} else {
+	case cfg.IncidentsStore != "":
+		// The outbox: incidents are on disk before the answer, delivered from there to the
+		// receivers (surviving restarts), and kept as history (docs/incidents.md).
+		var st *store.Store
+		if st, err = store.Open(cfg.IncidentsStore); err != nil {
+			return fail("incidents store", err)
+		}
+		defer st.Close()
+		reg.MustRegister(st.Collector())
+		history = st.Handler()
+		// Delivery and pruning stop before the store closes (deferred after it: run first).
+		dctx, stop := context.WithCancel(ctx)
+		var dwg sync.WaitGroup
+		defer func() { stop(); dwg.Wait() }()
+		if cfg.Routes != "" {
+			if routes, err = route.NewHolder(cfg.Routes, reg, log); err != nil {
+				return fail("routes", err)
+			}
+			dm := deliver.NewMetrics(reg)
+			dwg.Go(func() { _ = st.Deliver(dctx, deliver.Options{Tree: routes.Tree, Log: log, Metrics: dm}, false) })
+			log.Info("delivering incidents", "component", "serve", "receivers", routes.Tree().Names, "routes", cfg.Routes)
+		}
+		dwg.Go(func() {
+			t := time.NewTicker(time.Hour)
+			defer t.Stop()
+			for {
+				if _, err := st.Prune(dctx, time.Now().Add(-cfg.IncidentsRetention)); err != nil && dctx.Err() == nil {
+					log.Warn("pruning the incident history", "component", "serve", "err", err)
+				}
+				select {
+				case <-dctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		})
+		sink = serve.OutboxSink{G: store.NewSink(st, routesTree(routes))}
+	default:
 		sink, err = serve.OpenFileSink(cfg.IncidentsFile)
 	}
 	if err != nil {
@@ -251,6 +249,11 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err := eng.Reload(ctx); err != nil {
 			errs = append(errs, err)
 		}
+		if routes != nil {
+			if err := routes.Reload(); err != nil {
+				errs = append(errs, fmt.Errorf("routes: %w (the running routes stay)", err))
+			}
+		}
 		return eng.Ruleset(), errors.Join(errs...)
 	}
 	h, err := serve.New(serve.Options{
@@ -270,6 +273,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		Log:        log,
 		Registerer: reg,
 		Metrics:    metricsHandler,
+		History:    history,
 	})
 	if err != nil {
 		return fail("serve", err)
@@ -304,10 +308,21 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 }
 
 func incidentsWhere(cfg *serve.Config) string {
-	if len(cfg.Brokers) > 0 {
+	switch {
+	case len(cfg.Brokers) > 0:
 		return "topic " + cfg.IncidentsTopic
+	case cfg.IncidentsStore != "":
+		return "outbox " + cfg.IncidentsStore
 	}
 	return "file " + cfg.IncidentsFile
+}
+
+// routesTree is the running routing tree of h, or none (history only) without routes.
+func routesTree(h *route.Holder) func() *route.Tree {
+	if h == nil {
+		return nil
+	}
+	return h.Tree
 }
 
 func isLoopback(host string) bool {

@@ -2,6 +2,8 @@ package degenerate
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/aigcwatch/aigcwatch/detectors"
@@ -43,4 +45,27 @@ func benchDetect(b *testing.B, lang string) {
 		i++
 	}
 	clk.Report(b, "records/cpu-s")
+}
+
+// BenchmarkRuns: texts that are one character repeated (laughter, filler, an attack) are
+// no loop (not wordy) and must cost time linear in their length: before the judged
+// stretch was skipped, every anchor inside the run extended it again (quadratic: 23 µs
+// for a 500-byte text with a 300-byte run of 好, seconds for 64 KiB).
+// go test -run '^$' -bench Runs -cpu 1 ./detectors/degenerate
+func BenchmarkRuns(b *testing.B) {
+	for _, n := range []int{512, 8 << 10, 64 << 10} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			rec := record.Record{Text: strings.Repeat("好", n/3)}
+			d, err := New(Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var res detectors.Result
+			b.SetBytes(int64(len(rec.Text)))
+			for b.Loop() {
+				res.Reset()
+				_ = d.Detect(context.Background(), &rec, &res)
+			}
+		})
+	}
 }

@@ -97,6 +97,10 @@ func scan(text string, cfg *Config) stats {
 	for i := 0; i < window; i++ {
 		h = h<<1 + gear[b[i]]
 	}
+	// skip: anchors before it lie in a stretch extend already judged not a loop (a run of
+	// one character, laughter, a short repeat): without it a long run would be extended
+	// again from every anchor inside it, quadratic in its length.
+	skip := 0
 	for base := window &^ 63; base < loopEnd; base += 64 {
 		end := min(base+64, loopEnd)
 		from := max(base, window)
@@ -112,6 +116,9 @@ func scan(text string, cfg *Config) stats {
 		}
 		for ; mask != 0; mask &= mask - 1 {
 			i := base + bits.TrailingZeros64(mask)
+			if i < skip {
+				continue
+			}
 			// The table is keyed by the 8 bytes ending at the anchor (the window's equality
 			// is checked below).
 			slot := (binary.LittleEndian.Uint64(b[i-7:]) * 0x9E3779B97F4A7C15) >> (64 - tableBits)
@@ -120,10 +127,12 @@ func scan(text string, cfg *Config) stats {
 			if j < 0 || text[j+1-window:j+1] != text[i+1-window:i+1] {
 				continue
 			}
-			if sp, ok := extend(text[:loopEnd], j, i-j, cfg); ok {
+			sp, ok, judged := extend(text[:loopEnd], j, i-j, cfg)
+			if ok {
 				st.loop = sp
 				return st
 			}
+			skip = max(skip, judged)
 		}
 	}
 	return st
@@ -181,8 +190,9 @@ func (st *stats) special(b []byte, i int) {
 }
 
 // extend grows the match of the windows ending at j and j+lag into the stretch where
-// text[x] == text[x+lag], finds its smallest period and reports whether it is a loop.
-func extend(text string, j, lag int, cfg *Config) (loopSpan, bool) {
+// text[x] == text[x+lag], finds its smallest period and reports whether it is a loop,
+// and the end of the stretch it judged.
+func extend(text string, j, lag int, cfg *Config) (loopSpan, bool, int) {
 	s, e := j+1-window, j+1 // text[x] == text[x+lag] for x in [s, e)
 	for s > 0 && text[s-1] == text[s-1+lag] {
 		s--
@@ -208,9 +218,9 @@ func extend(text string, j, lag int, cfg *Config) (loopSpan, bool) {
 	}
 	repeats := span / p
 	if repeats < cfg.MinLoopRepeats || span-p < cfg.MinLoopBytes || !wordy(text[s:min(s+p, len(text))]) {
-		return loopSpan{}, false
+		return loopSpan{}, false, e + lag
 	}
-	return loopSpan{found: true, start: s, end: end, period: p, repeats: repeats}, true
+	return loopSpan{found: true, start: s, end: end, period: p, repeats: repeats}, true, e + lag
 }
 
 func periodic(s string, p int) bool {

@@ -281,33 +281,7 @@ func ConsumeInto(ctx context.Context, cfg KafkaConfig, group string, put func(co
 		log = slog.Default()
 	}
 	log = log.With("component", "history")
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: cfg.Brokers, GroupID: group, Topic: cfg.Topic, MinBytes: 1, MaxBytes: 4 << 20,
-		MaxWait: 1500 * time.Millisecond, StartOffset: kafka.FirstOffset, SessionTimeout: max(cfg.SessionTimeout, time.Second), HeartbeatInterval: time.Second,
-		Dialer: &kafka.Dialer{ClientID: cfg.ClientID, Timeout: 10 * time.Second, DualStack: true}})
-	defer r.Close()
-	for {
-		m, err := r.FetchMessage(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			log.Warn("fetch failed; retrying", "err", err)
-			if !sleep(ctx, time.Second) {
-				return nil
-			}
-			continue
-		}
-		batch := []kafka.Message{m}
-		// Take what is already buffered, briefly, so inserts are batched.
-		for len(batch) < 512 {
-			fctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
-			m, err := r.FetchMessage(fctx)
-			cancel()
-			if err != nil {
-				break
-			}
-			batch = append(batch, m)
-		}
+	return consumeBatches(ctx, cfg, cfg.Topic, group, 512, 5*time.Millisecond, log, func(batch []kafka.Message) bool {
 		events := make([][]byte, len(batch))
 		for i, m := range batch {
 			events[i] = m.Value
@@ -318,15 +292,54 @@ func ConsumeInto(ctx context.Context, cfg KafkaConfig, group string, put func(co
 				if err != nil {
 					log.Warn("events that are not incidents were not stored", "err", err)
 				}
-				break
+				return true
 			}
 			log.Error("history store failed; retrying", "err", err)
 			if !sleep(ctx, time.Second) {
-				return nil
+				return false
 			}
 		}
+	})
+}
+
+// consumeBatches reads topic in group from its first offset (for a new group) and hands
+// what is already buffered, up to most messages gathered for at most linger, to handle,
+// committing the batch after handle returns true; handle returns false only when ctx
+// ended (the batch is read again by the next owner). It returns nil when ctx ends.
+func consumeBatches(ctx context.Context, cfg KafkaConfig, topic, group string, most int, linger time.Duration,
+	log *slog.Logger, handle func([]kafka.Message) bool) error {
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: cfg.Brokers, GroupID: group, Topic: topic, MinBytes: 1, MaxBytes: 4 << 20,
+		MaxWait: 1500 * time.Millisecond, StartOffset: kafka.FirstOffset, SessionTimeout: max(cfg.SessionTimeout, time.Second), HeartbeatInterval: time.Second,
+		Dialer: &kafka.Dialer{ClientID: cfg.ClientID, Timeout: 10 * time.Second, DualStack: true}})
+	defer r.Close()
+	for {
+		m, err := r.FetchMessage(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			log.Warn("fetch failed; retrying", "topic", topic, "err", err)
+			if !sleep(ctx, time.Second) {
+				return nil
+			}
+			continue
+		}
+		batch := []kafka.Message{m}
+		// Take what is already buffered, briefly, so the handling is batched.
+		for len(batch) < most {
+			fctx, cancel := context.WithTimeout(ctx, linger)
+			m, err := r.FetchMessage(fctx)
+			cancel()
+			if err != nil {
+				break
+			}
+			batch = append(batch, m)
+		}
+		if !handle(batch) {
+			return nil
+		}
 		if err := r.CommitMessages(ctx, batch...); err != nil && ctx.Err() == nil {
-			log.Warn("commit failed", "err", err)
+			log.Warn("commit failed", "topic", topic, "err", err)
 		}
 	}
 }

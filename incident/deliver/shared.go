@@ -68,32 +68,7 @@ func ConsumeDelivered(ctx context.Context, cfg KafkaConfig, group string, local 
 		log = slog.Default()
 	}
 	log = log.With("component", "deliver")
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: cfg.Brokers, GroupID: group, Topic: cfg.DeliveredTopic, MinBytes: 1, MaxBytes: 4 << 20,
-		MaxWait: 500 * time.Millisecond, StartOffset: kafka.FirstOffset, SessionTimeout: max(cfg.SessionTimeout, time.Second), HeartbeatInterval: time.Second,
-		Dialer: &kafka.Dialer{ClientID: cfg.ClientID, Timeout: 10 * time.Second, DualStack: true}})
-	defer r.Close()
-	for {
-		m, err := r.FetchMessage(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			log.Warn("delivered topic: fetch failed; retrying", "err", err)
-			if !sleep(ctx, time.Second) {
-				return nil
-			}
-			continue
-		}
-		batch := []kafka.Message{m}
-		for len(batch) < 1024 {
-			fctx, cancel := context.WithTimeout(ctx, 2*time.Millisecond)
-			m, err := r.FetchMessage(fctx)
-			cancel()
-			if err != nil {
-				break
-			}
-			batch = append(batch, m)
-		}
+	return consumeBatches(ctx, cfg, cfg.DeliveredTopic, group, 1024, 2*time.Millisecond, log, func(batch []kafka.Message) bool {
 		by := map[string][]string{}
 		for _, m := range batch {
 			rcv, id, ok := bytes.Cut(m.Key, []byte{0})
@@ -106,12 +81,10 @@ func ConsumeDelivered(ctx context.Context, cfg KafkaConfig, group string, local 
 		for rcv, ids := range by {
 			for local.MarkDelivered(ctx, rcv, ids) != nil {
 				if !sleep(ctx, time.Second) {
-					return nil
+					return false
 				}
 			}
 		}
-		if err := r.CommitMessages(ctx, batch...); err != nil && ctx.Err() == nil {
-			log.Warn("delivered topic: commit failed", "err", err)
-		}
-	}
+		return true
+	})
 }
