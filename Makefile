@@ -110,3 +110,9 @@ clean:
 .PHONY: bench-serve
 bench-serve:
 	scripts/bench-serve.sh $(ARGS)
+
+## simulate: simulated providers over 30 days through the real engine and the CN
+## enforcement ladder, risk appetite off and on: docs/enforcement-simulation.{png,md}.
+.PHONY: simulate
+simulate:
+	$(GO) run ./examples/simulate -out docs

@@ -67,6 +67,8 @@ type Data struct {
 	Evidence         []detectors.Finding `json:"evidence"`
 	EvidenceOmitted  int                 `json:"evidence_omitted,omitempty"`
 	Ruleset          *rules.Ruleset      `json:"ruleset"`
+	// Enforcement is added by package enforce when enforcement is on (WithEnforcement).
+	Enforcement *Enforcement `json:"enforcement,omitempty"`
 }
 
 // RuleRef names the rule that fired.

@@ -55,7 +55,10 @@ func (s *Summary) Label(name string) string {
 	return ""
 }
 
-// Summarize reads the Summary of an incident event (CloudEvents structured JSON).
+// Summarize reads the Summary of an incident event (CloudEvents structured JSON). An
+// enforcement level change (EnforcementType) is accepted too: it travels with the
+// incidents; its provider and jurisdiction are set, and its decision is the direction
+// ("escalate" or "de-escalate"), which no incident has.
 func Summarize(event []byte) (Summary, error) {
 	var e struct {
 		ID      string    `json:"id"`
@@ -73,15 +76,19 @@ func Summarize(event []byte) (Summary, error) {
 			Jurisdiction string `json:"jurisdiction"`
 			Authority    string `json:"authority"`
 			Provider     string `json:"provider"`
+			Direction    string `json:"direction"` // enforcement level changes
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(event, &e); err != nil {
 		return Summary{}, fmt.Errorf("%w: %v", ErrNotIncident, err)
 	}
-	if e.ID == "" || e.Type != Type {
+	if e.ID == "" || (e.Type != Type && e.Type != EnforcementType) {
 		return Summary{}, fmt.Errorf("%w: id %q, type %q", ErrNotIncident, e.ID, e.Type)
 	}
 	d := e.Data
+	if e.Type == EnforcementType {
+		d.Decision = d.Direction // "escalate" or "de-escalate": routes can tell level changes apart
+	}
 	prov := d.Provider
 	if prov == "" {
 		prov = e.Subject

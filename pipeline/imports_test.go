@@ -7,14 +7,14 @@ import (
 )
 
 // TestImportDirection holds the one-way import order written in docs/ARCHITECTURE.md:
-// record ← detectors ← rules ← incident (and incident/...) ← pipeline ← engine ← serve ← cmd. A package may import only
+// record ← detectors ← rules ← incident (and incident/...) ← enforce ← pipeline ← engine ← serve ← cmd. A package may import only
 // packages of its own rank or lower; record imports only the standard library.
 func TestImportDirection(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list; skipped in -short")
 	}
 	const mod = "github.com/aigcwatch/aigcwatch"
-	rank := func(pkg string) int {
+	rank := func(pkg string) float64 {
 		p := strings.TrimPrefix(pkg, mod+"/")
 		switch {
 		case p == "record":
@@ -27,6 +27,8 @@ func TestImportDirection(t *testing.T) {
 			return 2
 		case p == "incident" || strings.HasPrefix(p, "incident/"): // incident/route, webhook, deliver, store
 			return 3
+		case p == "enforce":
+			return 3.5
 		case p == "pipeline" || strings.HasPrefix(p, "pipeline/"):
 			return 4
 		case p == "internal/hugepage" || p == "internal/shareddata" || p == "internal/benchclock" || p == "internal/jsonw":
@@ -67,7 +69,7 @@ func TestImportDirection(t *testing.T) {
 			}
 			checked++
 			if ri := rank(imp); ri > r {
-				t.Errorf("%s (rank %d) imports %s (rank %d): imports must point down the order", pkg, r, imp, ri)
+				t.Errorf("%s (rank %v) imports %s (rank %v): imports must point down the order", pkg, r, imp, ri)
 			}
 		}
 	}

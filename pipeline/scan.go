@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/aigcwatch/aigcwatch/enforce"
 	"github.com/aigcwatch/aigcwatch/record"
 )
 
@@ -29,6 +30,13 @@ type ScanOptions struct {
 	MaxLineBytes int
 	// Progress, if set, is called with the bytes read so far, at most every 100 ms.
 	Progress func(read int64)
+	// Enforcement, if set, is applied to every judged record in input order: each
+	// incident gets its provider's level (data.enforcement), and level changes are
+	// written to Incidents as enforcement events after the incidents that caused them
+	// (de-escalations before the record's incidents). See docs/enforcement.md.
+	Enforcement *enforce.State
+	// EnforcementChanges, if set, is called with every level change, in order.
+	EnforcementChanges func(enforce.Change)
 }
 
 // DeadLetter is one rejected input line, as written to the dead-letter output.
@@ -69,6 +77,7 @@ type scanBatch struct {
 	verdicts bytes.Buffer
 	incs     bytes.Buffer
 	dlq      bytes.Buffer
+	obs      []enforce.Observation // with Enforcement: what it needs of each judged record
 	sum      Summary
 	err      error
 	done     chan struct{}
@@ -133,6 +142,9 @@ func (p *Processor) Scan(ctx context.Context, r io.Reader, opt ScanOptions, sum 
 			continue
 		}
 		sum.Merge(&b.sum)
+		if opt.Enforcement != nil {
+			applyEnforcement(&b.incs, b.obs, opt)
+		}
 		// Incidents first: with an outbox behind opt.Incidents they are on disk before the
 		// verdicts that caused them are written.
 		for _, out := range []struct {
@@ -186,9 +198,46 @@ func (p *Processor) scanBatch(ctx context.Context, w *Worker, b *scanBatch, opt 
 		}
 		b.verdicts.Write(j.VerdictJSON)
 		b.verdicts.WriteByte('\n')
+		if opt.Enforcement != nil {
+			// Applied in input order by the writer (applyEnforcement); the record's
+			// strings alias b.lines, which the batch keeps until then.
+			b.obs = append(b.obs, enforce.Observe(j.Record, j.Verdict, j.Incidents))
+			continue
+		}
 		for _, ev := range j.Incidents {
 			b.incs.Write(ev.JSON)
 			b.incs.WriteByte('\n')
+		}
+	}
+}
+
+// applyEnforcement applies a batch's observations in order and writes their incidents,
+// stamped with the level they warrant, and the level changes they caused.
+func applyEnforcement(incs *bytes.Buffer, obs []enforce.Observation, opt ScanOptions) {
+	st := opt.Enforcement
+	write := func(js []byte) {
+		incs.Write(js)
+		incs.WriteByte('\n')
+	}
+	for _, o := range obs {
+		out := st.ApplyObservation(o)
+		for i := range out.Changes {
+			if c := &out.Changes[i]; c.Direction == enforce.Deescalate {
+				write(st.Event(c).JSON)
+			}
+		}
+		for _, ev := range out.Incidents {
+			write(ev.JSON)
+		}
+		for i := range out.Changes {
+			if c := &out.Changes[i]; c.Direction == enforce.Escalate {
+				write(st.Event(c).JSON)
+			}
+		}
+		if opt.EnforcementChanges != nil {
+			for _, c := range out.Changes {
+				opt.EnforcementChanges(c)
+			}
 		}
 	}
 }

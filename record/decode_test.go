@@ -210,3 +210,31 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestSelfReported(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want bool
+		bad  bool
+	}{
+		{`{"id":"a","self_reported":true}`, true, false},
+		{`{"id":"a","self_reported":false}`, false, false},
+		{`{"id":"a"}`, false, false},
+		{`{"id":"a","self_reported":null}`, false, false},
+		{`{"id":"a","self_reported":"yes"}`, false, true},
+		{`{"id":"a","self_reported":1}`, false, true},
+	} {
+		var r Record
+		err := Decode([]byte(c.in), Limits{}, &r)
+		if c.bad {
+			var de *DecodeError
+			if !errors.As(err, &de) || de.Field != "self_reported" || de.Reason != ReasonWrongType {
+				t.Errorf("%s: err %v, want wrong_type on self_reported", c.in, err)
+			}
+			continue
+		}
+		if err != nil || r.SelfReported != c.want {
+			t.Errorf("%s: self_reported %v err %v, want %v", c.in, r.SelfReported, err, c.want)
+		}
+	}
+}

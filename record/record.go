@@ -46,6 +46,10 @@ type Record struct {
 	// the text is written in.
 	Language   string `json:"language" expr:"language"`
 	DeclaredAI *bool  `json:"declared_ai" expr:"declared_ai"`
+	// SelfReported is true when the provider itself reports this record as a failure
+	// (it found and disclosed the problem): its incidents weigh less on the provider's
+	// enforcement level (package enforce, docs/enforcement.md).
+	SelfReported bool `json:"self_reported" expr:"self_reported"`
 
 	Labels                Labels        `json:"labels" expr:"labels"`
 	Watermark             *Watermark    `json:"watermark" expr:"watermark"`

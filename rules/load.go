@@ -126,8 +126,11 @@ func ParsePack(file string, data []byte) (*Pack, []Problem) {
 	if len(p.Jurisdictions) == 0 {
 		add("", `jurisdictions is required (a list of codes, or ["*"] for every jurisdiction)`)
 	}
-	if len(p.Rules) == 0 {
-		add("", "a pack needs at least one rule")
+	if len(p.Rules) == 0 && p.Enforcement == nil {
+		add("", "a pack needs at least one rule (or an enforcement section)")
+	}
+	if p.Enforcement != nil {
+		probs = append(probs, p.Enforcement.check(file)...)
 	}
 	seen := map[string]bool{}
 	for i := range p.Rules {

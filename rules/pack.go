@@ -114,6 +114,8 @@ type Pack struct {
 	Defaults      RuleSpec   `yaml:"defaults"`      // fields every rule inherits unless it sets them
 	Rules         []RuleSpec `yaml:"rules"`
 	Examples      []Example  `yaml:"examples"`
+	// Enforcement is the optional enforcement ladder and risk appetite (package enforce).
+	Enforcement *EnforcementSpec `yaml:"enforcement"`
 
 	File     string `yaml:"-"` // where it was loaded from
 	checksum [32]byte

@@ -4,6 +4,7 @@
 //	aigcwatch run --config FILE   judge records streaming through Kafka
 //	aigcwatch serve [flags]       inline moderation over HTTP
 //	aigcwatch rules lint|test     check rule packs, run their example cases
+//	aigcwatch providers --state F enforcement levels per provider (docs/enforcement.md)
 //	aigcwatch inspect FILE...     content records from media files' labels and provenance
 //	aigcwatch hash FILE...        PDQ perceptual hashes of images
 //	aigcwatch deliver --routes F  deliver incidents to receivers (docs/incidents.md)
@@ -44,6 +45,7 @@ func commands() []command {
 		{"run", "consume records from Kafka, judge them and produce verdicts, incidents and dead letters", runRun},
 		{"serve", "serve the inline moderation HTTP API: POST /v1/moderate, /v1/moderate/batch", runServe},
 		{"rules", "lint rule packs or run their example cases (rules lint|test [DIR])", runRules},
+		{"providers", "providers' enforcement levels from a scan's --enforcement-state file", runProviders},
 		{"inspect", "read implicit labels, IPTC source type and the C2PA manifest (integrity checked, not trust) from media files and documents and print content records", runInspect},
 		{"hash", "print PDQ perceptual hashes of image files: pdq_hex quality path", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			return runHash(ctx, args, stdout, stderr)

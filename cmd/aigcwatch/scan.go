@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/aigcwatch/aigcwatch/enforce"
 	"github.com/aigcwatch/aigcwatch/pipeline"
 	"github.com/aigcwatch/aigcwatch/rules"
 )
@@ -27,6 +28,8 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	workers := fs.Int("workers", 0, "parallel workers (0: one per CPU)")
 	quiet := fs.Bool("quiet", false, "no summary and no progress bar on stderr")
 	metricsFile := fs.String("metrics-file", "", "at the end, write Prometheus metrics to this file, atomically, for node_exporter's textfile collector (docs/observability.md)")
+	enforcement := fs.Bool("enforcement", true, "place providers on their enforcement ladders: incidents carry the level they warrant, level changes are written with the incidents (docs/enforcement.md)")
+	stateFile := fs.String("enforcement-state", "", "continue the enforcement history kept in this file, and save it there (atomically) at the end")
 	outboxPath := fs.String("outbox", "", "keep incidents in this store (history and, with --routes, the outbox) before their verdicts are written")
 	routesPath := fs.String("routes", "", "with --outbox: deliver incidents to the receivers of this routing file after the scan (docs/incidents.md)")
 	deliverTimeout := fs.Duration("deliver-timeout", 30*time.Second, "with --routes: how long to deliver after the scan; the rest stays in the outbox")
@@ -95,6 +98,30 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		// input order, on one worker, so a scan stays reproducible.
 		opt.Workers = 1
 	}
+	esc, deesc := 0, 0
+	if *stateFile != "" && !*enforcement {
+		fmt.Fprintln(stderr, "aigcwatch scan: --enforcement-state needs --enforcement")
+		return exitUsage
+	}
+	if *enforcement {
+		if opt.Enforcement, err = newEnforcement(&cfg, *stateFile); err != nil {
+			fmt.Fprintf(stderr, "aigcwatch scan: %v\n", err)
+			return exitFailed
+		}
+		if sm != nil {
+			if err := sm.enforcement(opt.Enforcement); err != nil {
+				fmt.Fprintf(stderr, "aigcwatch scan: %v\n", err)
+				return exitFailed
+			}
+		}
+		opt.EnforcementChanges = func(c enforce.Change) {
+			if c.Direction == enforce.Escalate {
+				esc++
+			} else {
+				deesc++
+			}
+		}
+	}
 	var werr error
 	if opt.Verdicts, werr = open(*out, bufOut); werr == nil {
 		if opt.Incidents, werr = open(*incidents, nil); werr == nil {
@@ -132,6 +159,12 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			status = exitFailed
 		}
 	}
+	if opt.Enforcement != nil && *stateFile != "" && status == exitOK {
+		if err := opt.Enforcement.SaveFile(*stateFile); err != nil {
+			fmt.Fprintf(stderr, "aigcwatch scan: %v\n", err)
+			status = exitFailed
+		}
+	}
 	if sm != nil {
 		if err := sm.write(*metricsFile, status == exitOK); err != nil {
 			fmt.Fprintf(stderr, "aigcwatch scan: %v\n", err)
@@ -141,6 +174,9 @@ func runScan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if !*quiet {
 		fmt.Fprintln(stderr)
 		sum.WriteTable(stderr)
+		if opt.Enforcement != nil {
+			enforcementSummary(stderr, opt.Enforcement, esc, deesc, *stateFile)
+		}
 	}
 	if ob != nil && status == exitOK {
 		if err := ob.drain(ctx, *deliverTimeout, *outboxPath, *routesPath, stderr, *quiet); err != nil {

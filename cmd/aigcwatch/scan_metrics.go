@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/aigcwatch/aigcwatch/enforce"
 	"github.com/aigcwatch/aigcwatch/pipeline"
 	"github.com/aigcwatch/aigcwatch/pipeline/metrics"
 )
@@ -13,6 +14,7 @@ import (
 // the batch-job gauges node_exporter's textfile convention expects (when it last ran,
 // whether it succeeded, how long it took). No Go runtime metrics: node_exporter has its own.
 type scanMetrics struct {
+	m     *metrics.Metrics
 	reg   *prometheus.Registry
 	start time.Time
 	last  prometheus.Gauge
@@ -31,7 +33,7 @@ func newScanMetrics(p *pipeline.Processor) (*scanMetrics, error) {
 	g := func(name, help string) prometheus.Gauge {
 		return prometheus.NewGauge(prometheus.GaugeOpts{Namespace: metrics.Namespace, Subsystem: "scan", Name: name, Help: help})
 	}
-	s := &scanMetrics{reg: reg, start: time.Now(),
+	s := &scanMetrics{m: m, reg: reg, start: time.Now(),
 		last: g("last_run_timestamp_seconds", "When the scan that wrote this file ended."),
 		ok:   g("success", "Whether the scan that wrote this file succeeded (1) or failed (0)."),
 		dur:  g("duration_seconds", "How long the scan that wrote this file took."),
@@ -42,6 +44,12 @@ func newScanMetrics(p *pipeline.Processor) (*scanMetrics, error) {
 		}
 	}
 	return s, nil
+}
+
+// enforcement adds the providers' enforcement-level gauges, read from st when the file
+// is written.
+func (s *scanMetrics) enforcement(st *enforce.State) error {
+	return s.m.RegisterEnforcement(s.reg, st)
 }
 
 func (s *scanMetrics) write(path string, ok bool) error {
