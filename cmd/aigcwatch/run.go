@@ -251,23 +251,31 @@ func layerConfig(fs *flag.FlagSet, cmd string, cfg any, usage map[string]string,
 	return *printConfig, errors.Join(errs...)
 }
 
-func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	cfg, printOnly, err := loadRunConfig(args, os.LookupEnv, stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "aigcwatch run: %v\n", err)
-		return exitUsage
-	}
-	if printOnly {
-		b, err := yaml.Marshal(&cfg)
+// configDone ends a command whose configuration failed to load (usage error; help is
+// not one) or that was asked to print it (--print-config), and says whether it did.
+func configDone(cmd string, cfg any, printOnly bool, err error, stdout, stderr io.Writer) (int, bool) {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK, true
+	case err != nil:
+		fmt.Fprintf(stderr, "aigcwatch %s: %v\n", cmd, err)
+		return exitUsage, true
+	case printOnly:
+		b, err := yaml.Marshal(cfg)
 		if err != nil {
-			fmt.Fprintf(stderr, "aigcwatch run: %v\n", err)
-			return exitFailed
+			fmt.Fprintf(stderr, "aigcwatch %s: %v\n", cmd, err)
+			return exitFailed, true
 		}
 		stdout.Write(b)
-		return exitOK
+		return exitOK, true
+	}
+	return 0, false
+}
+
+func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg, printOnly, err := loadRunConfig(args, os.LookupEnv, stderr)
+	if code, done := configDone("run", &cfg, printOnly, err, stdout, stderr); done {
+		return code
 	}
 	log, err := stream.NewLogger(&cfg, stderr)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/aigcwatch/aigcwatch/engine"
 	"github.com/aigcwatch/aigcwatch/incident/deliver"
@@ -103,21 +101,8 @@ func newServeLogger(cfg *serve.Config, w io.Writer) (*slog.Logger, error) {
 
 func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cfg, printOnly, err := loadServeConfig(args, os.LookupEnv, stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "aigcwatch serve: %v\n", err)
-		return exitUsage
-	}
-	if printOnly {
-		b, err := yaml.Marshal(&cfg)
-		if err != nil {
-			fmt.Fprintf(stderr, "aigcwatch serve: %v\n", err)
-			return exitFailed
-		}
-		stdout.Write(b)
-		return exitOK
+	if code, done := configDone("serve", &cfg, printOnly, err, stdout, stderr); done {
+		return code
 	}
 	log, err := newServeLogger(&cfg, stderr)
 	if err != nil {
