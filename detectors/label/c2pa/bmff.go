@@ -63,6 +63,34 @@ type errUnchecked string
 
 func (e errUnchecked) Error() string { return string(e) }
 
+// readBox reads the header of the box at d[off:], rem bytes of its container being left
+// (at least 8), and, for a full box, its version and flags.
+func readBox(d []byte, off, rem uint64) (topBox, error) {
+	size, typ, hdr := uint64(binary.BigEndian.Uint32(d[off:])), string(d[off+4:off+8]), uint64(8)
+	switch size {
+	case 0:
+		size = rem
+	case 1:
+		if rem < 16 {
+			return topBox{}, fmt.Errorf("box at %d: 64-bit size cut", off)
+		}
+		size, hdr = binary.BigEndian.Uint64(d[off+8:]), 16
+	}
+	if size < hdr || size > rem {
+		return topBox{}, fmt.Errorf("box %q at %d: size %d, %d remain", typ, off, size, rem)
+	}
+	b := topBox{typ: typ, start: off, end: off + size, hdr: hdr, version: -1}
+	full := off + hdr
+	if typ == "uuid" {
+		full += 16
+	}
+	if (typ == "uuid" || bmffFullBoxes[typ]) && full+4 <= b.end {
+		b.version = int(d[full])
+		b.flags = uint32(d[full+1])<<16 | uint32(d[full+2])<<8 | uint32(d[full+3])
+	}
+	return b, nil
+}
+
 // childBoxes lists the boxes in d[from:to].
 func childBoxes(d []byte, from, to uint64, max int) ([]topBox, error) {
 	var out []topBox
@@ -74,30 +102,12 @@ func childBoxes(d []byte, from, to uint64, max int) ([]topBox, error) {
 		if rem < 8 {
 			return out, nil // padding at the end of a container
 		}
-		size, typ, hdr := uint64(binary.BigEndian.Uint32(d[off:])), string(d[off+4:off+8]), uint64(8)
-		switch size {
-		case 0:
-			size = rem
-		case 1:
-			if rem < 16 {
-				return nil, fmt.Errorf("box at %d: 64-bit size cut", off)
-			}
-			size, hdr = binary.BigEndian.Uint64(d[off+8:]), 16
-		}
-		if size < hdr || size > rem {
-			return nil, fmt.Errorf("box %q at %d: size %d, %d remain", typ, off, size, rem)
-		}
-		b := topBox{typ: typ, start: off, end: off + size, hdr: hdr, version: -1}
-		full := off + hdr
-		if typ == "uuid" {
-			full += 16
-		}
-		if (typ == "uuid" || bmffFullBoxes[typ]) && full+4 <= b.end {
-			b.version = int(d[full])
-			b.flags = uint32(d[full+1])<<16 | uint32(d[full+2])<<8 | uint32(d[full+3])
+		b, err := readBox(d, off, rem)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, b)
-		off += size
+		off = b.end
 	}
 	return out, nil
 }
@@ -153,30 +163,12 @@ func topLevelBoxes(d []byte, max int) ([]topBox, error) {
 		if rem < 8 {
 			return nil, fmt.Errorf("box header at %d needs 8 bytes, %d remain", off, rem)
 		}
-		size, typ, hdr := uint64(binary.BigEndian.Uint32(d[off:])), string(d[off+4:off+8]), uint64(8)
-		switch size {
-		case 0:
-			size = rem
-		case 1:
-			if rem < 16 {
-				return nil, fmt.Errorf("box at %d: 64-bit size cut", off)
-			}
-			size, hdr = binary.BigEndian.Uint64(d[off+8:]), 16
-		}
-		if size < hdr || size > rem {
-			return nil, fmt.Errorf("box %q at %d: size %d, %d remain", typ, off, size, rem)
-		}
-		b := topBox{typ: typ, start: off, end: off + size, hdr: hdr, version: -1}
-		full := off + hdr
-		if typ == "uuid" {
-			full += 16
-		}
-		if (typ == "uuid" || bmffFullBoxes[typ]) && full+4 <= b.end {
-			b.version = int(d[full])
-			b.flags = uint32(d[full+1])<<16 | uint32(d[full+2])<<8 | uint32(d[full+3])
+		b, err := readBox(d, off, rem)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, b)
-		off += size
+		off = b.end
 	}
 	return out, nil
 }
