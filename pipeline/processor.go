@@ -65,7 +65,8 @@ func (p *Processor) SetDetector(d detectors.Detector) { p.Swap(p.Engine(), d) }
 
 // Judgement is the outcome for one raw record. Exactly one of Verdict and Reject is set.
 // VerdictJSON and Incidents are freshly allocated and may be retained; Verdict and
-// Record belong to the Worker and are valid only until its next call.
+// Record belong to the Worker and are valid only until its next call. VerdictJSON is nil
+// for an allowed verdict when the Worker's SkipAllowedJSON is set.
 type Judgement struct {
 	Record      *record.Record
 	Verdict     *rules.Verdict
@@ -88,6 +89,12 @@ type Worker struct {
 	// a slab is freed when no verdict in it is retained any more.
 	slab []byte
 	obs  WorkerObserver // nil when the processor has no observer
+
+	// SkipAllowedJSON leaves the verdict of an allowed record unencoded (Judgement's
+	// VerdictJSON nil): for outputs that do not write allowed verdicts in full (the
+	// stream's compact and flagged modes). Encoding is a tenth of judging such a record,
+	// and the encoded verdicts' slabs are most of its garbage.
+	SkipAllowedJSON bool
 }
 
 const (
@@ -178,7 +185,11 @@ func (w *Worker) judge(ctx context.Context, r *record.Record, start time.Time) (
 	if w.obs != nil {
 		w.obs.Judged(r, &w.verdict, evs, d)
 	}
-	return Judgement{Record: r, Verdict: &w.verdict, VerdictJSON: w.encodeVerdict(), Incidents: evs}, nil
+	j := Judgement{Record: r, Verdict: &w.verdict, Incidents: evs}
+	if !w.SkipAllowedJSON || w.verdict.Decision != rules.Allow {
+		j.VerdictJSON = w.encodeVerdict()
+	}
+	return j, nil
 }
 
 // encodeVerdict encodes w.verdict into the slab (see Worker.slab).

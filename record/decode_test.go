@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestDecodeGood(t *testing.T) {
@@ -180,11 +181,22 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"id":"a","text":"a\n\u4e2d\ud83d\ude00\ud800x\udc00\\\"\/\b\f\r\t"}`))
 	f.Add([]byte(`{"id":"a","text":null}`))
 	f.Add([]byte(`{"id":"a","text":"x","Text":"y","text":"z"}`))
+	// Long enough for the vectorised UTF-8 check (32-byte blocks), invalid at a block edge,
+	// inside a block and in the scalar tail.
+	long := `{"id":"a","text":"` + strings.Repeat("中文 text ", 8)
+	f.Add([]byte(long + "\xe4\xb8" + `"}`))
+	f.Add([]byte(long[:31] + "\xff" + long[31:] + `"}`))
+	f.Add([]byte(long + "\xed\xa0\x80 surrogate" + `"}`))
+	f.Add([]byte(long + "\xf4\x90\x80\x80 beyond U+10FFFF" + `"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var r Record
 		err := Decode(data, Limits{MaxRecordBytes: 4096, MaxTextBytes: 1024}, &r)
+		var de *DecodeError
+		// The decoder's vectorised UTF-8 check says what the standard library says.
+		if invalid := len(data) <= 4096 && !utf8.Valid(data); invalid != (errors.As(err, &de) && de.Reason == ReasonInvalidUTF8) {
+			t.Fatalf("utf8.Valid says invalid=%v, Decode says %v, input %q", invalid, err, data)
+		}
 		if err != nil {
-			var de *DecodeError
 			if !errors.As(err, &de) {
 				t.Fatalf("non-DecodeError %T: %v", err, err)
 			}

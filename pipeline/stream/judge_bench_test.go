@@ -7,6 +7,8 @@ import (
 
 	"github.com/aigcwatch/aigcwatch/internal/benchclock"
 	"github.com/aigcwatch/aigcwatch/pipeline"
+	"github.com/aigcwatch/aigcwatch/pipeline/stream/streamtest"
+	"github.com/aigcwatch/aigcwatch/rules"
 )
 
 // BenchmarkJudgeRecords is the judging part of BenchmarkStream without the broker: the
@@ -38,4 +40,43 @@ func BenchmarkJudgeRecords(b *testing.B) {
 		i++
 	}
 	clk.Report(b, "records/cpu-s")
+}
+
+// BenchmarkJudgeMixed is the judging part of BenchmarkStreamModes' realistic mix without
+// the broker (streamtest.MixedRecords: 99 % allowed provider texts, 1 % fraud scripts):
+// "verdicts=all" encodes every verdict, "verdicts=flagged" only those that are not allowed
+// (Worker.SkipAllowedJSON, as the stream's compact and flagged modes do).
+// go test -run '^$' -bench JudgeMixed -cpu 1 -count 6 ./pipeline/stream
+func BenchmarkJudgeMixed(b *testing.B) {
+	recs := streamtest.MixedRecords(b, "bench", 4096, 100, 370)
+	p, err := pipeline.Build(pipeline.DefaultConfig)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var size int
+	for _, r := range recs {
+		size += len(r.Value)
+	}
+	at := time.Date(2026, 10, 1, 8, 0, 0, 0, time.UTC)
+	for _, mode := range []string{"all", "flagged"} {
+		b.Run("verdicts="+mode, func(b *testing.B) {
+			w := p.NewWorker()
+			w.SkipAllowedJSON = mode == "flagged"
+			b.SetBytes(int64(size / len(recs)))
+			b.ReportAllocs()
+			clk := benchclock.Start()
+			i := 0
+			for b.Loop() {
+				j, err := w.JudgeAt(context.Background(), recs[i%len(recs)].Value, at)
+				if err != nil || j.Reject != nil {
+					b.Fatalf("%v %v", err, j.Reject)
+				}
+				if (j.VerdictJSON == nil) != (mode == "flagged" && j.Verdict.Decision == rules.Allow) {
+					b.Fatalf("verdict %s encoded: %v", j.Verdict.Decision, j.VerdictJSON != nil)
+				}
+				i++
+			}
+			clk.Report(b, "records/cpu-s")
+		})
+	}
 }

@@ -158,6 +158,7 @@ func (p *partition) judge(stop context.Context, in <-chan kafka.Message, out cha
 	defer close(out)
 	r := p.r
 	w := r.p.NewWorker()
+	w.SkipAllowedJSON = r.cfg.VerdictsMode == VerdictsCompact || r.cfg.VerdictsMode == VerdictsFlagged
 	next := int64(-1)
 	abort := func(b *batch) {
 		r.release(b.n)
