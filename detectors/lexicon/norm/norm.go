@@ -422,13 +422,13 @@ func safeAt(text string, i int) bool {
 	}
 	if c < 0xE0 || c > 0xEF || i+2 >= len(text) {
 		if c >= 0xC2 && c < 0xE0 && i+1 < len(text) && text[i+1]&0xC0 == 0x80 {
-			return bmp.info[rune(c&0x1F)<<6|rune(text[i+1]&0x3F)]&bmpBoundary != 0
+			return bmp.boundaryAt(rune(c&0x1F)<<6 | rune(text[i+1]&0x3F))
 		}
 		return false
 	}
 	c1, c2 := text[i+1], text[i+2]
 	r := rune(c&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F)
-	return c1&0xC0 == 0x80 && c2&0xC0 == 0x80 && bmp.info[r]&bmpBoundary != 0
+	return c1&0xC0 == 0x80 && c2&0xC0 == 0x80 && bmp.boundaryAt(r)
 }
 
 // bmpTable holds, for every character below U+10000, whether it has an NFKC
@@ -438,7 +438,13 @@ func safeAt(text string, i int) bool {
 type bmpTable struct {
 	once sync.Once
 	info []uint32
+	// boundary is info's bmpBoundary bit alone, one bit per character (8 KiB instead of
+	// 256: safeAt, called for nearly every character of CJK text, stays in the L1 cache).
+	boundary []uint64
 }
+
+// boundaryAt reports whether r (below U+10000) has bmpBoundary.
+func (t *bmpTable) boundaryAt(r rune) bool { return t.boundary[r>>6]&(1<<(r&63)) != 0 }
 
 const (
 	bmpBoundary = 1 << 31
@@ -469,7 +475,13 @@ func (t *bmpTable) build() {
 				info[r] |= bmpSimple | uint32(to)
 			}
 		}
-		t.info = info
+		boundary := make([]uint64, 0x10000/64)
+		for r, v := range info {
+			if v&bmpBoundary != 0 {
+				boundary[r>>6] |= 1 << (r & 63)
+			}
+		}
+		t.info, t.boundary = info, boundary
 	})
 }
 
