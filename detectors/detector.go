@@ -63,6 +63,10 @@ func (f Func) Detect(ctx context.Context, r *record.Record, res *Result) error {
 // an earlier one failed; their errors are joined.
 type Chain []Detector
 
+// ReasonDetectorError is the Problem reason Chain records for a member whose Detect
+// failed.
+const ReasonDetectorError = "detector_error"
+
 // Name implements Detector.
 func (c Chain) Name() string { return "chain" }
 
@@ -72,7 +76,7 @@ func (c Chain) Detect(ctx context.Context, r *record.Record, res *Result) error 
 	for _, d := range c {
 		if err := d.Detect(ctx, r, res); err != nil {
 			errs = append(errs, err)
-			res.Problems = append(res.Problems, Problem{Detector: d.Name(), Reason: "detector_error"})
+			res.Problems = append(res.Problems, Problem{Detector: d.Name(), Reason: ReasonDetectorError})
 		}
 	}
 	return errors.Join(errs...)

@@ -32,9 +32,10 @@ type WorkerObserver interface {
 	Rejected(reason string)
 }
 
-// DetectorWrapper is an optional ability of an Observer: each detector the Processor runs
-// is wrapped by WrapDetector (each member of a Chain separately), at every Swap, so that
-// timing is added once by a wrapper and detectors hold only their own logic.
+// DetectorWrapper is an optional ability of an Observer: the detector the Processor runs
+// (usually a detectors.Chain, passed whole so that a wrapper can decide once per record
+// what to do for its members) is wrapped by WrapDetector at every Swap, so that timing is
+// added once by a wrapper and detectors hold only their own logic.
 type DetectorWrapper interface {
 	WrapDetector(d detectors.Detector) detectors.Detector
 }
@@ -48,20 +49,12 @@ func (p *Processor) SetObserver(o Observer) {
 	p.Swap(cur.engine, cur.raw)
 }
 
-// wrap applies the observer's detector wrapper to d (each member of a Chain).
+// wrap applies the observer's detector wrapper to d.
 func (p *Processor) wrap(d detectors.Detector) detectors.Detector {
-	dw, ok := p.obs.(DetectorWrapper)
-	if !ok {
-		return d
+	if dw, ok := p.obs.(DetectorWrapper); ok {
+		return dw.WrapDetector(d)
 	}
-	if c, ok := d.(detectors.Chain); ok {
-		out := make(detectors.Chain, len(c))
-		for i, m := range c {
-			out[i] = dw.WrapDetector(m)
-		}
-		return out
-	}
-	return dw.WrapDetector(d)
+	return d
 }
 
 // Rejected tells the worker's observer that a record it did not judge (a line too long

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 
@@ -41,6 +42,27 @@ type workerObserver struct {
 	// so this saves hashing them).
 	findings [8]*findingChildren
 	next     int
+	// rules caches the children of the rules fired last, by rule (a stream fires the
+	// same few rules), saving the shared table's map lookup.
+	rules    [4]ruleCache
+	nextRule int
+}
+
+type ruleCache struct {
+	rule *rules.Rule
+	rc   *ruleChildren
+}
+
+func (w *workerObserver) rule(r *rules.Rule) *ruleChildren {
+	for _, c := range w.rules {
+		if c.rule == r {
+			return c.rc
+		}
+	}
+	rc := w.m.rule(r)
+	w.rules[w.nextRule] = ruleCache{r, rc}
+	w.nextRule = (w.nextRule + 1) % len(w.rules)
+	return rc
 }
 
 func (w *workerObserver) finding(f *detectors.Finding) *findingChildren {
@@ -107,7 +129,7 @@ func (w *workerObserver) Judged(r *record.Record, v *rules.Verdict, incidents []
 	// One incident per reportable fired rule, in order (incident.Builder.Build).
 	n := 0
 	for _, r := range v.Rules {
-		rc := m.rule(r)
+		rc := w.rule(r)
 		rc.fired.Inc()
 		pc.rule(m, rc).Inc()
 		if r.Report && n < len(incidents) {
@@ -126,12 +148,71 @@ func (w *workerObserver) Judged(r *record.Record, v *rules.Verdict, incidents []
 func (w *workerObserver) Rejected(reason string) { w.m.deadLetter(reason).Inc() }
 
 // WrapDetector implements pipeline.DetectorWrapper: the detector's calls are timed, 1
-// in DetectorSample, and its failures counted.
+// in DetectorSample records, and its failures counted. A chain is timed member by member
+// (timedChain).
 func (o *observer) WrapDetector(d detectors.Detector) detectors.Detector {
 	m := (*Metrics)(o)
-	return &timed{Detector: d, mask: uint32(m.opt.DetectorSample - 1), scale: float64(m.opt.DetectorSample),
+	mask, scale := uint32(m.opt.DetectorSample-1), float64(m.opt.DetectorSample)
+	if c, ok := d.(detectors.Chain); ok {
+		t := &timedChain{chain: c, mask: mask, scale: scale, byName: map[string]prometheus.Counter{}}
+		for _, d := range c {
+			t.seconds = append(t.seconds, m.detSeconds.WithLabelValues(d.Name()))
+			t.byName[d.Name()] = m.detErrors.WithLabelValues(d.Name())
+		}
+		return t
+	}
+	return &timed{Detector: d, mask: mask, scale: scale,
 		seconds: m.detSeconds.WithLabelValues(d.Name()), errors: m.detErrors.WithLabelValues(d.Name())}
 }
+
+// timedChain times a chain's members: a record is sampled (1 in DetectorSample, one
+// random number per record), and then each member's time is read between the clock
+// readings around it; an unsampled record runs the chain itself, at the cost of one call.
+// The members' failures are counted from the problems the chain records (Chain.Detect
+// names each failed member with detectors.ReasonDetectorError).
+type timedChain struct {
+	chain   detectors.Chain
+	mask    uint32
+	scale   float64
+	seconds []prometheus.Counter          // by member
+	byName  map[string]prometheus.Counter // errors by member name
+}
+
+// Name implements detectors.Detector.
+func (t *timedChain) Name() string { return t.chain.Name() }
+
+// Detect implements detectors.Detector, with detectors.Chain's semantics.
+func (t *timedChain) Detect(ctx context.Context, r *record.Record, res *detectors.Result) error {
+	from := len(res.Problems)
+	var err error
+	if t.mask == 0 || rand.Uint32()&t.mask == 0 {
+		var errs []error
+		start := time.Now()
+		for i, d := range t.chain {
+			if e := d.Detect(ctx, r, res); e != nil {
+				errs = append(errs, e)
+				res.Problems = append(res.Problems, detectors.Problem{Detector: d.Name(), Reason: detectors.ReasonDetectorError})
+			}
+			end := time.Now()
+			t.seconds[i].Add(end.Sub(start).Seconds() * t.scale)
+			start = end
+		}
+		err = errors.Join(errs...)
+	} else {
+		err = t.chain.Detect(ctx, r, res)
+	}
+	if err != nil {
+		for _, p := range res.Problems[from:] {
+			if c := t.byName[p.Detector]; c != nil && p.Reason == detectors.ReasonDetectorError {
+				c.Inc()
+			}
+		}
+	}
+	return err
+}
+
+// Unwrap returns the wrapped chain.
+func (t *timedChain) Unwrap() detectors.Detector { return t.chain }
 
 // timed wraps a detector with its time and failure metrics.
 type timed struct {
