@@ -106,6 +106,15 @@ func TestCrossCheckReference(t *testing.T) {
 	flipped := slices.Clone(jpg)
 	flipped[len(flipped)-20] ^= 0x10
 	write("gen-genai-image-changed.jpg", flipped)
+	// the same image with a box hash written here (c2patest.JPEGBoxHash), and changed
+	bh, err := genAI.JPEGBoxHash(s, plainJPEG(t, 160, 120), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("gen-genai-boxhash.jpg", bh)
+	bh = slices.Clone(bh)
+	bh[len(bh)-20] ^= 0x10
+	write("gen-genai-boxhash-image-changed.jpg", bh)
 	cjpg, err := os.ReadFile(filepath.Join(dir, "C.jpg"))
 	if err == nil {
 		cjpg[len(cjpg)-100] ^= 0x01
@@ -133,7 +142,12 @@ func TestCrossCheckReference(t *testing.T) {
 		{filepath.Join(carrierTestdata, "heif", "two-labels.avif"), "image/avif"},
 		{filepath.Join(carrierTestdata, "pdf", "none.pdf"), "application/pdf"},
 		{filepath.Join(carrierTestdata, "ooxml", "none.docx"), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+		// box hashes (c2pa.hash.boxes), through the reference's embeddable-manifest API
+		{filepath.Join(dir, "no_manifest.jpg"), "image/jpeg:boxhash"},
+		{filepath.Join(dir, "sample1.png"), "image/png:boxhash"},
+		{filepath.Join(carrierTestdata, "gif", "none.gif"), "image/gif:boxhash"},
 	}
+	mustMismatch := map[string]bool{"gen-genai-image-changed.jpg": true, "gen-genai-boxhash-image-changed.jpg": true, "gen-C-image-changed.jpg": true, "gen-video1-mdat-changed.mp4": true}
 	signArgs := []string{filepath.Join("testdata", "reference_sign.py"), gen}
 	for _, ts := range toSign {
 		signArgs = append(signArgs, ts[0]+":"+ts[1])
@@ -160,6 +174,14 @@ func TestCrossCheckReference(t *testing.T) {
 		}
 		b[len(b)/2] ^= 0x01
 		write("changed-"+filepath.Base(r.Out), b)
+		if strings.HasPrefix(filepath.Base(r.Out), "ref-boxhash-") {
+			// a byte of the image data near the end: both must report the box-hash mismatch
+			b[len(b)/2] ^= 0x01
+			b[len(b)-20] ^= 0x01
+			name := "image-changed-" + filepath.Base(r.Out)
+			write(name, b)
+			mustMismatch[name] = true
+		}
 	}
 	if len(refSigned) != len(toSign) {
 		t.Errorf("the reference signed %d of %d files", len(refSigned), len(toSign))
@@ -172,7 +194,6 @@ func TestCrossCheckReference(t *testing.T) {
 			write("gen-CACA-ingredient-changed.jpg", v)
 		}
 	}
-	mustMismatch := map[string]bool{"gen-genai-image-changed.jpg": true, "gen-C-image-changed.jpg": true, "gen-video1-mdat-changed.mp4": true}
 
 	cmd := exec.Command(py, append([]string{filepath.Join("testdata", "reference.py")}, files...)...)
 	var stderr bytes.Buffer
@@ -293,6 +314,9 @@ func TestCrossCheckReference(t *testing.T) {
 		if refSigned[name] && (got.HardBinding != c2pa.BindingMatch || got.State != c2pa.StateUnverified ||
 			!slices.Contains(dsts, c2patest.TrainedAlgorithmicMedia) || got.SignerOrg != "aigcwatch cross-check") {
 			t.Errorf("%s (signed by the reference): Go %s, binding %s, source types %q, signer %q", name, got.State, got.HardBinding, dsts, got.SignerOrg)
+		}
+		if (strings.HasPrefix(name, "ref-boxhash-") || strings.HasPrefix(name, "gen-genai-boxhash")) && got.BindingKind != "c2pa.hash.boxes" {
+			t.Errorf("%s: hard binding %q, want c2pa.hash.boxes", name, got.BindingKind)
 		}
 		if gm := slices.Contains(got.StatusCodes, "ingredient.manifest.mismatch"); gm != ref.IngredientMismatch {
 			disagree("ingredient", "Go ingredient.manifest.mismatch %v, reference %v", gm, ref.IngredientMismatch)

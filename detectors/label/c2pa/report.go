@@ -172,6 +172,17 @@ func (s *Store) Check(asset Asset) *Report {
 			}
 			break
 		}
+		if r.BindingKind == "c2pa.hash.boxes" {
+			code, res := s.boxHash(binding, bindingAlg, asset.Data, r)
+			r.HardBinding = res
+			switch res {
+			case BindingMatch:
+				ok(code)
+			case BindingMismatch:
+				fail(code)
+			}
+			break
+		}
 		if r.BindingKind != "c2pa.hash.data" {
 			r.HardBinding = BindingUnchecked
 			break
