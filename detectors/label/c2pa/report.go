@@ -357,7 +357,8 @@ func (s *Store) checkBMFF(n *Node, claimAlg string, asset []byte, r *Report) (st
 	case "c2pa.hash.bmff.v3":
 		version = 3
 	}
-	sum, err := s.bmffHash(&w, version, cmpOr(w.Alg, claimAlg), asset)
+	alg := cmpOr(w.Alg, claimAlg)
+	err := s.verifyBMFF(&w, version, alg, asset, r)
 	var unchecked errUnchecked
 	switch {
 	case errors.As(err, &unchecked):
@@ -365,8 +366,6 @@ func (s *Store) checkBMFF(n *Node, claimAlg string, asset []byte, r *Report) (st
 		return "", BindingUnchecked
 	case err != nil:
 		r.warnf("%s: %v", n.Label, err)
-		return "assertion.bmffHash.mismatch", BindingMismatch
-	case !bytes.Equal(sum, w.Hash):
 		return "assertion.bmffHash.mismatch", BindingMismatch
 	}
 	return "assertion.bmffHash.match", BindingMatch

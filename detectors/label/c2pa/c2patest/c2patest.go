@@ -145,6 +145,13 @@ func (m Manifest) store(s *Signer, dh dataHash) []byte {
 	return m.storeWith(s, "c2pa.hash.data", dh)
 }
 
+// StoreWith returns a signed manifest store whose hard-binding assertion has the label
+// bindingLabel (c2pa.hash.bmff.v2, c2pa.hash.boxes...) and the CBOR of binding as its
+// content, for tests that compute a binding themselves.
+func (m Manifest) StoreWith(s *Signer, bindingLabel string, binding any) []byte {
+	return m.storeWith(s, bindingLabel, binding)
+}
+
 // storeWith builds the manifest store with the hard-binding assertion label and content.
 func (m Manifest) storeWith(s *Signer, bindingLabel string, binding any) []byte {
 	actions := superbox("cbor", "c2pa.actions", box("cbor", mustCBOR(map[string]any{"actions": m.Actions})))

@@ -1,7 +1,7 @@
 """Signs files with the C2PA reference implementation (c2pa-python), so that the Go
 reader is checked on manifests the reference wrote, in every format both support.
 
-Usage: python reference_sign.py OUTDIR SRC:MIME[:boxhash]...   (run by crosscheck_test.go)
+Usage: python reference_sign.py OUTDIR SRC:MIME[:boxhash|:merkle]...   (run by crosscheck_test.go)
 
 Each signed file gets a manifest whose c2pa.actions says c2pa.created with
 trainedAlgorithmicMedia, signed (ES256) by a certificate issued on the spot by a
@@ -16,6 +16,11 @@ c2pa_builder_update_hash_from_stream (the reference names and hashes the file's 
 with a C2PA box where it will go), c2pa_builder_sign_embeddable (the signed store as
 JPEG APP11 segments, a PNG caBX chunk or a GIF application extension), and the store is
 put where the reference's box map placed the C2PA box.
+
+With ":merkle" an MP4 is signed with the setting core.merkle_tree_chunk_size_in_kb = 1:
+the reference's BMFF hash then excludes each mdat's payload from the file-level hash and
+adds a Merkle tree per mdat over its 1 KiB blocks (and merkle uuid boxes with each
+block's proof), fragmented files included.
 """
 import ctypes
 import datetime
@@ -125,6 +130,14 @@ def sign_boxhash(manifest, certs, pkey, src, mime, out):
         f.write(data[:pos] + store + data[pos:])
 
 
+def sign_merkle(manifest, certs, pkey, src, mime, out):
+    settings = c2pa.Settings.from_dict({"core": {"merkle_tree_chunk_size_in_kb": 1}})
+    signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(alg=b"es256", sign_cert=certs, private_key=pkey, ta_url=None))
+    ctx = c2pa.Context(settings, signer)
+    with c2pa.Builder(manifest, context=ctx) as b, open(src, "rb") as s, open(out, "w+b") as d:
+        b.sign(mime, s, d)
+
+
 def main():
     out_dir = sys.argv[1]
     certs, pkey = chain()
@@ -137,14 +150,15 @@ def main():
     })
     for arg in sys.argv[2:]:
         mode = ""
-        if arg.endswith(":boxhash"):
-            arg, mode = arg[:-len(":boxhash")], "boxhash"
+        for m in ("boxhash", "merkle"):
+            if arg.endswith(":" + m):
+                arg, mode = arg[:-len(m) - 1], m
         src, mime = arg.rsplit(":", 1)
         out = os.path.join(out_dir, "ref-" + (mode + "-" if mode else "") + os.path.basename(src))
         res = {"src": src, "out": out, "error": ""}
         try:
-            if mode == "boxhash":
-                sign_boxhash(manifest, certs, pkey, src, mime, out)
+            if mode:
+                {"boxhash": sign_boxhash, "merkle": sign_merkle}[mode](manifest, certs, pkey, src, mime, out)
                 print(json.dumps(res))
                 continue
             with c2pa.Builder(manifest) as b, open(src, "rb") as s, open(out, "w+b") as d:
