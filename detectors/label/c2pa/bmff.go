@@ -297,29 +297,27 @@ func (s *Store) bmffPlan(w *wireBMFFHash, version int, asset []byte) (*bmffPlan,
 		}
 		slices.Sort(offs)
 	}
-	// Walk the ranges, pausing at each marker inside one to hash its offset.
+	// Walk the ranges (sorted, disjoint), pausing at each marker inside one to hash its
+	// offset; markers outside every range are hashed in order too (a box whose start is
+	// excluded by a subset still has its offset bound).
+	mi := 0
 	for _, r := range incl {
+		for ; mi < len(offs) && offs[mi] < r.a; mi++ {
+			plan.steps = append(plan.steps, hashStep{a: offs[mi], marker: true})
+		}
 		a := r.a
-		for _, os := range offs {
-			if os < a || os >= r.b {
-				continue
-			}
-			if os > a {
+		for ; mi < len(offs) && offs[mi] < r.b; mi++ {
+			if os := offs[mi]; os > a {
 				plan.steps = append(plan.steps, hashStep{a: a, b: os})
+				a = os
 			}
-			plan.steps = append(plan.steps, hashStep{a: os, marker: true})
-			a = os
+			plan.steps = append(plan.steps, hashStep{a: offs[mi], marker: true})
 		}
 		plan.steps = append(plan.steps, hashStep{a: a, b: r.b})
 	}
-	// Markers outside every range are hashed in order too (a box whose start is excluded
-	// by a subset still has its offset bound).
-	for _, os := range offs {
-		if !slices.ContainsFunc(plan.steps, func(st hashStep) bool { return st.marker && st.a == os }) {
-			plan.steps = append(plan.steps, hashStep{a: os, marker: true})
-		}
+	for ; mi < len(offs); mi++ {
+		plan.steps = append(plan.steps, hashStep{a: offs[mi], marker: true})
 	}
-	slices.SortStableFunc(plan.steps, func(x, y hashStep) int { return cmpU64(x.a, y.a) })
 	return plan, nil
 }
 
