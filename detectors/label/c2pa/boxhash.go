@@ -165,7 +165,12 @@ func jpegBoxes(d []byte, max int) ([]assetBox, error) {
 			i := end
 			for ; i < len(d); i++ {
 				if d[i] != 0xFF {
-					continue
+					j := bytes.IndexByte(d[i:], 0xFF)
+					if j < 0 {
+						i = len(d)
+						break
+					}
+					i += j
 				}
 				if i+1 >= len(d) {
 					return nil, boxMapErr(i, "entropy-coded data cut")
