@@ -146,6 +146,8 @@ func TestCrossCheckReference(t *testing.T) {
 	}
 	frag := specFragmentedMP4(t, s, 5, 2, false)
 	write("gen-merkle-fragments.mp4", frag)
+	write("gen-merkle-fragments-root.mp4", specFragmentedMP4(t, s, 5, 1, false))
+	write("gen-merkle-fragments-layer3.mp4", specFragmentedMP4(t, s, 5, 3, false))
 	write("gen-merkle-fragments-changed.mp4", flipAt(frag, bytes.LastIndex(frag, []byte("mdat"))+100))
 	write("gen-merkle-init.mp4", specFragmentedMP4(t, s, 5, 1, true))
 	// Files the reference implementation signs here, in every format both read: the Go
@@ -171,6 +173,9 @@ func TestCrossCheckReference(t *testing.T) {
 		{filepath.Join(dir, "sample1.png"), "image/png:boxhash"},
 		{filepath.Join(carrierTestdata, "gif", "none.gif"), "image/gif:boxhash"},
 	}
+	// written here (c2patest, specFragmentedMP4): the reference must verify them
+	mustMatch := map[string]bool{"gen-genai-boxhash.jpg": true, "gen-merkle-fragments.mp4": true,
+		"gen-merkle-fragments-root.mp4": true, "gen-merkle-fragments-layer3.mp4": true}
 	mustMismatch := map[string]bool{"gen-genai-image-changed.jpg": true, "gen-genai-boxhash-image-changed.jpg": true, "gen-merkle-fragments-changed.mp4": true, "gen-C-image-changed.jpg": true, "gen-video1-mdat-changed.mp4": true}
 	signArgs := []string{filepath.Join("testdata", "reference_sign.py"), gen}
 	for _, ts := range toSign {
@@ -340,6 +345,9 @@ func TestCrossCheckReference(t *testing.T) {
 		}
 		if hm := slices.Contains(got.StatusCodes, "assertion.hashedURI.mismatch"); hm != ref.HashedURIMismatch {
 			disagree("hashed_uri", "Go mismatch %v, reference %v", hm, ref.HashedURIMismatch)
+		}
+		if mustMatch[name] && (got.HardBinding != c2pa.BindingMatch || ref.HardBinding != "match") {
+			t.Errorf("%s: made here per the specification: Go %s, reference %s; both must report the match", name, got.HardBinding, ref.HardBinding)
 		}
 		if mustMismatch[name] && (got.HardBinding != c2pa.BindingMismatch || ref.HardBinding != "mismatch" || got.State != c2pa.StateInvalid) {
 			t.Errorf("%s: image bytes changed: Go %s/%s, reference %s; both must report the mismatch", name, got.State, got.HardBinding, ref.HardBinding)
