@@ -184,7 +184,11 @@ func blockLeaves(h hash.Hash, asset []byte, mdat topBox, subsets []rng, mm wireM
 		if bs == 0 {
 			return nil, errors.New("fixedBlockSize 0")
 		}
-		if n := (size + bs - 1) / bs; n != mm.Count {
+		n := size / bs
+		if size%bs != 0 {
+			n++
+		}
+		if n != mm.Count {
 			return nil, fmt.Errorf("%d bytes in blocks of %d are %d leaves, the tree has %d", size, bs, n, mm.Count)
 		}
 		for left := size; left > 0; left -= min(bs, left) {
