@@ -183,7 +183,7 @@ func FuzzBMFFMerkle(f *testing.F) {
 	st := &Store{lim: Limits{MaxBoxes: 256, MaxMerkleLeaves: 4096}.withDefaults()}
 	f.Fuzz(func(t *testing.T, asset []byte) {
 		for _, v := range []int{1, 2, 3} {
-			_ = st.verifyBMFF(w, v, "sha256", asset, &Report{})
+			_ = st.verifyBMFF("c2pa.hash.bmff.v2", w, v, "sha256", asset, &Report{})
 		}
 	})
 }

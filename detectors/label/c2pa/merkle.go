@@ -47,7 +47,7 @@ const maxMerkleMaps = 1024
 // verifyBMFF verifies a BMFF hash assertion: its file-level hash (when present) and its
 // Merkle trees. It returns nil on a match, an errUnchecked for what is not verified here,
 // or the reason for a mismatch.
-func (s *Store) verifyBMFF(w *wireBMFFHash, version int, alg string, asset []byte, r *Report) error {
+func (s *Store) verifyBMFF(label string, w *wireBMFFHash, version int, alg string, asset []byte, r *Report) error {
 	if w.URL != nil {
 		return errUnchecked("remote hash")
 	}
@@ -71,7 +71,7 @@ func (s *Store) verifyBMFF(w *wireBMFFHash, version int, alg string, asset []byt
 		return nil
 	}
 	if len(w.Hash) == 0 {
-		r.warnf("c2pa.hash.bmff: no file-level hash: only the Merkle trees bind the file")
+		r.warnf("%s: no file-level hash: only its Merkle trees bind the file", label)
 	}
 	return s.verifyMerkle(w, plan, alg, asset)
 }

@@ -358,7 +358,7 @@ func (s *Store) checkBMFF(n *Node, claimAlg string, asset []byte, r *Report) (st
 		version = 3
 	}
 	alg := cmpOr(w.Alg, claimAlg)
-	err := s.verifyBMFF(&w, version, alg, asset, r)
+	err := s.verifyBMFF(n.Label, &w, version, alg, asset, r)
 	var unchecked errUnchecked
 	switch {
 	case errors.As(err, &unchecked):
