@@ -4,6 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/fxamacker/cbor/v2"
@@ -91,4 +95,95 @@ func mustCollectionCBOR() []byte {
 		panic(err)
 	}
 	return b
+}
+
+// FuzzBoxHash drives the JPEG, PNG and GIF box maps and the box-hash check over arbitrary
+// files (seeded with the reference-signed files): no panic, boxes in order within the
+// file, an error named (errBoxMap or a limit), and an outcome from the known set.
+func FuzzBoxHash(f *testing.F) {
+	for _, n := range []string{"ref-boxhash-none.jpg", "ref-boxhash-none.png", "ref-boxhash-none.gif"} {
+		if b, err := os.ReadFile(filepath.Join("testdata", "boxhash", n)); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("\xff\xd8\xff\xda\x00\x02\xff"))
+	f.Add([]byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00\x3b"))
+	st := &Store{lim: Limits{MaxBoxes: 256}.withDefaults()}
+	yes := true
+	cb, err := cbor.Marshal(map[string]any{"boxes": []map[string]any{
+		{"names": []string{"SOI"}, "alg": "sha256", "hash": make([]byte, 32), "pad": []byte{}},
+		{"names": []string{"PNGh"}, "alg": "sha256", "hash": make([]byte, 32), "pad": []byte{}},
+		{"names": []string{"C2PA"}, "hash": []byte{0}, "excluded": yes, "pad": []byte{}},
+		{"names": []string{"APP0", "DQT", "IHDR", "LSD"}, "hash": make([]byte, 32), "pad": []byte{}},
+	}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	node := &Node{Label: "c2pa.hash.boxes", Content: []Box{{Type: "cbor", Data: cb}}}
+	f.Fuzz(func(t *testing.T, asset []byte) {
+		boxes, known, err := boxMap(asset, st.lim.MaxBoxes)
+		if err != nil && !errors.Is(err, errBoxMap) {
+			t.Fatalf("unnamed error %v", err)
+		}
+		if known && err == nil {
+			if len(boxes) > st.lim.MaxBoxes {
+				t.Fatalf("%d boxes, limit %d", len(boxes), st.lim.MaxBoxes)
+			}
+			end := 0
+			for _, b := range boxes {
+				if b.start < end || b.end < b.start || b.end > len(asset) {
+					t.Fatalf("box %+v after %d in %d bytes", b, end, len(asset))
+				}
+				end = b.end
+			}
+		}
+		code, res := st.boxHash(node, "sha256", asset, &Report{})
+		if !slices.Contains([]string{BindingMatch, BindingMismatch, BindingUnchecked}, res) ||
+			(res != BindingUnchecked && !slices.Contains([]string{"assertion.boxesHash.match", "assertion.boxesHash.mismatch", "assertion.boxesHash.malformed", "algorithm.unsupported"}, code)) {
+			t.Fatalf("outcome %q %q", code, res)
+		}
+	})
+}
+
+// FuzzBMFFMerkle drives the BMFF Merkle checks (trees over mdat blocks and over
+// fragments, an initHash) over arbitrary files, seeded with the reference-signed Merkle
+// files: no panic, and an outcome that is nil, unchecked or a reason.
+func FuzzBMFFMerkle(f *testing.F) {
+	for _, n := range []string{"ref-merkle-plain.mp4", "ref-merkle-fragmented.mp4"} {
+		if b, err := os.ReadFile(filepath.Join("testdata", "merkle", n)); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add(append(fuzzBox("moof", fuzzBox("mfhd", make([]byte, 8))), fuzzBox("mdat", make([]byte, 40))...))
+	bs, zero := uint64(16), uint64(0)
+	w := &wireBMFFHash{Alg: "sha256", Merkle: []wireMerkle{
+		{Count: 3, Hashes: [][]byte{make([]byte, 32)}, FixedBlockSize: &bs},
+		{LocalID: 1, Count: 2, Hashes: [][]byte{make([]byte, 32)}, VariableBlockSizes: []uint64{8, 8}},
+		{LocalID: 2, Count: 1, Hashes: [][]byte{make([]byte, 32)}, FixedBlockSize: &zero},
+		{UniqueID: 1, LocalID: 1, Count: 3, InitHash: make([]byte, 32), Hashes: [][]byte{make([]byte, 32), make([]byte, 32)}},
+	}}
+	w.Exclusions = append(w.Exclusions, struct {
+		XPath  string  `cbor:"xpath"`
+		Length *uint64 `cbor:"length"`
+		Data   []struct {
+			Offset uint64 `cbor:"offset"`
+			Value  []byte `cbor:"value"`
+		} `cbor:"data"`
+		Subset []struct {
+			Offset uint64 `cbor:"offset"`
+			Length uint64 `cbor:"length"`
+		} `cbor:"subset"`
+		Version *uint64 `cbor:"version"`
+		Flags   []byte  `cbor:"flags"`
+		Exact   *bool   `cbor:"exact"`
+	}{XPath: "/mdat", Subset: []struct {
+		Offset uint64 `cbor:"offset"`
+		Length uint64 `cbor:"length"`
+	}{{Offset: 16}}})
+	st := &Store{lim: Limits{MaxBoxes: 256, MaxMerkleLeaves: 4096}.withDefaults()}
+	f.Fuzz(func(t *testing.T, asset []byte) {
+		for _, v := range []int{1, 2, 3} {
+			_ = st.verifyBMFF("c2pa.hash.bmff.v2", w, v, "sha256", asset, &Report{})
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"slices"
 	"strings"
 )
@@ -52,10 +53,10 @@ type wireBMFFHash struct {
 		Flags   []byte  `cbor:"flags"`
 		Exact   *bool   `cbor:"exact"`
 	} `cbor:"exclusions"`
-	Alg    string `cbor:"alg"`
-	Hash   []byte `cbor:"hash"`
-	Merkle []any  `cbor:"merkle"`
-	URL    any    `cbor:"url"`
+	Alg    string       `cbor:"alg"`
+	Hash   []byte       `cbor:"hash"`
+	Merkle []wireMerkle `cbor:"merkle"`
+	URL    any          `cbor:"url"`
 }
 
 // errUnchecked: a BMFF hash this reader does not evaluate.
@@ -173,11 +174,9 @@ func topLevelBoxes(d []byte, max int) ([]topBox, error) {
 	return out, nil
 }
 
-// bmffHash computes the BMFF hash of asset described by w (version 1 or 2).
+// bmffHash computes the file-level BMFF hash of asset described by w (version 1, or 2 and
+// 3, which also hash box offsets).
 func (s *Store) bmffHash(w *wireBMFFHash, version int, alg string, asset []byte) ([]byte, error) {
-	if len(w.Merkle) > 0 {
-		return nil, errUnchecked("Merkle tree (fragmented BMFF)")
-	}
 	if w.URL != nil {
 		return nil, errUnchecked("remote hash")
 	}
@@ -185,11 +184,38 @@ func (s *Store) bmffHash(w *wireBMFFHash, version int, alg string, asset []byte)
 	if h == nil {
 		return nil, fmt.Errorf("hash algorithm %q is not supported", alg)
 	}
+	p, err := s.bmffPlan(w, version, asset)
+	if err != nil {
+		return nil, err
+	}
+	return p.sum(h, asset, 0, uint64(len(asset))), nil
+}
+
+// bmffPlan is what a BMFF hash covers: the file's top-level boxes, the byte ranges left
+// after the exclusions, and (version 2 and later) where each remaining top-level box's
+// offset is hashed, in order.
+type bmffPlan struct {
+	boxes []topBox
+	steps []hashStep
+	// subsets are the byte ranges of each box excluded by a subset, by box start (the
+	// data a Merkle tree over mdat covers).
+	subsets map[uint64][]rng
+}
+
+type rng struct{ a, b uint64 } // [a, b)
+
+// hashStep is a byte range [a, b) of the file, or (marker) the 8-byte big-endian offset a.
+type hashStep struct {
+	a, b   uint64
+	marker bool
+}
+
+func (s *Store) bmffPlan(w *wireBMFFHash, version int, asset []byte) (*bmffPlan, error) {
 	boxes, err := topLevelBoxes(asset, s.lim.MaxBoxes)
 	if err != nil {
 		return nil, err
 	}
-	type rng struct{ a, b uint64 } // [a, b)
+	plan := &bmffPlan{boxes: boxes, subsets: map[uint64][]rng{}}
 	var excl []rng
 	markers := map[uint64]bool{}
 	for _, b := range boxes {
@@ -241,7 +267,9 @@ func (s *Store) bmffHash(w *wireBMFFHash, version int, alg string, asset []byte)
 					if sub.Length != 0 {
 						l = min(sub.Length, l)
 					}
-					excl = append(excl, rng{b.start + sub.Offset, b.start + sub.Offset + l})
+					r := rng{b.start + sub.Offset, b.start + sub.Offset + l}
+					excl = append(excl, r)
+					plan.subsets[b.start] = append(plan.subsets[b.start], r)
 				}
 				continue
 			}
@@ -269,48 +297,48 @@ func (s *Store) bmffHash(w *wireBMFFHash, version int, alg string, asset []byte)
 		}
 		slices.Sort(offs)
 	}
-	// Walk the ranges, pausing at each marker inside one to hash its offset; markers
-	// outside every range but between the first and the last are hashed in order.
-	type step struct {
-		a, b   uint64
-		marker bool
-	}
-	var steps []step
-	used := map[uint64]bool{}
+	// Walk the ranges (sorted, disjoint), pausing at each marker inside one to hash its
+	// offset; markers outside every range are hashed in order too (a box whose start is
+	// excluded by a subset still has its offset bound).
+	mi := 0
 	for _, r := range incl {
+		for ; mi < len(offs) && offs[mi] < r.a; mi++ {
+			plan.steps = append(plan.steps, hashStep{a: offs[mi], marker: true})
+		}
 		a := r.a
-		for _, os := range offs {
-			if os < a || os >= r.b {
-				continue
+		for ; mi < len(offs) && offs[mi] < r.b; mi++ {
+			if os := offs[mi]; os > a {
+				plan.steps = append(plan.steps, hashStep{a: a, b: os})
+				a = os
 			}
-			if os > a {
-				steps = append(steps, step{a: a, b: os})
-			}
-			steps = append(steps, step{a: os, marker: true})
-			used[os] = true
-			a = os
+			plan.steps = append(plan.steps, hashStep{a: offs[mi], marker: true})
 		}
-		steps = append(steps, step{a: a, b: r.b})
+		plan.steps = append(plan.steps, hashStep{a: a, b: r.b})
 	}
-	if len(steps) > 0 {
-		first, last := steps[0].a, steps[len(steps)-1].b-1
-		for _, os := range offs {
-			if !used[os] && os > first && os < last {
-				steps = append(steps, step{a: os, marker: true})
-			}
-		}
+	for ; mi < len(offs); mi++ {
+		plan.steps = append(plan.steps, hashStep{a: offs[mi], marker: true})
 	}
-	slices.SortStableFunc(steps, func(x, y step) int { return cmpU64(x.a, y.a) })
+	return plan, nil
+}
+
+// sum hashes what the plan covers within [lo, hi): the ranges clipped to it, and the
+// markers inside it.
+func (p *bmffPlan) sum(h hash.Hash, asset []byte, lo, hi uint64) []byte {
 	var ob [8]byte
-	for _, st := range steps {
-		if st.marker || (st.b == st.a+1 && slices.Contains(offs, st.a)) {
-			binary.BigEndian.PutUint64(ob[:], st.a)
-			h.Write(ob[:])
+	for _, st := range p.steps {
+		if st.marker {
+			if st.a >= lo && st.a < hi {
+				binary.BigEndian.PutUint64(ob[:], st.a)
+				h.Write(ob[:])
+			}
 			continue
 		}
-		h.Write(asset[st.a:st.b])
+		a, b := max(st.a, lo), min(st.b, hi)
+		if a < b {
+			h.Write(asset[a:b])
+		}
 	}
-	return h.Sum(nil), nil
+	return h.Sum(nil)
 }
 
 func cmpU64(a, b uint64) int {

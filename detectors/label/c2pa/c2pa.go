@@ -11,15 +11,18 @@
 //     (ingredient.manifest.mismatch);
 //   - the hard binding: a c2pa.hash.data assertion's hash of the asset bytes outside its
 //     exclusion ranges (assertion.dataHash.match / .mismatch), a c2pa.hash.bmff (v1,
-//     v2, v3 unfragmented) assertion's hash of an ISO BMFF file outside its excluded
-//     boxes (assertion.bmffHash.*), or a c2pa.hash.collection.data assertion over a ZIP
-//     document's members and central directory (assertion.collectionHash.*).
+//     v2, v3) assertion's hash of an ISO BMFF file outside its excluded boxes, with its
+//     Merkle trees over mdat blocks or over the fragments of a fragmented file
+//     (assertion.bmffHash.*), a c2pa.hash.boxes assertion over a JPEG's, PNG's or GIF's
+//     named boxes (assertion.boxesHash.*), or a c2pa.hash.collection.data assertion over
+//     a ZIP document's members and central directory (assertion.collectionHash.*).
 //
 // What it leaves out, on purpose: the claim signature (COSE) and the signing
 // certificate's trust are not validated (the certificate's organization and the time
-// stamp's time are reported as found), box hashes (c2pa.hash.boxes), collections that are
-// not ZIP files and BMFF hashes with a Merkle tree (fragmented files) are reported as
-// unchecked, and remote manifests are never fetched. A manifest whose integrity checks
+// stamp's time are reported as found), box hashes of other formats or with exclusions
+// inside boxes, collections that are not ZIP files, BMFF Merkle trees whose leaves are
+// not in the file (a DASH init segment without its fragments) or are track chunks are
+// reported as unchecked, and remote manifests are never fetched. A manifest whose integrity checks
 // pass is therefore reported with the validation state "Unverified", never "Valid" or
 // "Trusted": those need an upstream C2PA validator (docs/inspect.md).
 //
@@ -45,19 +48,23 @@ type Limits struct {
 	MaxIngredients int // ingredients reported (default 256)
 	MaxLabelBytes  int // a JUMBF label (default 1024)
 	MaxCBORBytes   int // one CBOR assertion or claim (default 4 MiB)
+	// MaxMerkleLeaves bounds the leaves of one BMFF Merkle tree (default 262144: 8 MiB
+	// of SHA-256 leaf hashes); a larger tree is reported unchecked.
+	MaxMerkleLeaves int
 }
 
 // DefaultLimits are the limits used for zero fields.
 var DefaultLimits = Limits{
-	MaxStoreBytes:  32 << 20,
-	MaxDepth:       8,
-	MaxBoxes:       10000,
-	MaxManifests:   128,
-	MaxAssertions:  1024,
-	MaxActions:     256,
-	MaxIngredients: 256,
-	MaxLabelBytes:  1024,
-	MaxCBORBytes:   4 << 20,
+	MaxStoreBytes:   32 << 20,
+	MaxDepth:        8,
+	MaxBoxes:        10000,
+	MaxManifests:    128,
+	MaxAssertions:   1024,
+	MaxActions:      256,
+	MaxIngredients:  256,
+	MaxLabelBytes:   1024,
+	MaxCBORBytes:    4 << 20,
+	MaxMerkleLeaves: 1 << 18,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -75,6 +82,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxIngredients, DefaultLimits.MaxIngredients)
 	def(&l.MaxLabelBytes, DefaultLimits.MaxLabelBytes)
 	def(&l.MaxCBORBytes, DefaultLimits.MaxCBORBytes)
+	def(&l.MaxMerkleLeaves, DefaultLimits.MaxMerkleLeaves)
 	return l
 }
 

@@ -49,10 +49,18 @@ type refResult struct {
 var carrierTestdata = filepath.Join("..", "carrier", "testdata")
 
 var explained = map[string]map[string]string{
-	// A BMFF hash with a Merkle tree (a DASH init segment hashed with its fragments,
-	// which are not in the file) is not verified here: the reference says mismatch and
-	// Invalid, the Go reader says unchecked and leaves the state Unverified.
-	"dashinit.mp4": {"hard_binding": "bmff Merkle hash not verified"},
+	// A DASH init segment whose Merkle tree covers fragments in other files: the Go
+	// reader checks the segment's own hash (initHash, it matches) and reports the tree
+	// unchecked (Unverified); the reference refuses an initHash in a file without
+	// fragments ("BMFF inithash must not be present for non-fragmented media"): mismatch.
+	"dashinit.mp4":        {"hard_binding": "init segment without its fragments: Go unchecked, the reference mismatch"},
+	"gen-merkle-init.mp4": {"hard_binding": "init segment without its fragments: Go unchecked, the reference mismatch"},
+	// The reference signs a fragmented file with a Merkle tree per mdat over fixed-size
+	// blocks (merkle_tree_chunk_size_in_kb) but its reader verifies a fragmented file as
+	// fragment leaves and finds no merkle box per fragment ("Incorrect number of fragments
+	// hashes"): its own file is a mismatch there; the Go reader verifies the trees the
+	// assertion describes (they and the file-level hash match).
+	"ref-merkle-fragmented.mp4": {"hard_binding": "the reference's writer and reader disagree on a fragmented file with block trees"},
 	// The reference refuses the file ("unknown algorithm": no alg in the claim or the
 	// hashed URIs); the Go reader reads it and reports Invalid, algorithm.unsupported.
 	"no_alg.jpg": {"refused": "reference refuses, Go reports Invalid"},
@@ -106,6 +114,15 @@ func TestCrossCheckReference(t *testing.T) {
 	flipped := slices.Clone(jpg)
 	flipped[len(flipped)-20] ^= 0x10
 	write("gen-genai-image-changed.jpg", flipped)
+	// the same image with a box hash written here (c2patest.JPEGBoxHash), and changed
+	bh, err := genAI.JPEGBoxHash(s, plainJPEG(t, 160, 120), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("gen-genai-boxhash.jpg", bh)
+	bh = slices.Clone(bh)
+	bh[len(bh)-20] ^= 0x10
+	write("gen-genai-boxhash-image-changed.jpg", bh)
 	cjpg, err := os.ReadFile(filepath.Join(dir, "C.jpg"))
 	if err == nil {
 		cjpg[len(cjpg)-100] ^= 0x01
@@ -118,6 +135,21 @@ func TestCrossCheckReference(t *testing.T) {
 			write("gen-video1-mdat-changed.mp4", v)
 		}
 	}
+	// BMFF files for the reference to sign with Merkle trees (not read themselves), and
+	// fragmented files with a Merkle tree over their fragments written here per the
+	// specification (specFragmentedMP4): intact, one fragment byte changed, and the
+	// initialization segment alone.
+	for name, b := range map[string][]byte{"plain.mp4": bmffFile(0, 5000), "fragmented.mp4": bmffFile(3, 2200)} {
+		if err := os.WriteFile(filepath.Join(gen, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	frag := specFragmentedMP4(t, s, 5, 2, false)
+	write("gen-merkle-fragments.mp4", frag)
+	write("gen-merkle-fragments-root.mp4", specFragmentedMP4(t, s, 5, 1, false))
+	write("gen-merkle-fragments-layer3.mp4", specFragmentedMP4(t, s, 5, 3, false))
+	write("gen-merkle-fragments-changed.mp4", flipAt(frag, bytes.LastIndex(frag, []byte("mdat"))+100))
+	write("gen-merkle-init.mp4", specFragmentedMP4(t, s, 5, 1, true))
 	// Files the reference implementation signs here, in every format both read: the Go
 	// reader must find what the reference wrote (manifest, source type, signer, binding),
 	// and agree on the same files with one byte in the middle changed.
@@ -133,7 +165,18 @@ func TestCrossCheckReference(t *testing.T) {
 		{filepath.Join(carrierTestdata, "heif", "two-labels.avif"), "image/avif"},
 		{filepath.Join(carrierTestdata, "pdf", "none.pdf"), "application/pdf"},
 		{filepath.Join(carrierTestdata, "ooxml", "none.docx"), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+		// BMFF Merkle trees over 1 KiB mdat blocks, unfragmented and fragmented
+		{filepath.Join(gen, "plain.mp4"), "video/mp4:merkle"},
+		{filepath.Join(gen, "fragmented.mp4"), "video/mp4:merkle"},
+		// box hashes (c2pa.hash.boxes), through the reference's embeddable-manifest API
+		{filepath.Join(dir, "no_manifest.jpg"), "image/jpeg:boxhash"},
+		{filepath.Join(dir, "sample1.png"), "image/png:boxhash"},
+		{filepath.Join(carrierTestdata, "gif", "none.gif"), "image/gif:boxhash"},
 	}
+	// written here (c2patest, specFragmentedMP4): the reference must verify them
+	mustMatch := map[string]bool{"gen-genai-boxhash.jpg": true, "gen-merkle-fragments.mp4": true,
+		"gen-merkle-fragments-root.mp4": true, "gen-merkle-fragments-layer3.mp4": true}
+	mustMismatch := map[string]bool{"gen-genai-image-changed.jpg": true, "gen-genai-boxhash-image-changed.jpg": true, "gen-merkle-fragments-changed.mp4": true, "gen-C-image-changed.jpg": true, "gen-video1-mdat-changed.mp4": true}
 	signArgs := []string{filepath.Join("testdata", "reference_sign.py"), gen}
 	for _, ts := range toSign {
 		signArgs = append(signArgs, ts[0]+":"+ts[1])
@@ -160,6 +203,23 @@ func TestCrossCheckReference(t *testing.T) {
 		}
 		b[len(b)/2] ^= 0x01
 		write("changed-"+filepath.Base(r.Out), b)
+		if strings.HasPrefix(filepath.Base(r.Out), "ref-merkle-") {
+			// a byte of the last mdat's Merkle-hashed blocks: both must report the mismatch
+			b[len(b)/2] ^= 0x01
+			i := bytes.LastIndex(b, []byte("mdat")) + 1500
+			b[i] ^= 0x01
+			name := "block-changed-" + filepath.Base(r.Out)
+			write(name, b)
+			mustMismatch[name] = true
+		}
+		if strings.HasPrefix(filepath.Base(r.Out), "ref-boxhash-") {
+			// a byte of the image data near the end: both must report the box-hash mismatch
+			b[len(b)/2] ^= 0x01
+			b[len(b)-20] ^= 0x01
+			name := "image-changed-" + filepath.Base(r.Out)
+			write(name, b)
+			mustMismatch[name] = true
+		}
 	}
 	if len(refSigned) != len(toSign) {
 		t.Errorf("the reference signed %d of %d files", len(refSigned), len(toSign))
@@ -172,7 +232,6 @@ func TestCrossCheckReference(t *testing.T) {
 			write("gen-CACA-ingredient-changed.jpg", v)
 		}
 	}
-	mustMismatch := map[string]bool{"gen-genai-image-changed.jpg": true, "gen-C-image-changed.jpg": true, "gen-video1-mdat-changed.mp4": true}
 
 	cmd := exec.Command(py, append([]string{filepath.Join("testdata", "reference.py")}, files...)...)
 	var stderr bytes.Buffer
@@ -287,12 +346,18 @@ func TestCrossCheckReference(t *testing.T) {
 		if hm := slices.Contains(got.StatusCodes, "assertion.hashedURI.mismatch"); hm != ref.HashedURIMismatch {
 			disagree("hashed_uri", "Go mismatch %v, reference %v", hm, ref.HashedURIMismatch)
 		}
+		if mustMatch[name] && (got.HardBinding != c2pa.BindingMatch || ref.HardBinding != "match") {
+			t.Errorf("%s: made here per the specification: Go %s, reference %s; both must report the match", name, got.HardBinding, ref.HardBinding)
+		}
 		if mustMismatch[name] && (got.HardBinding != c2pa.BindingMismatch || ref.HardBinding != "mismatch" || got.State != c2pa.StateInvalid) {
 			t.Errorf("%s: image bytes changed: Go %s/%s, reference %s; both must report the mismatch", name, got.State, got.HardBinding, ref.HardBinding)
 		}
 		if refSigned[name] && (got.HardBinding != c2pa.BindingMatch || got.State != c2pa.StateUnverified ||
 			!slices.Contains(dsts, c2patest.TrainedAlgorithmicMedia) || got.SignerOrg != "aigcwatch cross-check") {
 			t.Errorf("%s (signed by the reference): Go %s, binding %s, source types %q, signer %q", name, got.State, got.HardBinding, dsts, got.SignerOrg)
+		}
+		if (strings.HasPrefix(name, "ref-boxhash-") || strings.HasPrefix(name, "gen-genai-boxhash")) && got.BindingKind != "c2pa.hash.boxes" {
+			t.Errorf("%s: hard binding %q, want c2pa.hash.boxes", name, got.BindingKind)
 		}
 		if gm := slices.Contains(got.StatusCodes, "ingredient.manifest.mismatch"); gm != ref.IngredientMismatch {
 			disagree("ingredient", "Go ingredient.manifest.mismatch %v, reference %v", gm, ref.IngredientMismatch)

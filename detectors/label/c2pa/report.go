@@ -172,6 +172,17 @@ func (s *Store) Check(asset Asset) *Report {
 			}
 			break
 		}
+		if r.BindingKind == "c2pa.hash.boxes" {
+			code, res := s.boxHash(binding, bindingAlg, asset.Data, r)
+			r.HardBinding = res
+			switch res {
+			case BindingMatch:
+				ok(code)
+			case BindingMismatch:
+				fail(code)
+			}
+			break
+		}
 		if r.BindingKind != "c2pa.hash.data" {
 			r.HardBinding = BindingUnchecked
 			break
@@ -346,7 +357,8 @@ func (s *Store) checkBMFF(n *Node, claimAlg string, asset []byte, r *Report) (st
 	case "c2pa.hash.bmff.v3":
 		version = 3
 	}
-	sum, err := s.bmffHash(&w, version, cmpOr(w.Alg, claimAlg), asset)
+	alg := cmpOr(w.Alg, claimAlg)
+	err := s.verifyBMFF(n.Label, &w, version, alg, asset, r)
 	var unchecked errUnchecked
 	switch {
 	case errors.As(err, &unchecked):
@@ -354,8 +366,6 @@ func (s *Store) checkBMFF(n *Node, claimAlg string, asset []byte, r *Report) (st
 		return "", BindingUnchecked
 	case err != nil:
 		r.warnf("%s: %v", n.Label, err)
-		return "assertion.bmffHash.mismatch", BindingMismatch
-	case !bytes.Equal(sum, w.Hash):
 		return "assertion.bmffHash.mismatch", BindingMismatch
 	}
 	return "assertion.bmffHash.match", BindingMatch

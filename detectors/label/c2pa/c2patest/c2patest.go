@@ -142,8 +142,20 @@ const manifestLabel = "urn:uuid:6a0c5b1e-2c1d-4e8f-9a7b-aigcwatch0001"
 
 // store builds the manifest store; dh is the data-hash assertion's content.
 func (m Manifest) store(s *Signer, dh dataHash) []byte {
+	return m.storeWith(s, "c2pa.hash.data", dh)
+}
+
+// StoreWith returns a signed manifest store whose hard-binding assertion has the label
+// bindingLabel (c2pa.hash.bmff.v2, c2pa.hash.boxes...) and the CBOR of binding as its
+// content, for tests that compute a binding themselves.
+func (m Manifest) StoreWith(s *Signer, bindingLabel string, binding any) []byte {
+	return m.storeWith(s, bindingLabel, binding)
+}
+
+// storeWith builds the manifest store with the hard-binding assertion label and content.
+func (m Manifest) storeWith(s *Signer, bindingLabel string, binding any) []byte {
 	actions := superbox("cbor", "c2pa.actions", box("cbor", mustCBOR(map[string]any{"actions": m.Actions})))
-	hash := superbox("cbor", "c2pa.hash.data", box("cbor", mustCBOR(dh)))
+	hash := superbox("cbor", bindingLabel, box("cbor", mustCBOR(binding)))
 	assertions := superbox("c2as", "c2pa.assertions", actions, hash)
 	ref := func(sb []byte, label string) hashedURI {
 		sum := sha256.Sum256(sb[8:]) // the superbox payload, after its header
@@ -152,7 +164,7 @@ func (m Manifest) store(s *Signer, dh dataHash) []byte {
 	claim := mustCBOR(map[string]any{
 		"claim_generator": m.ClaimGenerator,
 		"signature":       "self#jumbf=c2pa.signature",
-		"assertions":      []hashedURI{ref(actions, "c2pa.actions"), ref(hash, "c2pa.hash.data")},
+		"assertions":      []hashedURI{ref(actions, "c2pa.actions"), ref(hash, bindingLabel)},
 		"dc:format":       "image/jpeg",
 		"dc:title":        m.Title,
 		"instanceID":      m.InstanceID,
@@ -252,4 +264,68 @@ func (m Manifest) UnsignedStore() []byte {
 	man := superbox("c2ma", manifestLabel, assertions, superbox("c2cl", "c2pa.claim", box("cbor", claim)),
 		superbox("c2cs", "c2pa.signature", box("cbor", sig)))
 	return superbox("c2pa", "c2pa", man)
+}
+
+// BoxMap is one entry of a c2pa.hash.boxes assertion.
+type BoxMap struct {
+	Names      []string       `cbor:"names"`
+	Alg        string         `cbor:"alg,omitempty"`
+	Hash       []byte         `cbor:"hash"`
+	Excluded   *bool          `cbor:"excluded,omitempty"`
+	Exclusions []BoxExclusion `cbor:"exclusions,omitempty"`
+	Pad        []byte         `cbor:"pad"`
+}
+
+// BoxExclusion is a byte range inside one of a BoxMap's boxes.
+type BoxExclusion struct {
+	Start    uint64 `cbor:"start"`
+	Length   uint64 `cbor:"length"`
+	BoxIndex *int64 `cbor:"boxIndex,omitempty"`
+}
+
+// JPEGBoxHash embeds a signed manifest in jpg right after SOI with a box hash
+// (c2pa.hash.boxes): one entry per marker segment (SOI, the C2PA store's APP11 segments
+// as one excluded box, APPn, DQT, SOFn, DHT, SOS with its entropy-coded data, EOI), each
+// with the SHA-256 of its bytes. edit, when not nil, may change the entries before they
+// are signed (to write what a careless or hostile signer would). jpg must be a plain
+// baseline JPEG (no restart markers, no APP11).
+func (m Manifest) JPEGBoxHash(s *Signer, jpg []byte, edit func([]BoxMap) []BoxMap) ([]byte, error) {
+	if len(jpg) < 2 || jpg[0] != 0xFF || jpg[1] != 0xD8 {
+		return nil, fmt.Errorf("c2patest: not a JPEG")
+	}
+	sum := func(b []byte) []byte { h := sha256.Sum256(b); return h[:] }
+	yes := true
+	boxes := []BoxMap{{Names: []string{"SOI"}, Alg: "sha256", Hash: sum(jpg[:2]), Pad: []byte{}},
+		{Names: []string{"C2PA"}, Hash: []byte{0}, Excluded: &yes, Pad: []byte{}}}
+	names := map[byte]string{0xC0: "SOF0", 0xC2: "SOF2", 0xC4: "DHT", 0xDB: "DQT", 0xDA: "SOS", 0xFE: "COM", 0xDD: "DRI"}
+	for pos := 2; pos+2 <= len(jpg); {
+		mk := jpg[pos+1]
+		if mk == 0xD9 {
+			boxes = append(boxes, BoxMap{Names: []string{"EOI"}, Alg: "sha256", Hash: sum(jpg[pos : pos+2]), Pad: []byte{}})
+			break
+		}
+		name, ok := names[mk]
+		if mk >= 0xE0 && mk <= 0xEF && mk != 0xEB {
+			name, ok = fmt.Sprintf("APP%d", mk-0xE0), true
+		}
+		if jpg[pos] != 0xFF || !ok || pos+4 > len(jpg) {
+			return nil, fmt.Errorf("c2patest: marker %#x at %d not written here", mk, pos)
+		}
+		end := pos + 2 + int(binary.BigEndian.Uint16(jpg[pos+2:]))
+		if mk == 0xDA {
+			for end < len(jpg)-1 && (jpg[end] != 0xFF || jpg[end+1] == 0) {
+				end++
+			}
+		}
+		if end > len(jpg) {
+			return nil, fmt.Errorf("c2patest: segment at %d runs past the end", pos)
+		}
+		boxes = append(boxes, BoxMap{Names: []string{name}, Alg: "sha256", Hash: sum(jpg[pos:end]), Pad: []byte{}})
+		pos = end
+	}
+	if edit != nil {
+		boxes = edit(boxes)
+	}
+	seg := app11(m.storeWith(s, "c2pa.hash.boxes", map[string]any{"boxes": boxes}))
+	return append(append(slicesClone(jpg[:2]), seg...), jpg[2:]...), nil
 }
