@@ -93,20 +93,3 @@ func TestSampleText(t *testing.T) {
 		}
 	}
 }
-
-func TestWaitFor(t *testing.T) {
-	for _, d := range []time.Duration{300 * time.Microsecond, 3 * time.Millisecond} {
-		start := time.Now()
-		waitFor(context.Background(), d)
-		if got := time.Since(start); got < d {
-			t.Errorf("waitFor(%v) returned after %v", d, got)
-		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(10*time.Millisecond, cancel)
-	start := time.Now()
-	waitFor(ctx, time.Minute)
-	if got := time.Since(start); got > 10*time.Second {
-		t.Errorf("waitFor did not return when its context was cancelled (%v)", got)
-	}
-}
