@@ -57,6 +57,11 @@ func TestRunCountsAndMeasures(t *testing.T) {
 	if p50 := rep.Quantiles["p50"]; p50 < 2000 || p50 > 200000 {
 		t.Errorf("p50 %d µs for a 2 ms server", p50)
 	}
+	for _, q := range []string{"p50", "p99"} { // from send: the server's share, never more than from due
+		if s, d := rep.FromSend[q], rep.Quantiles[q]; s < 2000 || s > d {
+			t.Errorf("%s from send %d µs, from due %d µs, for a 2 ms server", q, s, d)
+		}
+	}
 	var b strings.Builder
 	rep.WriteText(&b)
 	if !strings.Contains(b.String(), "p99.9") {
