@@ -41,6 +41,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/aigcwatch/aigcwatch/enforce"
 	"github.com/aigcwatch/aigcwatch/pipeline"
 )
 
@@ -58,9 +59,13 @@ type Runner struct {
 
 	writer *kafka.Writer
 	dialer *kafka.Dialer
-	tokens chan struct{} // in-flight bound: one token per fetched, unacknowledged record
-	stats  counters
-	ran    atomic.Bool
+	// enforcement, when set (SetEnforcement), makes each judged record of a provider an
+	// observation on enfTopic instead of incidents (the owner writes those).
+	enforcement *enforce.State
+	enfTopic    string
+	tokens      chan struct{} // in-flight bound: one token per fetched, unacknowledged record
+	stats       counters
+	ran         atomic.Bool
 
 	// acked remembers, across generations, the offset after the last acknowledged record
 	// of each partition this process worked on. When the last commit of a generation
@@ -110,6 +115,15 @@ func New(cfg Config, p *pipeline.Processor, log *slog.Logger) (*Runner, error) {
 		Compression:  comp,
 	}, kafkaLogger(log, slog.LevelDebug)) // each failed write is logged once by the sender
 	return r, nil
+}
+
+// SetEnforcement makes every judged record with a provider an observation on the
+// enforcement topic (Config.EnforcementNames), keyed by provider, in place of its
+// incidents: an Enforcer owning the provider stamps them with its level and writes them.
+// st gives the ladders (its Policies); call before Run.
+func (r *Runner) SetEnforcement(st *enforce.State) {
+	r.enforcement = st
+	r.enfTopic, _, _ = r.cfg.EnforcementNames()
 }
 
 // WriterSettings are the producer knobs shared by the runtime and the pass-through
@@ -468,6 +482,9 @@ func (r *Runner) checkTopics(ctx context.Context) error {
 	}
 	if r.cfg.RulesetsTopic != "" {
 		topics = append(topics, r.cfg.RulesetsTopic)
+	}
+	if r.enforcement != nil {
+		topics = append(topics, r.enfTopic)
 	}
 	cl := &kafka.Client{Addr: kafka.TCP(r.cfg.Brokers...), Timeout: 10 * time.Second,
 		Transport: &kafka.Transport{ClientID: r.cfg.ClientID, DialTimeout: 5 * time.Second}}
