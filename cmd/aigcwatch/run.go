@@ -320,6 +320,11 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return exitUsage
 	}
 	reloader := &pipeline.Reloader{P: p, Cfg: cfg.Pipeline, Log: log}
+	enf, err := startEnforcement(ctx, cfg, r, log) // nil when off (run_enforce.go)
+	if err != nil {
+		log.Error("enforcement", "component", "run", "err", err)
+		return exitFailed
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	// Every goroutine started here is waited for before run returns.
 	var wg sync.WaitGroup
@@ -332,10 +337,13 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	defer incidents.Close()
 	if cfg.MetricsAddr != "" {
-		if err := serveRunMetrics(ctx, &cfg, p, r, banks, camps, reloader, incidents, &wg, log); err != nil {
+		if err := serveRunMetrics(ctx, &cfg, p, r, banks, camps, reloader, incidents, enf, &wg, log); err != nil {
 			log.Error("metrics", "component", "run", "err", err)
 			return exitFailed
 		}
+	}
+	if enf != nil {
+		enf.followReloads(reloader, cfg.Pipeline, log) // after the metrics hook, which it calls
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -355,6 +363,13 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		wg.Go(func() {
 			if err := reloader.Watch(ctx, 500*time.Millisecond); err != nil {
 				log.Warn("not watching rule and lexicon files; SIGHUP still reloads", "component", "run", "err", err)
+			}
+		})
+	}
+	if enf != nil {
+		wg.Go(func() {
+			if err := enf.Run(ctx); err != nil {
+				log.Error("enforcement stopped", "component", "enforcement", "err", err)
 			}
 		})
 	}

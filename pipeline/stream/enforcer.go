@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/aigcwatch/aigcwatch/enforce"
@@ -887,4 +888,32 @@ func (e *Enforcer) write(ctx context.Context, w *kafka.Writer, msgs []kafka.Mess
 			return ctx.Err()
 		}
 	}
+}
+
+// RegisterMetrics registers the enforcer's counters on reg (the providers' levels are
+// exported by metrics.RegisterEnforcement from the State).
+func (e *Enforcer) RegisterMetrics(reg prometheus.Registerer) error {
+	c := &e.stats
+	counter := func(name, help string, v *atomic.Int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "aigcwatch", Subsystem: "enforcement", Name: name, Help: help},
+			func() float64 { return float64(v.Load()) })
+	}
+	cs := []prometheus.Collector{
+		counter("observations_applied_total", "Judged records counted towards their provider's enforcement state by this instance.", &c.applied),
+		counter("observations_replayed_total", "Observations skipped because the provider's state already included them (replays after a crash or rebalance).", &c.replayed),
+		counter("observations_bad_total", "Observations that could not be read, sent to the dead-letter topic.", &c.bad),
+		counter("level_changes_total", "Enforcement level changes written by this instance.", &c.changes),
+		counter("changelog_writes_total", "Provider states written to the enforcement changelog.", &c.changelogWrites),
+		counter("rebuilt_providers_total", "Provider states read back from the changelog when partitions were assigned.", &c.rebuilt),
+		counter("write_errors_total", "Failed enforcement write attempts (each retried).", &c.writeErrors),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "aigcwatch", Subsystem: "enforcement", Name: "partitions",
+			Help: "Partitions of the enforcement topic this instance owns (their providers' state)."},
+			func() float64 { return float64(e.Stats().Partitions) }),
+	}
+	for _, col := range cs {
+		if err := reg.Register(col); err != nil {
+			return err
+		}
+	}
+	return nil
 }
