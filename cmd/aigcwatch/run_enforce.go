@@ -37,6 +37,7 @@ func startEnforcement(ctx context.Context, cfg stream.Config, r *stream.Runner, 
 		return nil, err
 	}
 	r.SetEnforcement(st)
+	enf.OnIncidentsAcked = r.CountIncidentsDelivered
 	return &runEnforcement{Enforcer: enf, state: st}, nil
 }
 

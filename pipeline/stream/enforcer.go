@@ -57,6 +57,11 @@ type Enforcer struct {
 	ran      atomic.Bool
 	now      func() time.Time
 
+	// OnIncidentsAcked, if set before Run, is called with the number of incidents (not
+	// level changes) of each batch the incidents topic acknowledged (run adds them to the
+	// Runner's aigcwatch_incidents_delivered_total).
+	OnIncidentsAcked func(n int64)
+
 	mu         sync.Mutex
 	owned      map[int]*owner // partitions of the current generation
 	inGen      bool
@@ -686,6 +691,7 @@ func (o *owner) rebuild(stop context.Context, log *slog.Logger) error {
 func (o *owner) apply(send context.Context, batch []kafka.Message, log *slog.Logger) bool {
 	e := o.e
 	var outs []kafka.Message
+	var incidents int64
 	dirty := map[enforce.Key]bool{}
 	var dirtyOrder []enforce.Key
 	for _, m := range batch {
@@ -728,6 +734,9 @@ func (o *owner) apply(send context.Context, batch []kafka.Message, log *slog.Log
 		for _, ev := range res.Incidents {
 			outs = o.incident(outs, ev)
 		}
+		if e.cfg.IncidentsTopic != "" {
+			incidents += int64(len(res.Incidents))
+		}
 		for i := range res.Changes {
 			if c := &res.Changes[i]; c.Direction == enforce.Escalate {
 				outs = o.event(outs, e.st.Event(c))
@@ -736,15 +745,19 @@ func (o *owner) apply(send context.Context, batch []kafka.Message, log *slog.Log
 		e.stats.changes.Add(int64(len(res.Changes)))
 	}
 	o.next = batch[len(batch)-1].Offset + 1
-	return o.flush(send, outs, dirtyOrder, log)
+	return o.flush(send, outs, incidents, dirtyOrder, log)
 }
 
 // flush writes outs, then the changelog of keys, then marks o.next done.
-func (o *owner) flush(send context.Context, outs []kafka.Message, keys []enforce.Key, log *slog.Logger) bool {
+// incidents counts the incidents (not level changes) among outs.
+func (o *owner) flush(send context.Context, outs []kafka.Message, incidents int64, keys []enforce.Key, log *slog.Logger) bool {
 	e := o.e
 	if len(outs) > 0 {
 		if err := e.write(send, e.out, outs, log); err != nil {
 			return false
+		}
+		if e.OnIncidentsAcked != nil && incidents > 0 {
+			e.OnIncidentsAcked(incidents)
 		}
 	}
 	if len(keys) > 0 {
@@ -804,7 +817,7 @@ func (o *owner) sweep(send context.Context, log *slog.Logger) bool {
 	}
 	e.stats.changes.Add(int64(len(changes)))
 	log.Info("de-escalated providers that stopped sending", "changes", len(changes), "at", time.Unix(0, at).UTC())
-	return o.flush(send, outs, changed, log)
+	return o.flush(send, outs, 0, changed, log)
 }
 
 // changelogKey is the changelog key of a provider in a jurisdiction: ["provider","jurisdiction"].

@@ -126,6 +126,10 @@ func (r *Runner) SetEnforcement(st *enforce.State) {
 	r.enfTopic, _, _ = r.cfg.EnforcementNames()
 }
 
+// CountIncidentsDelivered adds n incidents of this Runner's records that another part
+// of the process (the Enforcer) wrote and had acknowledged to IncidentsDelivered.
+func (r *Runner) CountIncidentsDelivered(n int64) { r.stats.incidentsAcked.Add(n) }
+
 // WriterSettings are the producer knobs shared by the runtime and the pass-through
 // benchmark, so that both measure kafka-go with the same settings.
 type WriterSettings struct {
