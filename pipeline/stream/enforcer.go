@@ -191,6 +191,12 @@ func (e *Enforcer) EnsureTopics(ctx context.Context) error {
 	if n == 0 {
 		n = parts[e.cfg.Topics[0]]
 	}
+	if n < 0 { // the input topic has a partition without a leader (it may be moving): its count still holds
+		n = 0
+		if md, err := cl.Metadata(ctx, &kafka.MetadataRequest{Topics: e.cfg.Topics[:1]}); err == nil && len(md.Topics) == 1 {
+			n = len(md.Topics[0].Partitions)
+		}
+	}
 	if n <= 0 {
 		return fmt.Errorf("stream: input topic %q not found: cannot size the enforcement topics (set enforcement_partitions)", e.cfg.Topics[0])
 	}
@@ -199,7 +205,7 @@ func (e *Enforcer) EnsureTopics(ctx context.Context) error {
 		rf = -1 // the broker's default.replication.factor
 	}
 	var create []kafka.TopicConfig
-	if parts[e.topic] == 0 {
+	if parts[e.topic] == 0 { // missing (-1: exists, partitions without a leader yet)
 		create = append(create, kafka.TopicConfig{Topic: e.topic, NumPartitions: n, ReplicationFactor: rf})
 	}
 	if parts[e.changelog] == 0 {
@@ -237,9 +243,13 @@ func (e *Enforcer) EnsureTopics(ctx context.Context) error {
 		if parts[e.topic] > 0 && parts[e.changelog] > 0 || time.Now().After(deadline) {
 			break
 		}
+		// Missing (another instance is creating them) or without leaders yet.
 		if !sleep(ctx, 200*time.Millisecond) {
 			return ctx.Err()
 		}
+	}
+	if parts[e.topic] < 0 || parts[e.changelog] < 0 {
+		return fmt.Errorf("stream: the enforcement topics %s and %s have partitions without a leader after 30s; check the brokers", e.topic, e.changelog)
 	}
 	if parts[e.topic] != parts[e.changelog] || parts[e.topic] == 0 {
 		return fmt.Errorf("%w: %s has %d partitions and its changelog %s %d: they must be equal (a provider's state lives in the partition of the same number)",
@@ -285,6 +295,11 @@ func topicPartitions(ctx context.Context, cl *kafka.Client, topics ...string) (m
 		switch {
 		case t.Error == nil:
 			out[t.Name] = len(t.Partitions)
+			for _, p := range t.Partitions {
+				if p.Error != nil || p.Leader.Host == "" {
+					out[t.Name] = -1 // created a moment ago: not every partition has a leader yet
+				}
+			}
 		case errors.Is(t.Error, kafka.UnknownTopicOrPartition):
 		default:
 			return nil, fmt.Errorf("topic %s: %w", t.Name, t.Error)
@@ -527,7 +542,11 @@ func (o *owner) run(stop, send context.Context) {
 			return
 		}
 		d := bo.next()
-		log.Error("cannot rebuild the providers of the partition from the changelog; its observations wait", "changelog", e.changelog, "err", err, "retry_in", d)
+		lvl := slog.LevelError
+		if transient(err) {
+			lvl = slog.LevelWarn // a broker or leader moving: time cures it
+		}
+		log.Log(stop, lvl, "cannot rebuild the providers of the partition from the changelog; its observations wait", "changelog", e.changelog, "err", err, "retry_in", d)
 		if !sleep(stop, d) {
 			return
 		}
