@@ -220,7 +220,7 @@ func (e *Enforcer) EnsureTopics(ctx context.Context) error {
 			}
 			for t, terr := range res.Errors {
 				if terr != nil && !errors.Is(terr, kafka.TopicAlreadyExists) {
-					return fmt.Errorf("creating topic %s: %w", t, terr)
+					return permanent{fmt.Errorf("creating topic %s: %w", t, terr)}
 				}
 			}
 			return nil
@@ -308,14 +308,18 @@ func topicPartitions(ctx context.Context, cl *kafka.Client, topics ...string) (m
 	return out, nil
 }
 
-// retryAdmin retries f on errors for up to a minute (the first call after a broker
-// restart can fail).
+// retryAdmin retries f until it succeeds or ctx ends: the broker may be unreachable at
+// start (run waits for it, as it does for its other topics) and the first call after a
+// broker restart can fail.
 func retryAdmin(ctx context.Context, log *slog.Logger, f func() error) error {
 	bo := newBackoff(200*time.Millisecond, 5*time.Second)
-	deadline := time.Now().Add(time.Minute)
 	for {
 		err := f()
-		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+		var perm permanent
+		if errors.As(err, &perm) {
+			return perm.error
+		}
+		if err == nil || ctx.Err() != nil {
 			return err
 		}
 		d := bo.next()
@@ -325,6 +329,9 @@ func retryAdmin(ctx context.Context, log *slog.Logger, f func() error) error {
 		}
 	}
 }
+
+// permanent marks an admin error that retrying cannot cure (the broker refused).
+type permanent struct{ error }
 
 // Run joins the enforcement group and owns the providers of its partitions until ctx
 // ends; then it finishes the batch in hand, commits, leaves the group and closes its

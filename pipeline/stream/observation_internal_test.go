@@ -116,3 +116,28 @@ func TestEnforcementConfig(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodeObservation: any bytes are an observation or an errBadObservation, never a
+// panic; what decodes has what the owner relies on.
+func FuzzDecodeObservation(f *testing.F) {
+	f.Add([]byte(`{"v":1,"topic":"in","partition":0,"offset":1,"provider":"p","jurisdiction":"CN","ladder":"CN","time_ns":1,"incidents":[{"rule":"R","severity":3,"layer":1,"id":"x","key":"p","event":{"data":{}}}]}`))
+	f.Add([]byte(`{"v":1}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		w, o, err := decodeObservation(b)
+		if err != nil {
+			if !errors.Is(err, errBadObservation) {
+				t.Fatalf("error not wrapping errBadObservation: %v", err)
+			}
+			return
+		}
+		if o.Provider == "" || w.Topic == "" || w.Offset < 0 || len(o.Incidents) != len(w.Incidents) {
+			t.Fatalf("decoded an unusable observation: %+v", w)
+		}
+		for _, inc := range o.Incidents {
+			if inc.Rule == nil || inc.Event.ID == "" {
+				t.Fatalf("incident without rule or id: %+v", inc)
+			}
+		}
+	})
+}
