@@ -185,6 +185,20 @@ func TestRunEnforcementKill9Takeover(t *testing.T) {
 		got[enforce.Key{Provider: v.Entry.Provider, Jurisdiction: v.Entry.Jurisdiction}] = stateOf(v.Entry)
 	}
 	compareStates(t, "changelog after kill -9", got, want)
+	// aigcwatch providers --changelog shows them all, as the scan does.
+	out, err := exec.Command(bin, "providers", "--changelog", changelog, "--brokers", addr, "--json").Output()
+	if err != nil {
+		t.Fatalf("providers --changelog: %v\n%s", err, out)
+	}
+	var page struct{ Providers []enforce.View }
+	if err := json.Unmarshal(out, &page); err != nil || len(page.Providers) != len(want) {
+		t.Fatalf("providers --changelog: %d providers (%v), want %d", len(page.Providers), err, len(want))
+	}
+	for _, v := range page.Providers {
+		if w := want[enforce.Key{Provider: v.Provider, Jurisdiction: v.Jurisdiction}]; v.Level.Level != w.Level || v.Totals != w.Totals {
+			t.Errorf("providers --changelog: %s at %d %+v, the scan %d %+v", v.Provider, v.Level.Level, v.Totals, w.Level, w.Totals)
+		}
+	}
 	replayed := scrapeValue(t, "http://"+listenAddr(t, b), "aigcwatch_enforcement_observations_replayed_total")
 	if replayed == 0 {
 		t.Errorf("the survivor skipped no replayed observation: the kill did not exercise the replay guard")

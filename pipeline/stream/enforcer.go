@@ -639,59 +639,10 @@ func (o *owner) run(stop, send context.Context) {
 // each provider.
 func (o *owner) rebuild(stop context.Context, log *slog.Logger) error {
 	e := o.e
-	cl := &kafka.Client{Addr: kafka.TCP(e.cfg.Brokers...), Timeout: 10 * time.Second,
-		Transport: &kafka.Transport{ClientID: e.cfg.ClientID, DialTimeout: 5 * time.Second}}
-	res, err := cl.ListOffsets(stop, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{
-		e.changelog: {kafka.FirstOffsetOf(o.part), kafka.LastOffsetOf(o.part)}}})
+	began := time.Now()
+	latest, n, err := readChangelog(stop, e.cfg.Brokers, e.dialer, e.changelog, o.part, log)
 	if err != nil {
 		return err
-	}
-	var first, end int64 = -1, -1
-	for _, po := range res.Topics[e.changelog] {
-		if po.Partition != o.part {
-			continue
-		}
-		if po.Error != nil {
-			return po.Error
-		}
-		first, end = po.FirstOffset, po.LastOffset
-	}
-	if first < 0 || end < 0 {
-		return fmt.Errorf("no offsets for %s/%d", e.changelog, o.part)
-	}
-	latest := map[string]*changelogValue{}
-	began := time.Now()
-	if end > first {
-		rd, err := NewPartitionReader(e.cfg.Brokers, e.dialer, e.changelog, o.part, first, ReaderSettings{
-			MaxBytes: e.cfg.FetchMaxBytes, MaxWait: e.cfg.FetchMaxWait, QueueCapacity: 1000}, kafkaLogger(log, slog.LevelWarn))
-		if err != nil {
-			return err
-		}
-		defer func() { go rd.Close() }()
-		for {
-			// A stalled read (broker gone) ends the attempt; run retries the rebuild.
-			fctx, cancel := context.WithTimeout(stop, 30*time.Second)
-			m, err := rd.FetchMessage(fctx)
-			cancel()
-			if err != nil {
-				return fmt.Errorf("reading %s/%d towards offset %d: %w", e.changelog, o.part, end, err)
-			}
-			if m.Value == nil {
-				delete(latest, string(m.Key)) // a tombstone
-			} else {
-				var v changelogValue
-				dec := json.NewDecoder(bytes.NewReader(m.Value))
-				dec.DisallowUnknownFields()
-				if err := dec.Decode(&v); err != nil || v.Format != ChangelogFormat {
-					return fmt.Errorf("%s/%d offset %d (key %s): not a changelog record this version reads (format %q): %v; the history is never reset silently: fix or remove it",
-						e.changelog, o.part, m.Offset, m.Key, v.Format, err)
-				}
-				latest[string(m.Key)] = &v
-			}
-			if m.Offset >= end-1 {
-				break
-			}
-		}
 	}
 	o.keys = map[enforce.Key]map[string]int64{}
 	for _, v := range latest {
@@ -706,9 +657,101 @@ func (o *owner) rebuild(stop context.Context, log *slog.Logger) error {
 		o.streamTime = max(o.streamTime, v.Entry.LastSeenNS)
 	}
 	e.stats.rebuilt.Add(int64(len(latest)))
-	log.Info("enforcement partition rebuilt from the changelog", "providers", len(latest), "changelog_records", max(end-first, 0),
+	log.Info("enforcement partition rebuilt from the changelog", "providers", len(latest), "changelog_records", n,
 		"resume", offsetString(o.next), "took", time.Since(began).Round(time.Millisecond))
 	return nil
+}
+
+// readChangelog reads partition part of a changelog topic up to its end and returns the
+// newest record of each key, and how many records it read.
+func readChangelog(ctx context.Context, brokers []string, dialer *kafka.Dialer, topic string, part int, log *slog.Logger) (map[string]*changelogValue, int64, error) {
+	cl := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: &kafka.Transport{DialTimeout: 5 * time.Second}}
+	res, err := cl.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{
+		topic: {kafka.FirstOffsetOf(part), kafka.LastOffsetOf(part)}}})
+	if err != nil {
+		return nil, 0, err
+	}
+	var first, end int64 = -1, -1
+	for _, po := range res.Topics[topic] {
+		if po.Partition != part {
+			continue
+		}
+		if po.Error != nil {
+			return nil, 0, po.Error
+		}
+		first, end = po.FirstOffset, po.LastOffset
+	}
+	if first < 0 || end < 0 {
+		return nil, 0, fmt.Errorf("no offsets for %s/%d", topic, part)
+	}
+	latest := map[string]*changelogValue{}
+	if end <= first {
+		return latest, 0, nil
+	}
+	rd, err := NewPartitionReader(brokers, dialer, topic, part, first, ReaderSettings{
+		MaxBytes: 4 << 20, MaxWait: 1500 * time.Millisecond, QueueCapacity: 1000}, kafkaLogger(log, slog.LevelWarn))
+	if err != nil {
+		return nil, 0, err
+	}
+	defer func() { go rd.Close() }()
+	var n int64
+	for {
+		// A stalled read (broker gone) ends the attempt; the caller retries.
+		fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		m, err := rd.FetchMessage(fctx)
+		cancel()
+		if err != nil {
+			return nil, n, fmt.Errorf("reading %s/%d towards offset %d: %w", topic, part, end, err)
+		}
+		n++
+		if m.Value == nil {
+			delete(latest, string(m.Key)) // a tombstone
+		} else {
+			var v changelogValue
+			dec := json.NewDecoder(bytes.NewReader(m.Value))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&v); err != nil || v.Format != ChangelogFormat {
+				return nil, n, fmt.Errorf("%s/%d offset %d (key %s): not a changelog record this version reads (format %q): %v; the history is never reset silently: fix or remove it",
+					topic, part, m.Offset, m.Key, v.Format, err)
+			}
+			latest[string(m.Key)] = &v
+		}
+		if m.Offset >= end-1 {
+			return latest, n, nil
+		}
+	}
+}
+
+// LoadChangelog puts into st the newest state of every provider in an enforcement
+// changelog topic (every partition, read to its end): the whole picture that the `run`
+// instances each hold a part of. It returns how many providers it put.
+func LoadChangelog(ctx context.Context, brokers []string, topic string, st *enforce.State, log *slog.Logger) (int, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	cl := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: &kafka.Transport{DialTimeout: 5 * time.Second}}
+	parts, err := topicPartitions(ctx, cl, topic)
+	if err != nil {
+		return 0, fmt.Errorf("stream: changelog %s: %w", topic, err)
+	}
+	if parts[topic] == 0 {
+		return 0, fmt.Errorf("stream: changelog topic %s not found on %s", topic, strings.Join(brokers, ","))
+	}
+	dialer := &kafka.Dialer{Timeout: 10 * time.Second, DualStack: true}
+	n := 0
+	for p := range max(parts[topic], 0) {
+		latest, _, err := readChangelog(ctx, brokers, dialer, topic, p, log)
+		if err != nil {
+			return n, fmt.Errorf("stream: %w", err)
+		}
+		for _, v := range latest {
+			if err := st.Put(v.Entry); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
 }
 
 // apply applies a batch of observations, writes their outputs, then the changelog of
