@@ -29,15 +29,15 @@ import (
 //     (observation.go), so each provider lives in one partition of it; the members of the
 //     enforcement consumer group own the providers of the partitions they are assigned.
 //     The group protocol decides the owner; there is no consensus of our own.
-//   - Changelog: after each batch of observations, the state of every provider it
-//     changed (enforce.EntryState) is written to the compacted changelog topic, to the
-//     partition of the same number, keyed by ["provider","jurisdiction"], together with
-//     the input offsets it includes (per input partition, the offset after the newest
-//     record counted).
-//   - Order of writes: the batch's incidents (stamped with data.enforcement) and level
-//     changes are written and acknowledged first, then the changelog, and only then is
-//     the enforcement topic's offset committed. A crash between two steps replays the
-//     batch: outputs again (same ids, same content), then the changelog.
+//   - Changelog: every CommitInterval (or sooner when many are pending), the state of
+//     every provider changed since (enforce.EntryState) is written to the compacted
+//     changelog topic, to the partition of the same number, keyed by
+//     ["provider","jurisdiction"], together with the input offsets it includes (per input
+//     partition, the offset after the newest record counted).
+//   - Order of writes: each batch's incidents (stamped with data.enforcement) and level
+//     changes are written and acknowledged first; the changelog later; and only then is
+//     the enforcement topic's offset committed, up to what the changelog includes. A crash
+//     between two steps replays: outputs again (same ids, same content), then the changelog.
 //   - Rebuild: a newly assigned owner reads the changelog partition to its end, installs
 //     the newest state of each provider (enforce.State.Put), and skips every observation
 //     whose input offset the state already includes, so a replay after a crash or a
@@ -407,7 +407,17 @@ type owner struct {
 	done      atomic.Int64
 	committed int64
 	next      int64 // the offset after the last observation applied
+	// pending are the providers changed since the last changelog write, in order; their
+	// outputs are acknowledged. The changelog is written every CommitInterval (or sooner
+	// when many are pending), as Kafka Streams flushes its caches on commit: once per
+	// provider per interval however many of its records came.
+	pending   map[enforce.Key]bool
+	order     []enforce.Key
+	lastFlush time.Time
 }
+
+// maxPending bounds the providers whose changelog write may wait for the interval.
+const maxPending = 4096
 
 func (e *Enforcer) generation(ctx, gctx, graceful context.Context, gen *kafka.Generation, closeGroup func()) {
 	stop, cancelStop := context.WithCancel(ctx)
@@ -601,11 +611,20 @@ func (o *owner) run(stop, send context.Context) {
 		defer t.Stop()
 		tick = t.C
 	}
+	flushTick := time.NewTicker(e.cfg.CommitInterval)
+	defer flushTick.Stop()
+	o.lastFlush = time.Now()
 	for {
 		var batch []kafka.Message
 		select {
 		case <-stop.Done():
+			o.flushChangelog(send, log) // what is applied and acknowledged, so that the next owner need not replay it
 			return
+		case <-flushTick.C:
+			if !o.flushChangelog(send, log) {
+				return
+			}
+			continue
 		case <-tick:
 			if !o.sweep(send, log) {
 				return
@@ -613,6 +632,7 @@ func (o *owner) run(stop, send context.Context) {
 			continue
 		case m, ok := <-in:
 			if !ok {
+				o.flushChangelog(send, log)
 				return
 			}
 			batch = append(batch, m)
@@ -817,7 +837,9 @@ func (o *owner) apply(send context.Context, batch []kafka.Message, log *slog.Log
 	return o.flush(send, outs, incidents, dirtyOrder, log)
 }
 
-// flush writes outs, then the changelog of keys, then marks o.next done.
+// flush writes outs and waits for their acknowledgement, then counts keys as changed;
+// the changelog follows at the interval (flushChangelog). It returns false when send
+// ended first.
 // incidents counts the incidents (not level changes) among outs.
 func (o *owner) flush(send context.Context, outs []kafka.Message, incidents int64, keys []enforce.Key, log *slog.Logger) bool {
 	e := o.e
@@ -829,9 +851,30 @@ func (o *owner) flush(send context.Context, outs []kafka.Message, incidents int6
 			e.OnIncidentsAcked(incidents)
 		}
 	}
-	if len(keys) > 0 {
-		chg := make([]kafka.Message, 0, len(keys))
-		for _, k := range keys {
+	if o.pending == nil {
+		o.pending = map[enforce.Key]bool{}
+	}
+	for _, k := range keys {
+		if !o.pending[k] {
+			o.pending[k] = true
+			o.order = append(o.order, k)
+		}
+	}
+	if len(o.pending) >= maxPending || time.Since(o.lastFlush) >= e.cfg.CommitInterval {
+		return o.flushChangelog(send, log)
+	}
+	return true
+}
+
+// flushChangelog writes the state of the pending providers, with the input offsets it
+// includes, to the changelog, then marks every observation applied so far done (to be
+// committed). It returns false when send ended first.
+func (o *owner) flushChangelog(send context.Context, log *slog.Logger) bool {
+	e := o.e
+	o.lastFlush = time.Now()
+	if len(o.order) > 0 {
+		chg := make([]kafka.Message, 0, len(o.order))
+		for _, k := range o.order {
 			es, ok := e.st.Entry(k)
 			if !ok {
 				continue
@@ -846,8 +889,12 @@ func (o *owner) flush(send context.Context, outs []kafka.Message, incidents int6
 			return false
 		}
 		e.stats.changelogWrites.Add(int64(len(chg)))
+		clear(o.pending)
+		o.order = o.order[:0]
 	}
-	o.done.Store(o.next)
+	if o.next >= 0 {
+		o.done.Store(o.next)
+	}
 	return true
 }
 
