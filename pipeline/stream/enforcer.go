@@ -677,6 +677,14 @@ func (o *owner) rebuild(stop context.Context, log *slog.Logger) error {
 		o.streamTime = max(o.streamTime, v.Entry.LastSeenNS)
 	}
 	e.stats.rebuilt.Add(int64(len(latest)))
+	if len(latest) == 0 && o.next > 0 {
+		// The group has applied observations here, yet the changelog holds no provider: it
+		// was deleted or recreated (or every observation was unreadable). The history
+		// before the committed offset is not in this state: say so loudly.
+		log.Error("the changelog partition is empty but the enforcement group committed observations before: the providers' history before that offset is lost; "+
+			"restore the changelog topic, or reset the enforcement group to the earliest offset to recount what the enforcement topic still holds",
+			"changelog", e.changelog, "committed", o.next)
+	}
 	log.Info("enforcement partition rebuilt from the changelog", "providers", len(latest), "changelog_records", n,
 		"resume", offsetString(o.next), "took", time.Since(began).Round(time.Millisecond))
 	return nil
