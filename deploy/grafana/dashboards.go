@@ -196,6 +196,12 @@ func Pipeline() *dashboard.DashboardBuilder {
 		WithPanel(ts("Acknowledged and committed", "Input records whose outputs were acknowledged per second, and offset commits per minute.", "short", 12, 8,
 			query(`sum(rate(aigcwatch_kafka_acked_total{`+I+`}[$__rate_interval]))`, "acked records / s"),
 			query(`sum(rate(aigcwatch_kafka_commits_total{`+I+`}[$__rate_interval])) * 60`, "commits / min"))).
+		WithPanel(ts("Enforcement on Kafka", "run with enforcement: observations counted by the owners, replays skipped (after a crash or rebalance), provider states written to the changelog and read back on assignment, per second; and the enforcement partitions each instance owns.", "short", 12, 8,
+			query(`sum(rate(aigcwatch_enforcement_observations_applied_total{`+I+`}[$__rate_interval]))`, "observations applied / s"),
+			query(`sum(rate(aigcwatch_enforcement_observations_replayed_total{`+I+`}[$__rate_interval]))`, "replays skipped / s"),
+			query(`sum(rate(aigcwatch_enforcement_changelog_writes_total{`+I+`}[$__rate_interval]))`, "changelog writes / s"),
+			query(`sum(increase(aigcwatch_enforcement_rebuilt_providers_total{`+I+`}[$__rate_interval]))`, "providers rebuilt"),
+			query(`sum by (instance) (aigcwatch_enforcement_partitions{`+I+`})`, "{{instance}} partitions owned"))).
 		WithPanel(ts("Per-detector time", "CPU cores spent in each detector (seconds per second, estimated from sampled calls).", "short", 12, 8,
 			query(`sum by (detector) (rate(aigcwatch_detector_seconds_total{`+I+`}[$__rate_interval]))`, "{{detector}}")).AxisLabel("cores")).
 		WithPanel(ts("Reloads", "Whether the last reload succeeded (1) and reload attempts by result.", "short", 12, 8,
