@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -69,6 +70,17 @@ func TestServeEnforcementAgreesWithScan(t *testing.T) {
 		compareStates(t, what, got, strip)
 	}
 	check("serve")
+	// The gauge: one series per provider above the base (30 of them, all within the top 50).
+	above := 0
+	for _, w := range want {
+		if w.Level > 0 {
+			above++
+		}
+	}
+	_, metrics := httpGet(s.url + "/metrics")
+	if n := strings.Count(metrics, "\naigcwatch_provider_enforcement_level{"); n != above || above == 0 {
+		t.Errorf("/metrics: %d aigcwatch_provider_enforcement_level series, want %d", n, above)
+	}
 	n := 0
 	forLines(t, incFile, func(b []byte) {
 		if bytes.Contains(b, []byte(`"type":"`+enforce.LevelChangedType+`"`)) {
