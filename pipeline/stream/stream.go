@@ -21,6 +21,11 @@
 // committed before the group rebalances, so no record is handed to another member while
 // this one still works on it.
 //
+// Responsive enforcement (Config.Enforcement, enforcer.go): the Runner observes each
+// judged record of a provider on an internal topic keyed by provider, and an Enforcer, a
+// consumer group on that topic, owns the providers of its partitions and keeps their state
+// in a compacted changelog topic, rebuilt by the next owner.
+//
 // Left out: exactly-once (kafka-go has no transactions nor idempotent producer), static
 // membership and cooperative rebalancing (not in kafka-go). Metrics: Stats, and
 // RegisterMetrics for Prometheus.
