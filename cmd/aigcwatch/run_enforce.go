@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -42,11 +44,27 @@ func startEnforcement(ctx context.Context, cfg stream.Config, r *stream.Runner, 
 }
 
 // API is GET /v1/providers[/{id}] over the providers this instance owns; nil when off.
+// A provider this instance does not own is answered 404 with where to look instead.
 func (e *runEnforcement) API() http.Handler {
 	if e == nil {
 		return nil
 	}
-	return enforce.Handler(e.state)
+	h := enforce.Handler(e.state)
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	mux.HandleFunc("GET /v1/providers/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if id := r.PathValue("id"); len(e.state.Provider(id)) == 0 {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusNotFound)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": fmt.Sprintf(
+				"provider %q is not among the providers this instance owns (enforcement partitions %v): ask the other instances, or read them all with aigcwatch providers --changelog TOPIC",
+				id, e.Owned())})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+	return mux
 }
 
 // followReloads rebuilds the ladders after each successful reload of the rules (a pack's

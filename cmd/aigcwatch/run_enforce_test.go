@@ -284,6 +284,24 @@ func TestRunEnforcementKill9Takeover(t *testing.T) {
 			t.Errorf("after the restart, %v: served %+v, want %+v", k, s, w)
 		}
 	}
+	// Each instance answers for its own providers, and says where to look for the others.
+	owned, other := 0, 0
+	for k := range want {
+		for _, p := range []*proc{a2, b2} {
+			code, body := httpGet("http://" + listenAddr(t, p) + "/v1/providers/" + k.Provider)
+			switch {
+			case code == 200:
+				owned++
+			case code == 404 && strings.Contains(body, "not among the providers this instance owns"):
+				other++
+			default:
+				t.Errorf("%s: GET /v1/providers/%s: %d %s", p.name, k.Provider, code, body)
+			}
+		}
+	}
+	if owned != len(want) || other != len(want) {
+		t.Errorf("GET /v1/providers/{id}: %d answered by their owner, %d by the other instance; want %d each", owned, other, len(want))
+	}
 	t.Logf("after restarting both: %d providers rebuilt from the changelog and served, equal to the scan", len(served))
 }
 

@@ -158,6 +158,18 @@ func (s EnforcerStats) String() string {
 		s.Applied, s.Replayed, s.Bad, s.Changes, s.Incidents, s.ChangelogWrites, s.Rebuilt, s.WriteErrors, s.Commits, s.Partitions)
 }
 
+// Owned lists the partitions of the enforcement topic this instance owns now, sorted.
+func (e *Enforcer) Owned() []int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]int, 0, len(e.owned))
+	for p := range e.owned {
+		out = append(out, p)
+	}
+	sort.Ints(out)
+	return out
+}
+
 // Ready says whether the enforcer holds a generation and has rebuilt its partitions.
 func (e *Enforcer) Ready() error {
 	e.mu.Lock()
