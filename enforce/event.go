@@ -66,3 +66,25 @@ func extValue(s string) string {
 	}
 	return s
 }
+
+// OutcomeEvents returns what an outcome writes, in the order scan and run write it: the
+// de-escalations (they happened before the record), the record's incidents with their
+// level, then the escalations they caused.
+func (s *State) OutcomeEvents(out Outcome) []incident.Event {
+	if len(out.Changes) == 0 {
+		return out.Incidents
+	}
+	evs := make([]incident.Event, 0, len(out.Incidents)+len(out.Changes))
+	for i := range out.Changes {
+		if c := &out.Changes[i]; c.Direction == Deescalate {
+			evs = append(evs, s.Event(c))
+		}
+	}
+	evs = append(evs, out.Incidents...)
+	for i := range out.Changes {
+		if c := &out.Changes[i]; c.Direction == Escalate {
+			evs = append(evs, s.Event(c))
+		}
+	}
+	return evs
+}

@@ -50,7 +50,10 @@ type Observation struct {
 	Time         time.Time // zero: the State's clock
 	SelfReported bool
 	Ruleset      *rules.Ruleset // the verdict's: selects the ladder
-	Incidents    []Incident
+	// Ladder names the ladder when Ruleset is nil (an observation that travelled without
+	// its ruleset: State.LadderFor gives it); "" is the jurisdiction's ladder.
+	Ladder    string
+	Incidents []Incident
 }
 
 // Observe pairs a verdict's reportable rules with the incidents incident.Builder.Build
@@ -179,7 +182,7 @@ func (s *State) ApplyObservation(o Observation) Outcome {
 		s.stats.Unattributed++
 		return Outcome{Untracked: true, Incidents: plain(o.Incidents)}
 	}
-	pol := s.policyFor(o.Ruleset, o.Jurisdiction)
+	pol := s.policyForObservation(&o)
 	e := s.entries[Key{o.Provider, o.Jurisdiction}]
 	if e == nil {
 		e = s.newEntry(Key{o.Provider, o.Jurisdiction}, pol, ts)

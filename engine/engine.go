@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/aigcwatch/aigcwatch/detectors/fingerprint"
+	"github.com/aigcwatch/aigcwatch/enforce"
 	"github.com/aigcwatch/aigcwatch/incident"
 	"github.com/aigcwatch/aigcwatch/pipeline"
 	"github.com/aigcwatch/aigcwatch/record"
@@ -63,6 +64,12 @@ type Config struct {
 	// watch, with its outcome and the ruleset checksum then in use
 	// (pipeline.Reloader.OnReload; pipeline/metrics: Metrics.ReloadHook).
 	OnReload func(ok bool, checksum string) `yaml:"-"`
+	// Enforcement, if set, places every judged record's provider on its enforcement
+	// ladder (package enforce, docs/enforcement.md) in the order the checks arrive: the
+	// Verdict's incidents then carry data.enforcement, and the level changes they caused
+	// come with them as events (de-escalations first, escalations last). After each
+	// successful reload the ladders are rebuilt from the packs.
+	Enforcement *enforce.State `yaml:"-"`
 }
 
 // Verdict is the outcome for one record. Everything in it belongs to the caller and
@@ -89,6 +96,7 @@ type Engine struct {
 	log      *slog.Logger
 
 	workers sync.Pool // of *pipeline.Worker
+	enf     *enforce.State
 
 	closed atomic.Bool
 	cancel context.CancelFunc
@@ -122,7 +130,20 @@ func New(ctx context.Context, c Config) (*Engine, error) {
 	if c.Observer != nil {
 		p.SetObserver(c.Observer) // before the pool makes any worker
 	}
-	e := &Engine{p: p, log: log, reloader: &pipeline.Reloader{P: p, Cfg: pc, Log: log, OnReload: c.OnReload}}
+	onReload := c.OnReload
+	if st := c.Enforcement; st != nil {
+		onReload = func(ok bool, checksum string) {
+			if ok {
+				if err := reloadLadders(st, pc); err != nil {
+					log.Error("enforcement ladders not reloaded: the running ones stay", "component", "engine", "err", err)
+				}
+			}
+			if c.OnReload != nil {
+				c.OnReload(ok, checksum)
+			}
+		}
+	}
+	e := &Engine{p: p, log: log, enf: c.Enforcement, reloader: &pipeline.Reloader{P: p, Cfg: pc, Log: log, OnReload: onReload}}
 	e.workers.New = func() any { return p.NewWorker() }
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.cancel = cancel
@@ -163,7 +184,7 @@ func (e *Engine) Check(ctx context.Context, r *record.Record) (Verdict, error) {
 	if err != nil {
 		return Verdict{}, fmt.Errorf("engine: %w", err)
 	}
-	return verdictOf(j), nil
+	return e.verdictOf(j), nil
 }
 
 // CheckJSON decodes one content record v1 (docs/record.md) from raw and judges it. A
@@ -183,7 +204,7 @@ func (e *Engine) CheckJSON(ctx context.Context, raw []byte) (Verdict, error) {
 	if j.Reject != nil {
 		return Verdict{}, j.Reject
 	}
-	return verdictOf(j), nil
+	return e.verdictOf(j), nil
 }
 
 func (e *Engine) ready(ctx context.Context) error {
@@ -195,7 +216,11 @@ func (e *Engine) ready(ctx context.Context) error {
 
 // verdictOf copies what the caller keeps out of the worker's judgement: the record id
 // may alias the caller's bytes (zero-copy decoding), the verdict is the worker's scratch.
-func verdictOf(j pipeline.Judgement) Verdict {
+// With enforcement, the record is applied to the state first (it copies what it keeps).
+func (e *Engine) verdictOf(j pipeline.Judgement) Verdict {
+	if e.enf != nil {
+		j.Incidents = e.enf.OutcomeEvents(e.enf.Apply(j.Record, j.Verdict, j.Incidents))
+	}
 	v := j.Verdict
 	return Verdict{
 		ID:          strings.Clone(v.ID),
@@ -207,6 +232,20 @@ func verdictOf(j pipeline.Judgement) Verdict {
 		LatencyUS:   v.LatencyUS,
 		JSON:        j.VerdictJSON,
 	}
+}
+
+// reloadLadders rebuilds the enforcement ladders from the packs of pc.
+func reloadLadders(st *enforce.State, pc pipeline.Config) error {
+	packs, err := pc.LoadPacks()
+	if err != nil {
+		return err
+	}
+	pols, err := enforce.NewPolicies(packs)
+	if err != nil {
+		return err
+	}
+	st.SetPolicies(pols)
+	return nil
 }
 
 // Reload rebuilds the rules and detectors from the Engine's configuration and swaps them

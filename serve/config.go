@@ -59,6 +59,14 @@ type Config struct {
 	// MetricsTopProviders bounds the provider label of the judging metrics
 	// (docs/observability.md), as for `aigcwatch run`.
 	MetricsTopProviders int `yaml:"metrics_top_providers"`
+
+	// Enforcement places every judged record's provider on its enforcement ladder
+	// (docs/enforcement.md): incidents carry data.enforcement, level changes go to the
+	// incident sink with them, GET /v1/providers shows the state. The state is this
+	// process's own, kept in EnforcementState (a local file, saved atomically every
+	// minute and at shutdown) when set; several serve processes do not share it.
+	Enforcement      bool   `yaml:"enforcement"`
+	EnforcementState string `yaml:"enforcement_state"`
 }
 
 // DefaultConfig holds the default of every setting.
@@ -106,6 +114,9 @@ func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, a ...any) {
 		errs = append(errs, fmt.Errorf("config: %s: "+format, append([]any{key}, a...)...))
+	}
+	if c.EnforcementState != "" && !c.Enforcement {
+		bad("enforcement_state", "needs enforcement: true")
 	}
 	if c.Pipeline.BanksTopic != "" {
 		bad("banks_topic", "read by aigcwatch run only; serve takes bank files (banks) and reloads them")

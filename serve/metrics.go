@@ -8,14 +8,15 @@ import (
 
 // Routes, as the route label of the HTTP metrics: a closed set.
 const (
-	RouteModerate = "moderate"
-	RouteBatch    = "batch"
-	RouteReload   = "reload"
-	RouteHealthz  = "healthz"
-	RouteReadyz   = "readyz"
-	RouteMetrics  = "metrics"
-	RouteHistory  = "incidents" // GET /v1/incidents and /v1/incidents/{id}
-	RouteOther    = "other"     // anything else: 404s
+	RouteModerate  = "moderate"
+	RouteBatch     = "batch"
+	RouteReload    = "reload"
+	RouteHealthz   = "healthz"
+	RouteReadyz    = "readyz"
+	RouteMetrics   = "metrics"
+	RouteHistory   = "incidents" // GET /v1/incidents and /v1/incidents/{id}
+	RouteProviders = "providers" // GET /v1/providers and /v1/providers/{id}
+	RouteOther     = "other"     // anything else: 404s
 )
 
 var routes = []string{RouteModerate, RouteBatch, RouteReload, RouteHealthz, RouteReadyz, RouteMetrics, RouteHistory, RouteOther}

@@ -77,6 +77,9 @@ type Options struct {
 	// History serves GET /v1/incidents and /v1/incidents/{id} (incident/store's
 	// handler), behind the same tokens as every /v1/ route; nil answers 404.
 	History http.Handler
+	// Providers serves GET /v1/providers and /v1/providers/{id} (enforce.Handler), behind
+	// the same tokens as every /v1/ route; nil answers 404.
+	Providers http.Handler
 }
 
 // Handler is the HTTP API. Build it with New.
@@ -140,6 +143,10 @@ func New(opt Options) (*Handler, error) {
 	if opt.History != nil {
 		mux.Handle("GET /v1/incidents", h.auth(RouteHistory, opt.History.ServeHTTP))
 		mux.Handle("GET /v1/incidents/", h.auth(RouteHistory, opt.History.ServeHTTP))
+	}
+	if opt.Providers != nil {
+		mux.Handle("GET /v1/providers", h.auth(RouteProviders, opt.Providers.ServeHTTP))
+		mux.Handle("GET /v1/providers/", h.auth(RouteProviders, opt.Providers.ServeHTTP))
 	}
 	mux.Handle("/", h.observe(RouteOther, h.notFound))
 	h.mux = mux

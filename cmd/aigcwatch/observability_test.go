@@ -53,7 +53,10 @@ func TestObservabilityEndToEnd(t *testing.T) {
 	rt := newRunTopics(t, addr, 3)
 	env, args := rt.args()
 	// Auto-banking makes known-content (hash.labeled_ai) matches out of the sample's stripped re-uploads.
-	proc := startProc(t, "observed", bin, env, append(args, "--metrics-addr", maddr, "--auto-bank-labeled")...)
+	// Enforcement on, for the enforcement panels (its topics are made by run, named after the group).
+	kafkatest.DeleteAtCleanup(t, addr, rt.group+".enforcement")
+	kafkatest.DeleteAtCleanup(t, addr, rt.group+".enforcement-changelog")
+	proc := startProc(t, "observed", bin, env, append(args, "--metrics-addr", maddr, "--auto-bank-labeled", "--enforcement")...)
 	base := "http://" + maddr
 	if err := streamtest.Until(time.Minute, func() bool { code, _ := httpGet(base + "/readyz"); return code == 200 }); err != nil {
 		code, body := httpGet(base + "/readyz")
@@ -104,6 +107,10 @@ func TestObservabilityEndToEnd(t *testing.T) {
 	if n := scrapeValue(t, base, "aigcwatch_kafka_produce_to_verdict_seconds_count"); n != want {
 		t.Errorf("produce-to-verdict observations %v, want %v", n, want)
 	}
+	// Incidents of providers are written by their owner after the enforcement hop.
+	_ = streamtest.Until(30*time.Second, func() bool {
+		return scrapeValue(t, base, "aigcwatch_incidents_delivered_total") >= scrapeValue(t, base, "aigcwatch_incidents_total")
+	})
 	if inc, del := scrapeValue(t, base, "aigcwatch_incidents_total"), scrapeValue(t, base, "aigcwatch_incidents_delivered_total"); inc == 0 || del != inc {
 		t.Errorf("incidents raised %v, delivered to the incidents topic %v", inc, del)
 	}

@@ -14,14 +14,18 @@ import (
 
 	"github.com/aigcwatch/aigcwatch/enforce"
 	"github.com/aigcwatch/aigcwatch/pipeline"
+	"github.com/aigcwatch/aigcwatch/pipeline/stream"
 )
 
 // runProviders prints the providers' enforcement levels from a state file written by
-// scan --enforcement-state: the same content as GET /v1/providers[/{id}].
-func runProviders(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+// scan --enforcement-state (or serve), or from run's changelog topic: the same content as
+// GET /v1/providers[/{id}].
+func runProviders(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	cfg := pipeline.DefaultConfig
 	fs := newFlagSet("providers", "[PROVIDER]", stderr)
-	state := fs.String("state", "", "enforcement state file (written by scan --enforcement-state); required")
+	state := fs.String("state", "", "enforcement state file (written by scan --enforcement-state and serve's enforcement_state)")
+	changelog := fs.String("changelog", "", "instead of --state: the enforcement changelog topic of run (GROUP.enforcement-changelog), read to its end: every instance's providers")
+	brokers := fs.String("brokers", "127.0.0.1:9092", "with --changelog: Kafka bootstrap brokers, comma-separated")
 	asJSON := fs.Bool("json", false, "print JSON (the /v1/providers bodies) instead of a table")
 	juris := fs.String("jurisdiction", "", "only this jurisdiction")
 	minLevel := fs.Int("min-level", 0, "only providers at this level or above")
@@ -33,19 +37,31 @@ func runProviders(_ context.Context, args []string, _ io.Reader, stdout, stderr 
 		}
 		return exitUsage
 	}
-	if *state == "" || len(pos) > 1 {
-		fmt.Fprintln(stderr, "aigcwatch providers: --state FILE is required, and at most one provider")
+	if (*state == "") == (*changelog == "") || len(pos) > 1 {
+		fmt.Fprintln(stderr, "aigcwatch providers: one of --state FILE or --changelog TOPIC is required, and at most one provider")
 		fs.Usage()
 		return exitUsage
 	}
-	if _, err := os.Stat(*state); err != nil {
-		fmt.Fprintf(stderr, "aigcwatch providers: %v\n", err)
-		return exitFailed
+	source := *state
+	if *state != "" {
+		if _, err := os.Stat(*state); err != nil {
+			fmt.Fprintf(stderr, "aigcwatch providers: %v\n", err)
+			return exitFailed
+		}
 	}
 	st, err := newEnforcement(&cfg, *state)
 	if err != nil {
 		fmt.Fprintf(stderr, "aigcwatch providers: %v\n", err)
 		return exitFailed
+	}
+	if *changelog != "" {
+		source = "topic " + *changelog
+		lctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		if _, err := stream.LoadChangelog(lctx, strings.Split(*brokers, ","), *changelog, st, nil); err != nil {
+			fmt.Fprintf(stderr, "aigcwatch providers: %v\n", err)
+			return exitFailed
+		}
 	}
 	if len(pos) == 1 {
 		views := st.Provider(pos[0])
@@ -53,7 +69,7 @@ func runProviders(_ context.Context, args []string, _ io.Reader, stdout, stderr 
 			views = filterJurisdiction(views, *juris)
 		}
 		if len(views) == 0 {
-			fmt.Fprintf(stderr, "aigcwatch providers: provider %q is not in %s\n", pos[0], *state)
+			fmt.Fprintf(stderr, "aigcwatch providers: provider %q is not in %s\n", pos[0], source)
 			return exitFailed
 		}
 		if *asJSON {

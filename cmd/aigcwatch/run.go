@@ -62,6 +62,14 @@ var runUsage = map[string]string{
 	"parking_topic":         "topic of incidents that could not be delivered, with their last error in headers",
 	"history_group":         "consumer group filling this instance's history (default aigcwatch-history-HOSTNAME-HASH of incidents_store: one per instance)",
 	"delivered_topic":       "compacted topic sharing delivered incident ids between instances, so a rebalance does not resend; empty: per instance",
+
+	"enforcement":                 "responsive enforcement (docs/enforcement.md): providers' levels kept per partition of the enforcement topic, durable in its changelog; incidents of providers carry their level",
+	"enforcement_topic":           "internal topic of judged records' observations, keyed by provider (default GROUP.enforcement; created when missing)",
+	"enforcement_changelog_topic": "compacted topic of the providers' enforcement state (default GROUP.enforcement-changelog; created when missing, refused if not compacted)",
+	"enforcement_group":           "consumer group owning the providers of the enforcement topic's partitions (default GROUP.enforcement)",
+	"enforcement_partitions":      "partitions of the enforcement topics when created (0: as many as the first input topic); never change them later",
+	"enforcement_replication":     "replication factor of the enforcement topics when created (0: the broker's default)",
+	"enforcement_sweep":           "how often providers that stopped sending are checked for de-escalation (0: only at their next record)",
 }
 
 // envPrefix prefixes the environment variable of every setting: key max_in_flight is
@@ -320,6 +328,11 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return exitUsage
 	}
 	reloader := &pipeline.Reloader{P: p, Cfg: cfg.Pipeline, Log: log}
+	enf, err := startEnforcement(ctx, cfg, r, log) // nil when off (run_enforce.go)
+	if err != nil {
+		log.Error("enforcement", "component", "run", "err", err)
+		return exitFailed
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	// Every goroutine started here is waited for before run returns.
 	var wg sync.WaitGroup
@@ -332,10 +345,13 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	defer incidents.Close()
 	if cfg.MetricsAddr != "" {
-		if err := serveRunMetrics(ctx, &cfg, p, r, banks, camps, reloader, incidents, &wg, log); err != nil {
+		if err := serveRunMetrics(ctx, &cfg, p, r, banks, camps, reloader, incidents, enf, &wg, log); err != nil {
 			log.Error("metrics", "component", "run", "err", err)
 			return exitFailed
 		}
+	}
+	if enf != nil {
+		enf.followReloads(reloader, cfg.Pipeline, log) // after the metrics hook, which it calls
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -355,6 +371,13 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		wg.Go(func() {
 			if err := reloader.Watch(ctx, 500*time.Millisecond); err != nil {
 				log.Warn("not watching rule and lexicon files; SIGHUP still reloads", "component", "run", "err", err)
+			}
+		})
+	}
+	if enf != nil {
+		wg.Go(func() {
+			if err := enf.Run(ctx); err != nil {
+				log.Error("enforcement stopped", "component", "enforcement", "err", err)
 			}
 		})
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/aigcwatch/aigcwatch/enforce"
 	"github.com/aigcwatch/aigcwatch/engine"
 	"github.com/aigcwatch/aigcwatch/incident/deliver"
 	"github.com/aigcwatch/aigcwatch/incident/route"
@@ -54,6 +55,8 @@ var serveUsage = map[string]string{
 	"log_level":             "log level: debug, info, warn or error",
 	"log_format":            "log format: text or json",
 	"metrics_top_providers": "providers that keep their name in the judging metrics' labels; the rest are \"other\"",
+	"enforcement":           "responsive enforcement (docs/enforcement.md): incidents carry their provider's level, level changes go to the incident sink, GET /v1/providers shows the state",
+	"enforcement_state":     "with enforcement: keep the providers' state in this file (loaded at start, saved atomically every minute and at shutdown); empty: in memory",
 }
 
 // loadServeConfig builds the configuration as loadRunConfig does: defaults, then the
@@ -135,7 +138,18 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 		jm.ObserveReload(ok, checksum)
 	}
-	eng, err := engine.New(ctx, engine.Config{Pipeline: cfg.Pipeline, Watch: cfg.Watch, Logger: log, Observer: jm.Observer(), OnReload: onReload})
+	var enf *enforce.State
+	if cfg.Enforcement {
+		if enf, err = newEnforcement(&cfg.Pipeline, cfg.EnforcementState); err != nil {
+			return fail("enforcement", err)
+		}
+		if err := jm.RegisterEnforcement(reg, enf); err != nil {
+			return fail("metrics", err)
+		}
+		defer saveServeEnforcement(enf, cfg.EnforcementState, log) // after the server stopped
+	}
+	eng, err := engine.New(ctx, engine.Config{Pipeline: cfg.Pipeline, Watch: cfg.Watch, Logger: log, Observer: jm.Observer(), OnReload: onReload,
+		Enforcement: enf})
 	if err != nil {
 		return fail("building the engine", err)
 	}
@@ -221,6 +235,10 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}()
 
+	if enf != nil {
+		wg.Go(func() { keepServeEnforcement(ctx, enf, sink, cfg.EnforcementState, log) })
+	}
+
 	reload := func(ctx context.Context) (string, error) {
 		var errs []error
 		if tokens != nil {
@@ -259,6 +277,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		Registerer: reg,
 		Metrics:    metricsHandler,
 		History:    history,
+		Providers:  providersAPI(enf),
 	})
 	if err != nil {
 		return fail("serve", err)

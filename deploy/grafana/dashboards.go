@@ -128,6 +128,11 @@ func Overview() *dashboard.DashboardBuilder {
 			query(`topk(10, 100 * sum by (provider) (increase(aigcwatch_provider_incidents_total{`+J+`}[$__range])) / sum by (provider) (increase(aigcwatch_provider_records_total{`+J+`}[$__range])))`, "{{provider}}"))).
 		WithPanel(ts("Findings no rule acted on", "Findings of categories that no fired rule named, per minute: what falls between the rule packs.", "short", 12, 8,
 			query(`sum by (category) (rate(aigcwatch_findings_unhandled_total[$__rate_interval])) * 60`, "{{category}}")).AxisLabel("findings / min")).
+		WithRow(dashboard.NewRowBuilder("Enforcement")).
+		WithPanel(bars("Providers above the base enforcement level", "Each provider's level on its jurisdiction's enforcement ladder (docs/enforcement.md), for the 20 highest: 1 is the first step up (e.g. CN interview, EU corrective action request). Providers past the top-N label bound are counted as other.", "short", 12, 8,
+			query(`topk(20, max by (provider, jurisdiction) (aigcwatch_provider_enforcement_level{`+J+`}))`, "{{provider}} ({{jurisdiction}})"))).
+		WithPanel(ts("Providers by enforcement level", "How many providers stand at each level of their ladder (0 = the base), summed over the instances that own them: the pyramid over time.", "short", 12, 8,
+			query(`sum by (level) (aigcwatch_enforcement_providers{`+J+`})`, "level {{level}}")).AxisLabel("providers")).
 		WithRow(dashboard.NewRowBuilder("Decisions")).
 		WithPanel(ts("Decisions over time", "Records judged per second, by decision.", "short", 24, 8,
 			query(`sum by (decision) (rate(aigcwatch_records_judged_total{`+J+`}[$__rate_interval]))`, "{{decision}}")).AxisLabel("records / s"))
@@ -148,6 +153,8 @@ func Provider() *dashboard.DashboardBuilder {
 			query(`sum(increase(aigcwatch_provider_deepfake_records_total{`+P+`,`+J+`}[$__range]))`, "deepfakes"))).
 		WithPanel(single("Incidents", "Incidents raised about the provider over the time range.", "short", 6, 4,
 			query(`sum(increase(aigcwatch_provider_incidents_total{`+P+`,`+J+`}[$__range]))`, "incidents"))).
+		WithPanel(single("Enforcement level", "The provider's level on its jurisdiction's enforcement ladder (0 = the base; docs/enforcement.md and GET /v1/providers/{id} say why). A provider past the top-N label bound shows 0 here.", "short", 6, 4,
+			query(`max(aigcwatch_provider_enforcement_level{`+P+`,`+J+`}) or vector(0)`, "level"))).
 		WithPanel(ts("Records by jurisdiction", "The provider's records judged per second, by jurisdiction.", "short", 12, 8,
 			query(`sum by (jurisdiction) (rate(aigcwatch_provider_records_total{`+P+`,`+J+`}[$__rate_interval]))`, "{{jurisdiction}}")).AxisLabel("records / s")).
 		WithPanel(ts("Unlabeled AIGC share by jurisdiction", "The provider's share of records with an unlabeled-AIGC finding.", "percentunit", 12, 8,
@@ -189,6 +196,12 @@ func Pipeline() *dashboard.DashboardBuilder {
 		WithPanel(ts("Acknowledged and committed", "Input records whose outputs were acknowledged per second, and offset commits per minute.", "short", 12, 8,
 			query(`sum(rate(aigcwatch_kafka_acked_total{`+I+`}[$__rate_interval]))`, "acked records / s"),
 			query(`sum(rate(aigcwatch_kafka_commits_total{`+I+`}[$__rate_interval])) * 60`, "commits / min"))).
+		WithPanel(ts("Enforcement on Kafka", "run with enforcement: observations counted by the owners, replays skipped (after a crash or rebalance), provider states written to the changelog and read back on assignment, per second; and the enforcement partitions each instance owns.", "short", 12, 8,
+			query(`sum(rate(aigcwatch_enforcement_observations_applied_total{`+I+`}[$__rate_interval]))`, "observations applied / s"),
+			query(`sum(rate(aigcwatch_enforcement_observations_replayed_total{`+I+`}[$__rate_interval]))`, "replays skipped / s"),
+			query(`sum(rate(aigcwatch_enforcement_changelog_writes_total{`+I+`}[$__rate_interval]))`, "changelog writes / s"),
+			query(`sum(increase(aigcwatch_enforcement_rebuilt_providers_total{`+I+`}[$__rate_interval]))`, "providers rebuilt"),
+			query(`sum by (instance) (aigcwatch_enforcement_partitions{`+I+`})`, "{{instance}} partitions owned"))).
 		WithPanel(ts("Per-detector time", "CPU cores spent in each detector (seconds per second, estimated from sampled calls).", "short", 12, 8,
 			query(`sum by (detector) (rate(aigcwatch_detector_seconds_total{`+I+`}[$__rate_interval]))`, "{{detector}}")).AxisLabel("cores")).
 		WithPanel(ts("Reloads", "Whether the last reload succeeded (1) and reload attempts by result.", "short", 12, 8,

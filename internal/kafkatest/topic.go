@@ -220,3 +220,12 @@ func retriable(err error) bool {
 	}
 	return false
 }
+
+// DeleteAtCleanup deletes topic (made by the code under test, not by CreateTopic) when
+// the test ends, unless AIGCWATCH_KEEP_TOPICS=1.
+func DeleteAtCleanup(t testing.TB, addr, topic string) {
+	t.Helper()
+	if os.Getenv(EnvKeepTopics) != "1" {
+		t.Cleanup(func() { deleteTopic(t, addr, topic) })
+	}
+}

@@ -90,6 +90,35 @@ type Config struct {
 	ParkingTopic        string        `yaml:"parking_topic"`
 	HistoryGroup        string        `yaml:"history_group"`   // "" = aigcwatch-history-HOSTNAME-HASH, one per instance
 	DeliveredTopic      string        `yaml:"delivered_topic"` // compacted topic sharing delivered ids between instances; "" = none
+
+	// Responsive enforcement (enforcer.go, docs/enforcement.md): each judged record of a
+	// provider is observed on EnforcementTopic, keyed by provider; the members of
+	// EnforcementGroup own the providers of their partitions and keep their state in the
+	// compacted EnforcementChangelogTopic. Off by default: it needs the two topics (created
+	// when missing) and routes the incidents of providers through the owner.
+	Enforcement               bool          `yaml:"enforcement"`
+	EnforcementTopic          string        `yaml:"enforcement_topic"`           // "" = GROUP.enforcement
+	EnforcementChangelogTopic string        `yaml:"enforcement_changelog_topic"` // "" = GROUP.enforcement-changelog
+	EnforcementGroup          string        `yaml:"enforcement_group"`           // "" = GROUP.enforcement
+	EnforcementPartitions     int           `yaml:"enforcement_partitions"`      // for topics created; 0 = as the first input topic
+	EnforcementReplication    int           `yaml:"enforcement_replication"`     // for topics created; 0 = the broker's default
+	EnforcementSweep          time.Duration `yaml:"enforcement_sweep"`           // de-escalation check of silent providers; 0 = none
+}
+
+// EnforcementNames returns the enforcement topic, changelog topic and consumer group,
+// defaults applied.
+func (c *Config) EnforcementNames() (topic, changelog, group string) {
+	topic, changelog, group = c.EnforcementTopic, c.EnforcementChangelogTopic, c.EnforcementGroup
+	if topic == "" {
+		topic = c.Group + ".enforcement"
+	}
+	if changelog == "" {
+		changelog = c.Group + ".enforcement-changelog"
+	}
+	if group == "" {
+		group = c.Group + ".enforcement"
+	}
+	return topic, changelog, group
 }
 
 // DefaultConfig holds the defaults of every setting.
@@ -127,6 +156,7 @@ var DefaultConfig = Config{
 	IncidentsRetention:  90 * 24 * time.Hour,
 	DeliveryGroupPrefix: "aigcwatch-deliver",
 	ParkingTopic:        "aigcwatch.incidents.parked",
+	EnforcementSweep:    time.Minute,
 }
 
 // LoadFile decodes a YAML config file over c. Unknown keys are errors, so a typo cannot
@@ -256,6 +286,23 @@ func (c *Config) Validate() error {
 	}
 	if c.IncidentsStore != "" && c.IncidentsTopic == "" {
 		bad("incidents_store", "the history is filled from the incidents topic: set incidents_topic")
+	}
+	if c.Enforcement {
+		topic, changelog, group := c.EnforcementNames()
+		for _, t := range c.Topics {
+			if t == topic || t == changelog {
+				bad("topics", "%q is also an enforcement topic", t)
+			}
+		}
+		if topic == changelog || outs[topic] || outs[changelog] {
+			bad("enforcement_topic", "%q and the changelog %q must be two topics of their own", topic, changelog)
+		}
+		if group == c.Group {
+			bad("enforcement_group", "%q: must differ from group (it consumes another topic)", group)
+		}
+	}
+	if c.EnforcementPartitions < 0 || c.EnforcementReplication < 0 || c.EnforcementSweep < 0 {
+		bad("enforcement_partitions", "enforcement_partitions, enforcement_replication and enforcement_sweep must not be negative")
 	}
 	if c.IncidentsRetention <= 0 {
 		bad("incidents_retention", "%v: must be positive", c.IncidentsRetention)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/aigcwatch/aigcwatch/enforce"
 	"github.com/aigcwatch/aigcwatch/internal/jsonw"
 	"github.com/aigcwatch/aigcwatch/pipeline"
 	"github.com/aigcwatch/aigcwatch/rules"
@@ -256,6 +257,10 @@ func (p *partition) outputs(w *pipeline.Worker, m kafka.Message, j *pipeline.Jud
 	for _, ev := range j.Incidents {
 		size = max(size, len(ev.Key)+len(ev.JSON))
 	}
+	observe := r.enforcement != nil && j.Record.Provider != ""
+	if observe {
+		size = max(size, observationSize(j))
+	}
 	if size > maxMessageBytes-4<<10 {
 		id := p.prefix + strconv.FormatInt(m.Offset, 10)
 		b.msgs = append(b.msgs, p.deadLetter(m, id, ReasonOutputTooLarge, "",
@@ -288,6 +293,19 @@ func (p *partition) outputs(w *pipeline.Worker, m kafka.Message, j *pipeline.Jud
 		r.stats.verdicts.Add(1)
 	}
 	r.stats.incidents.Add(int64(len(j.Incidents)))
+	if observe {
+		// The provider's owner stamps the incidents with its level and writes them
+		// (enforcer.go); this partition writes the observation.
+		ladder := r.enforcement.LadderFor(&enforce.Observation{Ruleset: j.Verdict.Ruleset, Jurisdiction: j.Verdict.Jurisdiction})
+		b.msgs = append(b.msgs, kafka.Message{
+			Topic:   r.enfTopic,
+			Key:     b.bytes(j.Record.Provider, -1),
+			Value:   appendObservation(make([]byte, 0, observationSize(j)), p.topic, p.id, m.Offset, j, ladder),
+			Headers: b.headers(kafka.Header{Key: HeaderID, Value: b.bytes("obs/"+p.prefix, m.Offset)}),
+		})
+		r.stats.observations.Add(1)
+		return
+	}
 	if r.cfg.IncidentsTopic == "" {
 		return
 	}

@@ -30,6 +30,9 @@ type Stats struct {
 	// IncidentsDelivered counts incidents acknowledged by the incidents topic;
 	// IncidentWriteErrors the failed write attempts that included incidents (each retried).
 	IncidentsDelivered, IncidentWriteErrors int64
+	// Observations counts records of providers sent to the enforcement topic (with
+	// enforcement on: their incidents are written by the provider's owner).
+	Observations int64
 }
 
 type counters struct {
@@ -39,6 +42,7 @@ type counters struct {
 	abandoned                                       atomic.Int64
 	compact, allowUnwritten, rulesets               atomic.Int64
 	incidentsAcked, incidentWriteErrors             atomic.Int64
+	observations                                    atomic.Int64
 	mu                                              sync.Mutex
 	rejected                                        map[string]int64
 }
@@ -63,7 +67,8 @@ func (r *Runner) Stats() Stats {
 		Commits: c.commits.Load(), CommitErrors: c.commitErrors.Load(),
 		Generations: c.generations.Load(), GroupErrors: c.groupErrors.Load(), Abandoned: c.abandoned.Load(),
 		IncidentsDelivered: c.incidentsAcked.Load(), IncidentWriteErrors: c.incidentWriteErrors.Load(),
-		Rejected: map[string]int64{},
+		Observations: c.observations.Load(),
+		Rejected:     map[string]int64{},
 	}
 	c.mu.Lock()
 	for k, v := range c.rejected {
@@ -80,7 +85,7 @@ func (s Stats) String() string {
 		rej = append(rej, fmt.Sprintf("%s:%d", k, v))
 	}
 	sort.Strings(rej)
-	return fmt.Sprintf("acked=%d verdicts=%d compact=%d unwritten_allow=%d incidents=%d rejected=[%s] fetched=%d refetched=%d write_errors=%d fetch_errors=%d commits=%d commit_errors=%d generations=%d abandoned=%d",
+	return fmt.Sprintf("acked=%d verdicts=%d compact=%d unwritten_allow=%d incidents=%d rejected=[%s] fetched=%d refetched=%d write_errors=%d fetch_errors=%d commits=%d commit_errors=%d generations=%d abandoned=%d observations=%d",
 		s.Acked, s.Verdicts, s.Compact, s.Unwritten, s.Incidents, strings.Join(rej, " "), s.Fetched, s.Refetched, s.WriteErrors, s.FetchErrors,
-		s.Commits, s.CommitErrors, s.Generations, s.Abandoned)
+		s.Commits, s.CommitErrors, s.Generations, s.Abandoned, s.Observations)
 }

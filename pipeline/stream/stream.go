@@ -21,6 +21,11 @@
 // committed before the group rebalances, so no record is handed to another member while
 // this one still works on it.
 //
+// Responsive enforcement (Config.Enforcement, enforcer.go): the Runner observes each
+// judged record of a provider on an internal topic keyed by provider, and an Enforcer, a
+// consumer group on that topic, owns the providers of its partitions and keeps their state
+// in a compacted changelog topic, rebuilt by the next owner.
+//
 // Left out: exactly-once (kafka-go has no transactions nor idempotent producer), static
 // membership and cooperative rebalancing (not in kafka-go). Metrics: Stats, and
 // RegisterMetrics for Prometheus.
@@ -41,6 +46,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/aigcwatch/aigcwatch/enforce"
 	"github.com/aigcwatch/aigcwatch/pipeline"
 )
 
@@ -58,9 +64,13 @@ type Runner struct {
 
 	writer *kafka.Writer
 	dialer *kafka.Dialer
-	tokens chan struct{} // in-flight bound: one token per fetched, unacknowledged record
-	stats  counters
-	ran    atomic.Bool
+	// enforcement, when set (SetEnforcement), makes each judged record of a provider an
+	// observation on enfTopic instead of incidents (the owner writes those).
+	enforcement *enforce.State
+	enfTopic    string
+	tokens      chan struct{} // in-flight bound: one token per fetched, unacknowledged record
+	stats       counters
+	ran         atomic.Bool
 
 	// acked remembers, across generations, the offset after the last acknowledged record
 	// of each partition this process worked on. When the last commit of a generation
@@ -111,6 +121,19 @@ func New(cfg Config, p *pipeline.Processor, log *slog.Logger) (*Runner, error) {
 	}, kafkaLogger(log, slog.LevelDebug)) // each failed write is logged once by the sender
 	return r, nil
 }
+
+// SetEnforcement makes every judged record with a provider an observation on the
+// enforcement topic (Config.EnforcementNames), keyed by provider, in place of its
+// incidents: an Enforcer owning the provider stamps them with its level and writes them.
+// st gives the ladders (its Policies); call before Run.
+func (r *Runner) SetEnforcement(st *enforce.State) {
+	r.enforcement = st
+	r.enfTopic, _, _ = r.cfg.EnforcementNames()
+}
+
+// CountIncidentsDelivered adds n incidents of this Runner's records that another part
+// of the process (the Enforcer) wrote and had acknowledged to IncidentsDelivered.
+func (r *Runner) CountIncidentsDelivered(n int64) { r.stats.incidentsAcked.Add(n) }
 
 // WriterSettings are the producer knobs shared by the runtime and the pass-through
 // benchmark, so that both measure kafka-go with the same settings.
@@ -468,6 +491,9 @@ func (r *Runner) checkTopics(ctx context.Context) error {
 	}
 	if r.cfg.RulesetsTopic != "" {
 		topics = append(topics, r.cfg.RulesetsTopic)
+	}
+	if r.enforcement != nil {
+		topics = append(topics, r.enfTopic)
 	}
 	cl := &kafka.Client{Addr: kafka.TCP(r.cfg.Brokers...), Timeout: 10 * time.Second,
 		Transport: &kafka.Transport{ClientID: r.cfg.ClientID, DialTimeout: 5 * time.Second}}
