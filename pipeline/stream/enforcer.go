@@ -3,9 +3,9 @@ package stream
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	json "github.com/segmentio/encoding/json" // encoding/json's API, several times faster (BenchmarkEnforcementWire)
 	"log/slog"
 	"slices"
 	"sort"

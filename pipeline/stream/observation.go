@@ -1,9 +1,9 @@
 package stream
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	json "github.com/segmentio/encoding/json" // encoding/json's API, several times faster (BenchmarkEnforcementWire)
 	"strconv"
 	"time"
 
