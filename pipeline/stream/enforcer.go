@@ -432,15 +432,8 @@ type owner struct {
 const maxPending = 4096
 
 func (e *Enforcer) generation(ctx, gctx, graceful context.Context, gen *kafka.Generation, closeGroup func()) {
-	stop, cancelStop := context.WithCancel(ctx)
+	stop, cancelStop := generationStop(ctx, gctx)
 	defer cancelStop()
-	go func() {
-		select {
-		case <-gctx.Done():
-			cancelStop()
-		case <-stop.Done():
-		}
-	}()
 	var owners []*owner
 	var names []string
 	for _, a := range gen.Assignments[e.topic] {
@@ -1010,33 +1003,10 @@ func (o *owner) deadLetter(m kafka.Message, err error) kafka.Message {
 
 // write writes msgs with w, retrying what failed (in order) until acknowledged or ctx ends.
 func (e *Enforcer) write(ctx context.Context, w *kafka.Writer, msgs []kafka.Message, log *slog.Logger) error {
-	bo := newBackoff(100*time.Millisecond, 5*time.Second)
-	for {
-		err := w.WriteMessages(ctx, msgs...)
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		var werrs kafka.WriteErrors
-		if errors.As(err, &werrs) && len(werrs) == len(msgs) {
-			failed := make([]kafka.Message, 0, werrs.Count())
-			for i, we := range werrs {
-				if we != nil {
-					failed = append(failed, msgs[i])
-					err = we
-				}
-			}
-			msgs = failed
-		}
+	return writeAll(ctx, w, msgs, func(msgs []kafka.Message, err error, retryIn time.Duration) {
 		e.stats.writeErrors.Add(1)
-		d := bo.next()
-		log.Warn("enforcement write failed, retrying; the offset stays uncommitted", "messages", len(msgs), "err", err, "retry_in", d)
-		if !sleep(ctx, d) {
-			return ctx.Err()
-		}
-	}
+		log.Warn("enforcement write failed, retrying; the offset stays uncommitted", "messages", len(msgs), "err", err, "retry_in", retryIn)
+	})
 }
 
 // RegisterMetrics registers the enforcer's counters on reg (the providers' levels are

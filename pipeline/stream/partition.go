@@ -439,9 +439,27 @@ func (p *partition) send(ctx context.Context, in <-chan *batch, log *slog.Logger
 
 func (p *partition) write(ctx context.Context, msgs []kafka.Message, log *slog.Logger) error {
 	r := p.r
+	return writeAll(ctx, r.writer, msgs, func(msgs []kafka.Message, err error, retryIn time.Duration) {
+		r.stats.writeErrors.Add(1)
+		if r.cfg.IncidentsTopic != "" && slices.ContainsFunc(msgs, func(m kafka.Message) bool { return m.Topic == r.cfg.IncidentsTopic }) {
+			r.stats.incidentWriteErrors.Add(1)
+		}
+		lvl := slog.LevelError
+		if transient(err) {
+			lvl = slog.LevelWarn
+		}
+		log.Log(ctx, lvl, "writing outputs failed, retrying; offsets stay uncommitted until written",
+			"messages", len(msgs), "err", err, "retry_in", retryIn)
+	})
+}
+
+// writeAll writes msgs with w, retrying what failed (only that, in order: what succeeded
+// is not written twice) with backoff until all are acknowledged or ctx ends. failed is
+// told of each failure with the messages still to write, before the wait.
+func writeAll(ctx context.Context, w *kafka.Writer, msgs []kafka.Message, failed func(msgs []kafka.Message, err error, retryIn time.Duration)) error {
 	bo := newBackoff(100*time.Millisecond, 5*time.Second)
 	for {
-		err := r.writer.WriteMessages(ctx, msgs...)
+		err := w.WriteMessages(ctx, msgs...)
 		if err == nil {
 			return nil
 		}
@@ -450,27 +468,17 @@ func (p *partition) write(ctx context.Context, msgs []kafka.Message, log *slog.L
 		}
 		var werrs kafka.WriteErrors
 		if errors.As(err, &werrs) && len(werrs) == len(msgs) {
-			// Retry only what failed, in order; what succeeded is not written twice.
-			failed := make([]kafka.Message, 0, werrs.Count())
+			rest := make([]kafka.Message, 0, werrs.Count())
 			for i, e := range werrs {
 				if e != nil {
-					failed = append(failed, msgs[i])
+					rest = append(rest, msgs[i])
 					err = e
 				}
 			}
-			msgs = failed
-		}
-		r.stats.writeErrors.Add(1)
-		if r.cfg.IncidentsTopic != "" && slices.ContainsFunc(msgs, func(m kafka.Message) bool { return m.Topic == r.cfg.IncidentsTopic }) {
-			r.stats.incidentWriteErrors.Add(1)
+			msgs = rest
 		}
 		d := bo.next()
-		lvl := slog.LevelError
-		if transient(err) {
-			lvl = slog.LevelWarn
-		}
-		log.Log(ctx, lvl, "writing outputs failed, retrying; offsets stay uncommitted until written",
-			"messages", len(msgs), "err", err, "retry_in", d)
+		failed(msgs, err, d)
 		if !sleep(ctx, d) {
 			return ctx.Err()
 		}

@@ -303,18 +303,25 @@ func (r *Runner) leave(cg *kafka.ConsumerGroup, hard context.Context) {
 	}
 }
 
-// generation runs one group generation: a worker per assigned partition, a committer,
-// and at the end (rebalance, lost coordinator or shutdown) the drain and final commit.
-func (r *Runner) generation(ctx, gctx, graceful context.Context, gen *kafka.Generation, closeGroup func()) {
-	stop, cancelStop := context.WithCancel(ctx)
-	defer cancelStop()
+// generationStop returns the context of one group generation's work: done when ctx is
+// (shutdown) or gctx is (the generation ended: rebalance, lost coordinator).
+func generationStop(ctx, gctx context.Context) (context.Context, context.CancelFunc) {
+	stop, cancel := context.WithCancel(ctx)
 	go func() {
 		select {
 		case <-gctx.Done():
-			cancelStop()
+			cancel()
 		case <-stop.Done():
 		}
 	}()
+	return stop, cancel
+}
+
+// generation runs one group generation: a worker per assigned partition, a committer,
+// and at the end (rebalance, lost coordinator or shutdown) the drain and final commit.
+func (r *Runner) generation(ctx, gctx, graceful context.Context, gen *kafka.Generation, closeGroup func()) {
+	stop, cancelStop := generationStop(ctx, gctx)
+	defer cancelStop()
 	var parts []*partition
 	var names []string
 	for topic, as := range gen.Assignments {
