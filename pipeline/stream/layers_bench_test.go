@@ -1,14 +1,11 @@
 package stream_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/aigcwatch/aigcwatch/defaults"
 	"github.com/aigcwatch/aigcwatch/detectors"
 	"github.com/aigcwatch/aigcwatch/detectors/lexicon"
-	"github.com/aigcwatch/aigcwatch/internal/benchclock"
 	"github.com/aigcwatch/aigcwatch/pipeline"
 )
 
@@ -61,24 +58,7 @@ func BenchmarkJudgeLayers(b *testing.B) {
 	}{{"content-only", with()}, {"+phrases", with("phrases")}, {"+pii", with("pii")}, {"+degenerate", with("degenerate")},
 		{"+registry", with("registry")}, {"default", full}} {
 		b.Run(c.name, func(b *testing.B) {
-			w := c.p.NewWorker()
-			at := time.Date(2026, 10, 1, 8, 0, 0, 0, time.UTC)
-			size := 0
-			for _, r := range recs {
-				size += len(r.Value)
-			}
-			b.SetBytes(int64(size / len(recs)))
-			b.ReportAllocs()
-			clk := benchclock.Start()
-			i := 0
-			for b.Loop() {
-				j, err := w.JudgeAt(context.Background(), recs[i%len(recs)].Value, at)
-				if err != nil || j.Reject != nil {
-					b.Fatalf("%v %v", err, j.Reject)
-				}
-				i++
-			}
-			clk.Report(b, "records/cpu-s")
+			judgeLoop(b, c.p.NewWorker(), recs, nil)
 		})
 	}
 }
