@@ -78,9 +78,9 @@ func (c Config) withDefaults() Config {
 type content struct {
 	sig      fingerprint.MinHashSig
 	bands    [fingerprint.MinHashBands]uint64
-	mask     uint32 // the bands it is indexed by (AllBands but in a shard of the campaign topic)
-	fp       uint64 // Fingerprint(&sig)
-	id       string // the fingerprint named in findings, FingerprintID(fp)
+	mask     uint32    // the bands it is indexed by (AllBands but in a shard of the campaign topic)
+	fp       uint64    // Fingerprint(&sig)
+	id       string    // the fingerprint named in findings, FingerprintID(fp)
 	born     time.Time // the time of its first record
 	start    time.Time // its window's
 	accounts counter
