@@ -83,7 +83,100 @@ func firstByte(b []byte) int {
 const (
 	kindBanded     = 2 // an observation for the owner of some of its bands
 	kindAssignment = 3 // an observation assigned to a fingerprint, for the fingerprint's owner
+	kindMerge      = 4 // a fingerprint merged into older content, for the fingerprint's owner
+	kindTransfer   = 5 // the counts of a merged fingerprint, for the owner of the older content
 )
+
+// Merge says that the content with fingerprint From is a copy of the older content Into
+// (whose first record is from IntoBorn): its counts belong there.
+type Merge struct {
+	From, Into uint64
+	IntoBorn   time.Time
+}
+
+// Transfer carries the counts of a merged fingerprint to the older content Into.
+type Transfer struct {
+	Into     uint64
+	IntoBorn time.Time
+	Start    time.Time // the window of the counts
+	Reported bool      // the merged fingerprint reported a campaign in that window
+	Accounts counter
+}
+
+// MarshalBinary encodes m: kind 4, From, Into, IntoBorn (Unix ns).
+func (m *Merge) MarshalBinary() ([]byte, error) {
+	b := make([]byte, 0, 25)
+	b = append(b, kindMerge)
+	b = binary.BigEndian.AppendUint64(b, m.From)
+	b = binary.BigEndian.AppendUint64(b, m.Into)
+	return binary.BigEndian.AppendUint64(b, uint64(m.IntoBorn.UnixNano())), nil
+}
+
+// MarshalBinary encodes x: kind 5, Into, IntoBorn, Start, Reported (1 byte), then the
+// counter: 0 and a 2-byte count of 8-byte hashes, or 1 and the 1,024 registers.
+func (x *Transfer) MarshalBinary() ([]byte, error) {
+	b := make([]byte, 0, 1+24+2+3+8*len(x.Accounts.exact)+len(x.Accounts.regs))
+	b = append(b, kindTransfer)
+	b = binary.BigEndian.AppendUint64(b, x.Into)
+	b = binary.BigEndian.AppendUint64(b, uint64(x.IntoBorn.UnixNano()))
+	b = binary.BigEndian.AppendUint64(b, uint64(x.Start.UnixNano()))
+	b = append(b, boolByte(x.Reported))
+	if x.Accounts.regs != nil {
+		b = append(b, 1)
+		return append(b, x.Accounts.regs[:]...), nil
+	}
+	b = append(b, 0)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(x.Accounts.exact)))
+	for _, h := range x.Accounts.exact {
+		b = binary.BigEndian.AppendUint64(b, h)
+	}
+	return b, nil
+}
+
+func boolByte(v bool) byte {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+func unixNano(b []byte) time.Time { return time.Unix(0, int64(binary.BigEndian.Uint64(b))).UTC() }
+
+func unmarshalMerge(b []byte) (*Merge, error) {
+	if len(b) != 25 {
+		return nil, fmt.Errorf("%w: merge of %d bytes", ErrBadObservation, len(b))
+	}
+	return &Merge{From: binary.BigEndian.Uint64(b[1:]), Into: binary.BigEndian.Uint64(b[9:]), IntoBorn: unixNano(b[17:])}, nil
+}
+
+func unmarshalTransfer(b []byte) (*Transfer, error) {
+	const fixed = 1 + 24 + 2
+	if len(b) < fixed || b[25] > 1 || b[26] > 1 {
+		return nil, fmt.Errorf("%w: transfer of %d bytes", ErrBadObservation, len(b))
+	}
+	x := &Transfer{Into: binary.BigEndian.Uint64(b[1:]), IntoBorn: unixNano(b[9:]), Start: unixNano(b[17:]), Reported: b[25] == 1}
+	p := b[fixed:]
+	if b[26] == 1 {
+		if len(p) != 1<<hllP {
+			return nil, fmt.Errorf("%w: transfer with %d registers", ErrBadObservation, len(p))
+		}
+		x.Accounts.regs = new([1 << hllP]uint8)
+		copy(x.Accounts.regs[:], p)
+		return x, nil
+	}
+	if len(p) < 2 {
+		return nil, fmt.Errorf("%w: transfer of %d bytes", ErrBadObservation, len(b))
+	}
+	n := int(binary.BigEndian.Uint16(p))
+	p = p[2:]
+	if n > exactLimit || len(p) != 8*n {
+		return nil, fmt.Errorf("%w: transfer of %d accounts in %d bytes", ErrBadObservation, n, len(p))
+	}
+	for i := range n {
+		x.Accounts.exact = append(x.Accounts.exact, binary.BigEndian.Uint64(p[8*i:]))
+	}
+	return x, nil
+}
 
 // Banded is an observation sent to the owner of the bands in Mask, one of the Of
 // partitions it was sent to.
@@ -153,8 +246,8 @@ func (a *Assignment) MarshalBinary() ([]byte, error) {
 	return b, nil
 }
 
-// UnmarshalShardMessage decodes a message of a sharded campaign topic: a *Banded or an
-// *Assignment. Anything else wraps ErrBadObservation.
+// UnmarshalShardMessage decodes a message of a sharded campaign topic: a *Banded, an
+// *Assignment, a *Merge or a *Transfer. Anything else wraps ErrBadObservation.
 func UnmarshalShardMessage(b []byte) (any, error) {
 	if len(b) == 0 {
 		return nil, fmt.Errorf("%w: empty message", ErrBadObservation)
@@ -189,6 +282,10 @@ func UnmarshalShardMessage(b []byte) (any, error) {
 			return nil, fmt.Errorf("%w: bad lengths", ErrBadObservation)
 		}
 		return a, nil
+	case kindMerge:
+		return unmarshalMerge(b)
+	case kindTransfer:
+		return unmarshalTransfer(b)
 	}
 	return nil, fmt.Errorf("%w: kind %d (an observation of the one-partition format, or another producer)", ErrBadObservation, b[0])
 }

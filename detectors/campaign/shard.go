@@ -47,58 +47,73 @@ func Fingerprint(sig *fingerprint.MinHashSig) uint64 { return xxhash.Sum64(sigBy
 // FingerprintID is how findings and events name a fingerprint: "minhash:" and hex digits.
 func FingerprintID(fp uint64) string { return "minhash:" + strconv.FormatUint(fp, 16) }
 
-// Assign returns the fingerprint of the oldest followed content, older than o, that o
-// agrees with (at least Config.Similarity), looked up through the bands in mask; when
-// there is none, o's text becomes followed content, indexed by those bands, and its own
-// fingerprint is returned with created true. Content is ordered by the time of the record
-// that started it, then by fingerprint: every partition orders it the same way, whatever
-// order the observations reach it in, so that content which two partitions started at
-// once from near copies is settled the same way in both (the older wins). Assign counts no
-// account (Tally does).
-func (d *Detector) Assign(o *Observation, mask uint32) (fp uint64, created bool) {
+// Assign returns the fingerprint of the followed content that o agrees with (at least
+// Config.Similarity), looked up through the bands in mask, whose fingerprint is the
+// smallest and smaller than o's own; when there is none, o's text becomes followed
+// content, indexed by those bands, and its own fingerprint is returned with created true.
+// Content is ranked by fingerprint, not by arrival, because every partition must rank it
+// the same way whatever order the observations reach it in (a ranking by record time
+// would not do: two partitions may each have seen a different one of two identical texts
+// first). Assign counts no account (Tally does).
+//
+// The merges returned tell the Tally to move counts to the content that ranks first: when
+// o joins content, whatever o's own text counted as content elsewhere (in a partition
+// where it met no content ranking before it) moves there; when o becomes content, the
+// content it agrees with here that ranks after it moves to o's. Merges always go from a
+// larger fingerprint to a smaller one, so they never make a cycle.
+func (d *Detector) Assign(o *Observation, mask uint32) (fp uint64, created bool, merges []Merge) {
 	bands := BandKeys(&o.Sig)
 	self := Fingerprint(&o.Sig)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	slot := -1
+	slot, same := -1, false
+	var younger []int32
 	for b, k := range bands {
 		if mask&(1<<b) == 0 {
 			continue
 		}
 		for _, s := range d.postings[k] {
 			c := &d.tracked[s]
-			if !c.live || !older(c.born, c.fp, o.At, self) || slot >= 0 && !older(c.born, c.fp, d.tracked[slot].born, d.tracked[slot].fp) {
+			if !c.live {
 				continue
 			}
-			if c.sig.Equal(&o.Sig) >= d.minEqual {
+			if c.fp == self {
+				same = true
+				continue
+			}
+			isOlder := older(c.born, c.fp, o.At, self)
+			if isOlder && slot >= 0 && !older(c.born, c.fp, d.tracked[slot].born, d.tracked[slot].fp) {
+				continue
+			}
+			if !isOlder && slices.Contains(younger, s) {
+				continue
+			}
+			if c.sig.Equal(&o.Sig) < d.minEqual {
+				continue
+			}
+			if isOlder {
 				slot = int(s)
+			} else {
+				younger = append(younger, s)
 			}
 		}
 	}
 	if slot >= 0 {
-		return d.tracked[slot].fp, false
+		x := &d.tracked[slot]
+		return x.fp, false, []Merge{{From: self, Into: x.fp, IntoBorn: x.born}}
 	}
-	for b, k := range bands { // the same text again (or a hash collision): it is that content
-		if mask&(1<<b) == 0 {
-			continue
-		}
-		for _, s := range d.postings[k] {
-			if c := &d.tracked[s]; c.live && c.fp == self {
-				return self, false
-			}
-		}
-		break
+	for _, s := range younger {
+		merges = append(merges, Merge{From: d.tracked[s].fp, Into: self, IntoBorn: o.At})
 	}
-	return d.add(&o.Sig, &bands, mask, o.At).fp, true
+	if same { // the same text again, or a copy that came before it: it is that content
+		return self, false, merges
+	}
+	return d.add(&o.Sig, &bands, mask, o.At).fp, true, merges
 }
 
-// older orders content by the time of its first record, then by fingerprint.
-func older(at1 time.Time, fp1 uint64, at2 time.Time, fp2 uint64) bool {
-	if !at1.Equal(at2) {
-		return at1.Before(at2)
-	}
-	return fp1 < fp2
-}
+// older ranks content: by fingerprint only (see Assign); the times are those of the
+// contents' first records, kept in messages for the logs.
+func older(_ time.Time, fp1 uint64, _ time.Time, fp2 uint64) bool { return fp1 < fp2 }
 
 // Tally counts distinct accounts per fingerprint within the window: the counting half of
 // a sharded campaign topic. Memory is bounded like the Detector's: at most MaxTracked
@@ -107,10 +122,10 @@ func older(at1 time.Time, fp1 uint64, at2 time.Time, fp2 uint64) bool {
 //
 // A fingerprint reports a campaign only once it is known to be content in its own right:
 // the text it is the fingerprint of was sent to Of partitions and became content in every
-// one of them (it matched no older content anywhere). Content that a text started in one
-// partition while it joined older content in another is a partial copy of that older
-// content, counts nothing towards a campaign and never reports: so one campaign is
-// reported under one fingerprint, not once per partition that saw it first.
+// one of them (it met no older copy anywhere). Counts of content merged into older content
+// (Merge) move there, with the accounts assigned to it later, and it never reports: so one
+// campaign is reported under one fingerprint, that of the copy ranking first, not once per
+// partition or per copy that came first.
 type Tally struct {
 	cfg   Config
 	slots map[uint64]int32
@@ -125,6 +140,8 @@ type tallied struct {
 	creators []int32 // partitions in which the fingerprint's text became content
 	of       int     // how many partitions that text was sent to (0: no creation seen yet)
 	reported bool
+	into     uint64    // the older content this one was merged into (0: none)
+	intoBorn time.Time // its time
 }
 
 // NewTally returns a Tally for cfg.
@@ -135,47 +152,108 @@ func NewTally(cfg Config) *Tally {
 // Len is how many fingerprints are counted.
 func (t *Tally) Len() int { return len(t.slots) }
 
+// entry returns fp's entry, starting one (its window at at) when there is none.
+func (t *Tally) entry(fp uint64, at time.Time) *tallied {
+	if s, ok := t.slots[fp]; ok {
+		return &t.ring[s]
+	}
+	var s int
+	if len(t.ring) < t.cfg.MaxTracked {
+		t.ring = append(t.ring, tallied{})
+		s = len(t.ring) - 1
+	} else {
+		s = t.next
+		t.next = (t.next + 1) % t.cfg.MaxTracked
+		delete(t.slots, t.ring[s].fp)
+	}
+	t.slots[fp] = int32(s)
+	e := &t.ring[s]
+	*e = tallied{fp: fp, start: at}
+	return e
+}
+
+// window moves e to the window of at when at is past e's window.
+func (t *Tally) window(e *tallied, at time.Time) {
+	if at.Sub(e.start) > t.cfg.Window {
+		e.start, e.reported = at, false
+		e.accounts.reset()
+	}
+}
+
 // Add counts a's account for a's fingerprint, and reports the campaign when the
 // fingerprint is content in its own right (see Tally) and has the configured number of
 // accounts within the window (once per window). A window starts at the first account
 // counted for the fingerprint and lasts Config.Window; an account seen after it starts the
 // next window. Accounts seen before the window's start (they arrive out of time order from
 // different partitions) are counted in it. The same assignment twice changes nothing.
-func (t *Tally) Add(a *Assignment) (Campaign, bool) {
-	var e *tallied
-	if s, ok := t.slots[a.FP]; ok {
-		e = &t.ring[s]
-		if a.At.Sub(e.start) > t.cfg.Window {
-			e.start, e.reported = a.At, false
-			e.accounts.reset()
-		}
-	} else {
-		var s int
-		if len(t.ring) < t.cfg.MaxTracked {
-			t.ring = append(t.ring, tallied{})
-			s = len(t.ring) - 1
-		} else {
-			s = t.next
-			t.next = (t.next + 1) % t.cfg.MaxTracked
-			delete(t.slots, t.ring[s].fp)
-		}
-		t.slots[a.FP] = int32(s)
-		e = &t.ring[s]
-		*e = tallied{fp: a.FP, start: a.At}
-	}
-	e.accounts.add(a.Who)
+// When the fingerprint was merged into older content, the assignment is returned as fwd,
+// for that content, and counts nothing here.
+func (t *Tally) Add(a *Assignment) (fwd *Assignment, c Campaign, ok bool) {
+	e := t.entry(a.FP, a.At)
 	if a.Created && !slices.Contains(e.creators, int32(a.Part)) {
 		e.creators = append(e.creators, int32(a.Part))
 		e.of = a.Of
 	}
-	if e.reported || e.of == 0 || len(e.creators) < e.of {
+	if e.into != 0 {
+		f := *a
+		f.FP, f.Created = e.into, false
+		return &f, Campaign{}, false
+	}
+	t.window(e, a.At)
+	e.accounts.add(a.Who)
+	c, ok = t.check(e)
+	return nil, c, ok
+}
+
+// check reports e's campaign when it is due.
+func (t *Tally) check(e *tallied) (Campaign, bool) {
+	if e.reported || e.into != 0 || e.of == 0 || len(e.creators) < e.of {
 		return Campaign{}, false
 	}
 	if n, est := e.accounts.count(); n >= t.cfg.Accounts {
 		e.reported = true
-		return Campaign{ID: FingerprintID(a.FP), Accounts: n, Estimate: est, Start: e.start, Window: t.cfg.Window}, true
+		return Campaign{ID: FingerprintID(e.fp), Accounts: n, Estimate: est, Start: e.start, Window: t.cfg.Window}, true
 	}
 	return Campaign{}, false
+}
+
+// Merge applies m to its From fingerprint: from now on it counts for m.Into (or for an
+// older content it was merged into before). The returned transfer carries what it counted
+// so far, for the Into fingerprint; nil when nothing changed.
+func (t *Tally) Merge(m *Merge) *Transfer {
+	e := t.entry(m.From, m.IntoBorn)
+	if e.into != 0 && !older(m.IntoBorn, m.Into, e.intoBorn, e.into) {
+		return nil
+	}
+	e.into, e.intoBorn = m.Into, m.IntoBorn
+	return t.transfer(e)
+}
+
+func (t *Tally) transfer(e *tallied) *Transfer {
+	return &Transfer{Into: e.into, IntoBorn: e.intoBorn, Start: e.start, Reported: e.reported, Accounts: e.accounts.clone()}
+}
+
+// Receive adds what x carries to its Into fingerprint, and reports the campaign when it
+// is due (as Add does). When Into was itself merged into older content, the transfer goes
+// on there (fwd).
+func (t *Tally) Receive(x *Transfer) (fwd *Transfer, c Campaign, ok bool) {
+	e := t.entry(x.Into, x.Start)
+	if e.into != 0 {
+		f := *x
+		f.Into, f.IntoBorn = e.into, e.intoBorn
+		return &f, Campaign{}, false
+	}
+	if x.Start.Sub(e.start) > t.cfg.Window {
+		t.window(e, x.Start)
+	} else if e.start.Sub(x.Start) > t.cfg.Window {
+		return nil, Campaign{}, false // counts of a window long past
+	}
+	e.accounts.merge(&x.Accounts)
+	if x.Reported {
+		e.reported = true // the campaign was reported under the younger copy's fingerprint
+	}
+	c, ok = t.check(e)
+	return nil, c, ok
 }
 
 // PartitionOf is the partition, of n, that owns key (a band key or a fingerprint): key
