@@ -92,6 +92,7 @@ const (
 type Merge struct {
 	From, Into uint64
 	IntoBorn   time.Time
+	RecordID   string // the record whose observation showed it
 }
 
 // Transfer carries the counts of a merged fingerprint to the older content Into.
@@ -101,22 +102,35 @@ type Transfer struct {
 	Start    time.Time // the window of the counts
 	Reported bool      // the merged fingerprint reported a campaign in that window
 	Accounts counter
+	RecordID string // the record whose observation made the merge
 }
 
-// MarshalBinary encodes m: kind 4, From, Into, IntoBorn (Unix ns).
+// MarshalBinary encodes m: kind 4, From, Into, IntoBorn (Unix ns), the record id with a
+// 2-byte length.
 func (m *Merge) MarshalBinary() ([]byte, error) {
-	b := make([]byte, 0, 25)
+	if len(m.RecordID) > 0xFFFF {
+		return nil, fmt.Errorf("campaign: record id longer than 65535 bytes")
+	}
+	b := make([]byte, 0, 27+len(m.RecordID))
 	b = append(b, kindMerge)
 	b = binary.BigEndian.AppendUint64(b, m.From)
 	b = binary.BigEndian.AppendUint64(b, m.Into)
-	return binary.BigEndian.AppendUint64(b, uint64(m.IntoBorn.UnixNano())), nil
+	b = binary.BigEndian.AppendUint64(b, uint64(m.IntoBorn.UnixNano()))
+	b = binary.BigEndian.AppendUint16(b, uint16(len(m.RecordID)))
+	return append(b, m.RecordID...), nil
 }
 
-// MarshalBinary encodes x: kind 5, Into, IntoBorn, Start, Reported (1 byte), then the
-// counter: 0 and a 2-byte count of 8-byte hashes, or 1 and the 1,024 registers.
+// MarshalBinary encodes x: kind 5, the record id with a 2-byte length, Into, IntoBorn,
+// Start, Reported (1 byte), then the counter: 0 and a 2-byte count of 8-byte hashes, or 1
+// and the 1,024 registers.
 func (x *Transfer) MarshalBinary() ([]byte, error) {
-	b := make([]byte, 0, 1+24+2+3+8*len(x.Accounts.exact)+len(x.Accounts.regs))
+	if len(x.RecordID) > 0xFFFF {
+		return nil, fmt.Errorf("campaign: record id longer than 65535 bytes")
+	}
+	b := make([]byte, 0, 3+len(x.RecordID)+24+2+2+8*len(x.Accounts.exact)+len(x.Accounts.regs))
 	b = append(b, kindTransfer)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(x.RecordID)))
+	b = append(b, x.RecordID...)
 	b = binary.BigEndian.AppendUint64(b, x.Into)
 	b = binary.BigEndian.AppendUint64(b, uint64(x.IntoBorn.UnixNano()))
 	b = binary.BigEndian.AppendUint64(b, uint64(x.Start.UnixNano()))
@@ -143,20 +157,30 @@ func boolByte(v bool) byte {
 func unixNano(b []byte) time.Time { return time.Unix(0, int64(binary.BigEndian.Uint64(b))).UTC() }
 
 func unmarshalMerge(b []byte) (*Merge, error) {
-	if len(b) != 25 {
+	if len(b) < 27 {
 		return nil, fmt.Errorf("%w: merge of %d bytes", ErrBadObservation, len(b))
 	}
-	return &Merge{From: binary.BigEndian.Uint64(b[1:]), Into: binary.BigEndian.Uint64(b[9:]), IntoBorn: unixNano(b[17:])}, nil
+	m := &Merge{From: binary.BigEndian.Uint64(b[1:]), Into: binary.BigEndian.Uint64(b[9:]), IntoBorn: unixNano(b[17:])}
+	id, rest, ok := lenString(b[25:])
+	if !ok || len(rest) != 0 {
+		return nil, fmt.Errorf("%w: merge: bad lengths", ErrBadObservation)
+	}
+	m.RecordID = id
+	return m, nil
 }
 
 func unmarshalTransfer(b []byte) (*Transfer, error) {
-	const fixed = 1 + 24 + 2
-	if len(b) < fixed || b[25] > 1 || b[26] > 1 {
+	if len(b) < 3 {
 		return nil, fmt.Errorf("%w: transfer of %d bytes", ErrBadObservation, len(b))
 	}
-	x := &Transfer{Into: binary.BigEndian.Uint64(b[1:]), IntoBorn: unixNano(b[9:]), Start: unixNano(b[17:]), Reported: b[25] == 1}
+	id, b, ok := lenString(b[1:])
+	const fixed = 24 + 2
+	if !ok || len(b) < fixed || b[24] > 1 || b[25] > 1 {
+		return nil, fmt.Errorf("%w: transfer: bad lengths", ErrBadObservation)
+	}
+	x := &Transfer{RecordID: id, Into: binary.BigEndian.Uint64(b), IntoBorn: unixNano(b[8:]), Start: unixNano(b[16:]), Reported: b[24] == 1}
 	p := b[fixed:]
-	if b[26] == 1 {
+	if b[25] == 1 {
 		if len(p) != 1<<hllP {
 			return nil, fmt.Errorf("%w: transfer with %d registers", ErrBadObservation, len(p))
 		}
@@ -165,7 +189,7 @@ func unmarshalTransfer(b []byte) (*Transfer, error) {
 		return x, nil
 	}
 	if len(p) < 2 {
-		return nil, fmt.Errorf("%w: transfer of %d bytes", ErrBadObservation, len(b))
+		return nil, fmt.Errorf("%w: transfer without a count", ErrBadObservation)
 	}
 	n := int(binary.BigEndian.Uint16(p))
 	p = p[2:]

@@ -100,10 +100,10 @@ func (d *Detector) Assign(o *Observation, mask uint32) (fp uint64, created bool,
 	}
 	if slot >= 0 {
 		x := &d.tracked[slot]
-		return x.fp, false, []Merge{{From: self, Into: x.fp, IntoBorn: x.born}}
+		return x.fp, false, []Merge{{From: self, Into: x.fp, IntoBorn: x.born, RecordID: o.RecordID}}
 	}
 	for _, s := range younger {
-		merges = append(merges, Merge{From: d.tracked[s].fp, Into: self, IntoBorn: o.At})
+		merges = append(merges, Merge{From: d.tracked[s].fp, Into: self, IntoBorn: o.At, RecordID: o.RecordID})
 	}
 	if same { // the same text again, or a copy that came before it: it is that content
 		return self, false, merges
@@ -226,11 +226,7 @@ func (t *Tally) Merge(m *Merge) *Transfer {
 		return nil
 	}
 	e.into, e.intoBorn = m.Into, m.IntoBorn
-	return t.transfer(e)
-}
-
-func (t *Tally) transfer(e *tallied) *Transfer {
-	return &Transfer{Into: e.into, IntoBorn: e.intoBorn, Start: e.start, Reported: e.reported, Accounts: e.accounts.clone()}
+	return &Transfer{Into: e.into, IntoBorn: e.intoBorn, Start: e.start, Reported: e.reported, Accounts: e.accounts.clone(), RecordID: m.RecordID}
 }
 
 // Receive adds what x carries to its Into fingerprint, and reports the campaign when it
@@ -247,6 +243,8 @@ func (t *Tally) Receive(x *Transfer) (fwd *Transfer, c Campaign, ok bool) {
 		t.window(e, x.Start)
 	} else if e.start.Sub(x.Start) > t.cfg.Window {
 		return nil, Campaign{}, false // counts of a window long past
+	} else if x.Start.Before(e.start) {
+		e.start = x.Start // the window of the earliest copy
 	}
 	e.accounts.merge(&x.Accounts)
 	if x.Reported {
