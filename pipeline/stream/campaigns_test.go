@@ -86,28 +86,7 @@ func campaignTwoInstances(t *testing.T, campParts int) {
 		t.Fatalf("instances did not both join: %v (%+v %+v)", err, camps[0].Stats(), camps[1].Stats())
 	}
 
-	texts := streamtest.HC3Texts(t)
-	start := time.Date(2026, 10, 5, 8, 0, 0, 0, time.UTC)
-	var recs []streamtest.Record
-	k, j := 0, 0
-	for i := 0; i < 1000; i++ {
-		r := map[string]any{"id": fmt.Sprintf("camp-%04d", i), "jurisdiction": "BR", "platform": "p", "role": "platform",
-			"modality": "text", "declared_ai": false}
-		if i%20 == 7 {
-			r["text"], r["account"] = rumour(k), fmt.Sprintf("bot-%02d", k)
-			r["time"] = start.Add(time.Duration(k) * 11 * time.Second)
-			k++
-		} else {
-			r["text"], r["account"] = texts[j%len(texts)], fmt.Sprintf("user-%04d", j)
-			r["time"] = start.Add(time.Duration(i) * 3 * time.Second)
-			j++
-		}
-		b, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs = append(recs, streamtest.Record{ID: r["id"].(string), Value: b})
-	}
+	recs := campaignRecords(t)
 	streamtest.Produce(t, addr, tp.in, recs)
 	streamtest.WaitLag(t, addr, tp.in, c.Group, tp.partitions, 0, 3*time.Minute)
 	// Every banded observation written has been assigned, and every assignment counted.
@@ -161,6 +140,35 @@ func campaignTwoInstances(t *testing.T, campParts int) {
 		t.Errorf("event %+v (id %s)", ev, ids[0])
 	}
 	t.Logf("campaign event: %s, reached at %s", ev.Detail, ev.RecordID)
+}
+
+// campaignRecords returns the 1,000 records of the campaign tests: every 20th (from the
+// 8th) is a paraphrase of one rumour from its own account, 11 s apart (50 in 9 minutes);
+// the others are HC3 Plus answers from other accounts.
+func campaignRecords(t *testing.T) []streamtest.Record {
+	texts := streamtest.HC3Texts(t)
+	start := time.Date(2026, 10, 5, 8, 0, 0, 0, time.UTC)
+	var recs []streamtest.Record
+	k, j := 0, 0
+	for i := 0; i < 1000; i++ {
+		r := map[string]any{"id": fmt.Sprintf("camp-%04d", i), "jurisdiction": "BR", "platform": "p", "role": "platform",
+			"modality": "text", "declared_ai": false}
+		if i%20 == 7 {
+			r["text"], r["account"] = rumour(k), fmt.Sprintf("bot-%02d", k)
+			r["time"] = start.Add(time.Duration(k) * 11 * time.Second)
+			k++
+		} else {
+			r["text"], r["account"] = texts[j%len(texts)], fmt.Sprintf("user-%04d", j)
+			r["time"] = start.Add(time.Duration(i) * 3 * time.Second)
+			j++
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, streamtest.Record{ID: r["id"].(string), Value: b})
+	}
+	return recs
 }
 
 // TestCampaignsConfig: no topic, no campaigns; a topic needs campaign_accounts, an origin,

@@ -1,0 +1,139 @@
+package stream_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aigcwatch/aigcwatch/internal/kafkatest"
+	"github.com/aigcwatch/aigcwatch/pipeline"
+	"github.com/aigcwatch/aigcwatch/pipeline/stream"
+	"github.com/aigcwatch/aigcwatch/pipeline/stream/streamtest"
+)
+
+// campInstance is one `aigcwatch run` instance with a campaign topic.
+type campInstance struct {
+	run   *running
+	camps *stream.Campaigns
+	stop  func()
+}
+
+func startCampInstance(t *testing.T, c stream.Config, origin string) *campInstance {
+	t.Helper()
+	cm, err := stream.NewCampaigns(c, origin, testLogger(t))
+	if err != nil || cm == nil {
+		t.Fatal(cm, err)
+	}
+	c.Pipeline.Campaigns = pipeline.NewSharedCampaignDetector(&c.Pipeline, cm.Publish)
+	in := &campInstance{run: start(t, c), camps: cm}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cm.Run(ctx) }()
+	stopped := false
+	in.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		in.run.shutdown(t) // judging first: every observation it made is queued
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("campaigns.Run: %v", err)
+			}
+		case <-time.After(time.Minute):
+			t.Errorf("campaigns.Run did not return within a minute of cancellation")
+		}
+	}
+	t.Cleanup(in.stop)
+	return in
+}
+
+// TestCampaignRestart: the campaign state survives the instances. Two instances judge the
+// first 600 records (30 of the 50 campaign accounts) and stop; a new instance, which owns
+// every campaign partition and rebuilds their state from the topic, judges the other
+// 400: one campaign event, with the 50 accounts of both halves.
+func TestCampaignRestart(t *testing.T) {
+	t.Parallel()
+	addr := kafkatest.Broker(t)
+	tp := newTopics(t, addr, 6)
+	campTopic := kafkatest.CreateTopic(t, addr, "campaign", 6)
+	c := tp.config(t)
+	c.Pipeline.CampaignAccounts = 50
+	c.Pipeline.CampaignTopic = campTopic
+	recs := campaignRecords(t)
+
+	a, b := startCampInstance(t, c, "a"), startCampInstance(t, c, "b")
+	if err := streamtest.Until(2*time.Minute, func() bool {
+		return a.camps.Stats().Partitions+b.camps.Stats().Partitions == 6
+	}); err != nil {
+		t.Fatal("the campaign partitions were not assigned")
+	}
+	streamtest.Produce(t, addr, tp.in, recs[:600])
+	streamtest.WaitLag(t, addr, tp.in, c.Group, tp.partitions, 0, 3*time.Minute)
+	waitCampaigns(t, addr, c, campTopic, a, b)
+	a.stop()
+	b.stop()
+	s := []stream.CampaignStats{a.camps.Stats(), b.camps.Stats()}
+	t.Logf("before the restart: %+v\n%+v", s[0], s[1])
+	if s[0].Campaigns+s[1].Campaigns != 0 {
+		t.Fatalf("a campaign from 30 accounts")
+	}
+
+	n := startCampInstance(t, c, "new")
+	streamtest.Produce(t, addr, tp.in, recs[600:])
+	streamtest.WaitLag(t, addr, tp.in, c.Group, tp.partitions, 0, 3*time.Minute)
+	waitCampaigns(t, addr, c, campTopic, n)
+	sn := n.camps.Stats()
+	t.Logf("after: %+v", sn)
+	if sn.Replayed == 0 {
+		t.Errorf("nothing replayed: the state was not rebuilt from the topic")
+	}
+	if sn.Campaigns != 1 || sn.Written != 1 {
+		t.Errorf("campaigns %d, written %d: want 1 and 1", sn.Campaigns, sn.Written)
+	}
+	var events []stream.CampaignEvent
+	for _, m := range streamtest.ReadAll(t, addr, tp.incidents, 3) {
+		if strings.Contains(string(m.Value), `"type":"aigcwatch.campaign"`) {
+			var ev struct {
+				Data stream.CampaignEvent `json:"data"`
+			}
+			if err := json.Unmarshal(m.Value, &ev); err != nil {
+				t.Fatal(err)
+			}
+			events = append(events, ev.Data)
+		}
+	}
+	if len(events) != 1 || events[0].Accounts != 50 {
+		t.Fatalf("campaign events %+v, want one with 50 accounts", events)
+	}
+	t.Logf("campaign event: %s, reached at %s", events[0].Detail, events[0].RecordID)
+}
+
+// waitCampaigns waits until the instances' campaign partitions have processed everything
+// they published and the campaign group has no lag.
+func waitCampaigns(t *testing.T, addr string, c stream.Config, topic string, ins ...*campInstance) {
+	t.Helper()
+	sum := func(f func(stream.CampaignStats) int64) int64 {
+		var n int64
+		for _, in := range ins {
+			n += f(in.camps.Stats())
+		}
+		return n
+	}
+	if err := streamtest.Until(2*time.Minute, func() bool {
+		sent, obs := sum(func(s stream.CampaignStats) int64 { return s.Sent }), sum(func(s stream.CampaignStats) int64 { return s.Observed })
+		return sent > 0 && obs >= sent && sum(func(s stream.CampaignStats) int64 { return s.Assigned }) >= obs
+	}); err != nil {
+		var all []string
+		for _, in := range ins {
+			all = append(all, fmt.Sprintf("%+v", in.camps.Stats()))
+		}
+		t.Fatalf("campaign partitions behind: %v", all)
+	}
+	streamtest.WaitLag(t, addr, topic, c.Group+".campaigns", 6, 0, time.Minute)
+}
