@@ -12,8 +12,9 @@
 //
 // The state is per Detector. Several `aigcwatch run` instances count together through a
 // campaign topic (stream.Campaigns): their detectors are made with NewShared and only hand
-// their observations on, and every instance applies the topic's observations, in the
-// topic's order, to a replica (Observe). A reload keeps the state only when the pipeline
+// their observations on; the topic's partitions split the state between the instances,
+// assignment by LSH band (Detector.Assign) and counting by fingerprint (Tally), as
+// shard.go describes. A reload keeps the state only when the pipeline
 // holds the detector across builds (pipeline.Config.Campaigns, which aigcwatch run sets).
 package campaign
 

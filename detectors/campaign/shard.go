@@ -14,18 +14,22 @@ import (
 // (stream.Campaigns, docs/layers.md "Several instances"):
 //
 //  1. Assignment, sharded by LSH band: the observation goes to the owner of each of its
-//     bands (BandKeys), once per owner with the mask of the bands that owner holds. The
-//     owner's Detector finds, through those bands only, the followed content the text
-//     agrees with most (Assign), or starts following it, and names the content by its
-//     fingerprint. A text that shares a band with a piece of content always reaches the
-//     owner of that band, where the content is indexed by that band.
+//     bands (BandKeys, PartitionOf), once per owner with the mask of the bands that owner
+//     holds. The owner's Detector finds, through those bands only, the followed content
+//     the text agrees with that ranks first (Assign), or starts following it, and names
+//     the content by its fingerprint. A text that shares a band with a piece of content
+//     always reaches the owner of that band, where the content is indexed by that band.
 //  2. Counting, keyed by fingerprint: every assignment goes to the owner of the
 //     fingerprint, whose Tally counts distinct accounts per fingerprint and window and
 //     reports the crossing once. Adding an account twice counts it once, so a text
 //     assigned to the same content by several band owners is one account.
 //
-// With one shard holding every band (AllBands), Assign followed by Tally.Count decides as
-// Observe does.
+// Partitions see the observations in different orders, so one campaign may become
+// content in several of them under different fingerprints; Merge and Transfer messages
+// (also keyed by fingerprint) move the counts to the one ranking first (the smallest
+// fingerprint), and only content that became content in every partition its text was
+// sent to may report. TestShardedCampaign runs it in memory over 1 to 8 partitions in
+// random interleavings against the single-process Observe.
 
 // AllBands is the mask of every band: the Detector of a single process (Observe).
 const AllBands = uint32(1<<fingerprint.MinHashBands - 1)
