@@ -65,7 +65,7 @@ func TestCampaignRestart(t *testing.T) {
 	c := tp.config(t)
 	c.Pipeline.CampaignAccounts = 50
 	c.Pipeline.CampaignTopic = campTopic
-	recs := campaignRecords(t)
+	recs := streamtest.CampaignRecords(t)
 
 	a, b := startCampInstance(t, c, "a"), startCampInstance(t, c, "b")
 	if err := streamtest.Until(2*time.Minute, func() bool {

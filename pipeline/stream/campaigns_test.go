@@ -14,15 +14,6 @@ import (
 	"github.com/aigcwatch/aigcwatch/pipeline/stream/streamtest"
 )
 
-// rumour returns variant i of one message, edited the way copy-paste campaigns are.
-func rumour(i int) string {
-	when := []string{"明天", "明日", "下周一"}[i%3]
-	who := []string{"所有银行", "全市银行", "各家银行"}[i/3%3]
-	tail := []string{"请转发给亲朋好友！", "请大家互相转告！！", "扩散，转给身边的人。", "速转！"}[i/9%4]
-	return "紧急通知：" + when + "起本市" + who + "将暂停办理个人取款业务，原因是系统升级和资金清查，" +
-		"请大家今天务必把存款全部取出，转入指定的安全账户保管，等通知后再转回，" + tail
-}
-
 // TestCampaignTwoInstances runs two instances in one group on the real broker, sharing a
 // campaign topic of six partitions: 1,000 records, 50 of them paraphrases of one message
 // from 50 accounts within 10 minutes, the rest ordinary answers from other accounts,
@@ -86,7 +77,7 @@ func campaignTwoInstances(t *testing.T, campParts int) {
 		t.Fatalf("instances did not both join: %v (%+v %+v)", err, camps[0].Stats(), camps[1].Stats())
 	}
 
-	recs := campaignRecords(t)
+	recs := streamtest.CampaignRecords(t)
 	streamtest.Produce(t, addr, tp.in, recs)
 	streamtest.WaitLag(t, addr, tp.in, c.Group, tp.partitions, 0, 3*time.Minute)
 	// Every banded observation written has been assigned, and every assignment counted.
@@ -140,35 +131,6 @@ func campaignTwoInstances(t *testing.T, campParts int) {
 		t.Errorf("event %+v (id %s)", ev, ids[0])
 	}
 	t.Logf("campaign event: %s, reached at %s", ev.Detail, ev.RecordID)
-}
-
-// campaignRecords returns the 1,000 records of the campaign tests: every 20th (from the
-// 8th) is a paraphrase of one rumour from its own account, 11 s apart (50 in 9 minutes);
-// the others are HC3 Plus answers from other accounts.
-func campaignRecords(t *testing.T) []streamtest.Record {
-	texts := streamtest.HC3Texts(t)
-	start := time.Date(2026, 10, 5, 8, 0, 0, 0, time.UTC)
-	var recs []streamtest.Record
-	k, j := 0, 0
-	for i := 0; i < 1000; i++ {
-		r := map[string]any{"id": fmt.Sprintf("camp-%04d", i), "jurisdiction": "BR", "platform": "p", "role": "platform",
-			"modality": "text", "declared_ai": false}
-		if i%20 == 7 {
-			r["text"], r["account"] = rumour(k), fmt.Sprintf("bot-%02d", k)
-			r["time"] = start.Add(time.Duration(k) * 11 * time.Second)
-			k++
-		} else {
-			r["text"], r["account"] = texts[j%len(texts)], fmt.Sprintf("user-%04d", j)
-			r["time"] = start.Add(time.Duration(i) * 3 * time.Second)
-			j++
-		}
-		b, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs = append(recs, streamtest.Record{ID: r["id"].(string), Value: b})
-	}
-	return recs
 }
 
 // TestCampaignsConfig: no topic, no campaigns; a topic needs campaign_accounts, an origin,
