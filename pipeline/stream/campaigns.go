@@ -18,6 +18,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/aigcwatch/aigcwatch/detectors/campaign"
+	"github.com/aigcwatch/aigcwatch/detectors/fingerprint"
 )
 
 // Campaigns counts campaigns across instances through the campaign topic
@@ -184,7 +185,8 @@ func (c *Campaigns) Publish(o campaign.Observation) {
 }
 
 // Run writes queued observations and processes the partitions the group gives this
-// instance until ctx ends; it returns nil then. Run may be called once.
+// instance until ctx ends; it returns nil then, after writing the observations still
+// queued (for up to 5 s): stop the judging first. Run may be called once.
 func (c *Campaigns) Run(ctx context.Context) error {
 	if !c.ran.CompareAndSwap(false, true) {
 		return errors.New("stream: campaigns: Run called twice")
@@ -259,30 +261,45 @@ func (c *Campaigns) publish(ctx context.Context) {
 			batch = append(batch, kafka.Message{Topic: c.topic, Key: binary.BigEndian.AppendUint64(nil, first), Value: b})
 		}
 	}
+	fill := func() {
+		for len(batch) < cap(batch)-fingerprint.MinHashBands {
+			select {
+			case o := <-c.queue:
+				add(o)
+			default:
+				return
+			}
+		}
+	}
+	write := func(ctx context.Context) {
+		if err := c.writer.WriteMessages(ctx, batch...); err != nil {
+			c.stats.dropped.Add(int64(obs))
+			c.log.Warn("writing campaign observations failed, dropped", "observations", obs, "err", err)
+		} else {
+			c.stats.sent.Add(int64(len(batch)))
+		}
+		batch, obs = batch[:0], 0
+	}
 	for {
 		select {
 		case <-ctx.Done():
+			// Write what judging queued before the stop (Run is stopped after the judging,
+			// see aigcwatch run), for a few seconds at most.
+			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			for len(c.queue) > 0 && fctx.Err() == nil {
+				fill()
+				write(fctx)
+			}
+			if n := len(c.queue); n > 0 {
+				c.stats.dropped.Add(int64(n))
+				c.log.Warn("campaign observations not written at shutdown, dropped", "observations", n)
+			}
 			return
 		case o := <-c.queue:
-			batch, obs = batch[:0], 0
 			add(o)
-		fill:
-			for len(batch) < cap(batch)-32 {
-				select {
-				case o := <-c.queue:
-					add(o)
-				default:
-					break fill
-				}
-			}
-			if err := c.writer.WriteMessages(ctx, batch...); err != nil {
-				if ctx.Err() == nil {
-					c.stats.dropped.Add(int64(obs))
-					c.log.Warn("writing campaign observations failed, dropped", "observations", obs, "err", err)
-				}
-				continue
-			}
-			c.stats.sent.Add(int64(len(batch)))
+			fill()
+			write(ctx)
 		}
 	}
 }

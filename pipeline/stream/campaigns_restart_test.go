@@ -137,3 +137,64 @@ func waitCampaigns(t *testing.T, addr string, c stream.Config, topic string, ins
 	}
 	streamtest.WaitLag(t, addr, topic, c.Group+".campaigns", 6, 0, time.Minute)
 }
+
+// TestCampaignHandOver: two instances share the campaign partitions while the records
+// flow (250 a second); one stops gracefully in the middle, and the other takes its input
+// and campaign partitions over, rebuilding their state from the topic: one campaign event,
+// with the 50 accounts.
+func TestCampaignHandOver(t *testing.T) {
+	t.Parallel()
+	addr := kafkatest.Broker(t)
+	tp := newTopics(t, addr, 6)
+	campTopic := kafkatest.CreateTopic(t, addr, "campaign", 6)
+	c := tp.config(t)
+	c.Pipeline.CampaignAccounts = 50
+	c.Pipeline.CampaignTopic = campTopic
+
+	a, b := startCampInstance(t, c, "a"), startCampInstance(t, c, "b")
+	if err := streamtest.Until(2*time.Minute, func() bool {
+		pa, pb := a.camps.Stats().Partitions, b.camps.Stats().Partitions
+		return pa > 0 && pb > 0 && pa+pb == 6
+	}); err != nil {
+		t.Fatal("the campaign partitions were not shared")
+	}
+	produced := streamtest.ProduceSteadily(t, addr, tp.in, streamtest.CampaignRecords(t), 250)
+	time.Sleep(2 * time.Second)
+	b.stop()
+	sb := b.camps.Stats()
+	t.Logf("b stopped: %+v", sb)
+	if sb.Observed == 0 || sb.Published == 0 {
+		t.Errorf("b did no campaign work before it stopped")
+	}
+	<-produced
+	streamtest.WaitLag(t, addr, tp.in, c.Group, tp.partitions, 0, 3*time.Minute)
+	if err := streamtest.Until(time.Minute, func() bool { return a.camps.Stats().Partitions == 6 }); err != nil {
+		t.Fatalf("a did not take every campaign partition: %+v", a.camps.Stats())
+	}
+	streamtest.WaitLag(t, addr, campTopic, c.Group+".campaigns", 6, 0, time.Minute)
+	time.Sleep(time.Second)
+	sa := a.camps.Stats()
+	t.Logf("a: %+v", sa)
+	if sa.Replayed == 0 {
+		t.Errorf("a replayed nothing: the partitions it took over were not rebuilt")
+	}
+	if sa.Dropped+sb.Dropped != 0 {
+		t.Errorf("observations dropped: %d", sa.Dropped+sb.Dropped)
+	}
+	var events []stream.CampaignEvent
+	for _, m := range streamtest.ReadAll(t, addr, tp.incidents, 3) {
+		if strings.Contains(string(m.Value), `"type":"aigcwatch.campaign"`) {
+			var ev struct {
+				Data stream.CampaignEvent `json:"data"`
+			}
+			if err := json.Unmarshal(m.Value, &ev); err != nil {
+				t.Fatal(err)
+			}
+			events = append(events, ev.Data)
+		}
+	}
+	if len(events) != 1 || events[0].Accounts != 50 {
+		t.Fatalf("campaign events %+v, want one with 50 accounts", events)
+	}
+	t.Logf("campaign event: %s, reached at %s", events[0].Detail, events[0].RecordID)
+}
