@@ -8,6 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
+	"github.com/aigcwatch/aigcwatch/detectors/campaign"
+	"github.com/aigcwatch/aigcwatch/detectors/fingerprint"
 	"github.com/aigcwatch/aigcwatch/internal/kafkatest"
 	"github.com/aigcwatch/aigcwatch/pipeline"
 	"github.com/aigcwatch/aigcwatch/pipeline/stream"
@@ -197,4 +201,49 @@ func TestCampaignHandOver(t *testing.T) {
 		t.Fatalf("campaign events %+v, want one with 50 accounts", events)
 	}
 	t.Logf("campaign event: %s, reached at %s", events[0].Detail, events[0].RecordID)
+}
+
+// TestCampaignTopicBadMessages: what is not a campaign-topic message (JSON, an observation
+// of the one-partition format of earlier versions, a banded observation without bands)
+// and an assignment in a partition its fingerprint does not belong to are skipped and
+// counted; the instance goes on.
+func TestCampaignTopicBadMessages(t *testing.T) {
+	t.Parallel()
+	addr := kafkatest.Broker(t)
+	tp := newTopics(t, addr, 1)
+	campTopic := kafkatest.CreateTopic(t, addr, "campaign", 2)
+	c := tp.config(t)
+	c.Pipeline.CampaignAccounts = 5
+	c.Pipeline.CampaignTopic = campTopic
+	in := startCampInstance(t, c, "a")
+	if err := streamtest.Until(time.Minute, func() bool { return in.camps.Stats().Partitions == 2 }); err != nil {
+		t.Fatal("the campaign partitions were not assigned")
+	}
+	o := campaign.Observation{Sig: fingerprint.MinHashOf(streamtest.Rumour(0)), Who: 1, At: time.Now(), RecordID: "r"}
+	old, _ := o.MarshalBinary()
+	noBands, _ := (&campaign.Banded{Of: 1, Observation: o}).MarshalBinary()
+	noBands[1], noBands[2], noBands[3], noBands[4] = 0, 0, 0, 0
+	fp := uint64(2) // partition 0 of 2
+	wrong, _ := (&campaign.Assignment{FP: fp, Who: 1, At: time.Now(), Of: 1}).MarshalBinary()
+	for p, vals := range map[int][][]byte{0: {[]byte(`{"id":"x"}`), old}, 1: {noBands, wrong}} {
+		conn, err := kafka.DialLeader(context.Background(), "tcp", addr, campTopic, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var msgs []kafka.Message
+		for _, v := range vals {
+			msgs = append(msgs, kafka.Message{Value: v})
+		}
+		if _, err := conn.WriteMessages(msgs...); err != nil {
+			t.Fatal(err)
+		}
+		conn.Close()
+	}
+	if err := streamtest.Until(time.Minute, func() bool { return in.camps.Stats().Bad == 4 }); err != nil {
+		t.Fatalf("bad messages counted: %+v, want 4", in.camps.Stats())
+	}
+	streamtest.WaitLag(t, addr, campTopic, c.Group+".campaigns", 2, 0, time.Minute)
+	if s := in.camps.Stats(); s.Campaigns != 0 || s.Assigned != 0 || s.Observed != 0 {
+		t.Errorf("bad messages were applied: %+v", s)
+	}
 }
