@@ -189,7 +189,8 @@ func (t *Tally) window(e *tallied, at time.Time) {
 // accounts within the window (once per window). A window starts at the first account
 // counted for the fingerprint and lasts Config.Window; an account seen after it starts the
 // next window. Accounts seen before the window's start (they arrive out of time order from
-// different partitions) are counted in it. The same assignment twice changes nothing.
+// different partitions) are counted in it, unless they are more than a window before it.
+// The same assignment twice changes nothing.
 // When the fingerprint was merged into older content, the assignment is returned as fwd,
 // for that content, and counts nothing here.
 func (t *Tally) Add(a *Assignment) (fwd *Assignment, c Campaign, ok bool) {
@@ -202,6 +203,9 @@ func (t *Tally) Add(a *Assignment) (fwd *Assignment, c Campaign, ok bool) {
 		f := *a
 		f.FP, f.Created = e.into, false
 		return &f, Campaign{}, false
+	}
+	if e.start.Sub(a.At) > t.cfg.Window {
+		return nil, Campaign{}, false // an account of a window long past
 	}
 	t.window(e, a.At)
 	e.accounts.add(a.Who)

@@ -263,7 +263,8 @@ func TestTallyWindow(t *testing.T) {
 		want    bool
 	}{
 		{1, 1, 0, false}, {1, 1, time.Second, false}, {1, 2, 50 * time.Second, true}, {1, 3, 55 * time.Second, false},
-		{1, 4, 2 * time.Minute, false}, {1, 5, 2*time.Minute + time.Second, true},
+		{1, 4, 2 * time.Minute, false}, {1, 7, 59 * time.Second, false}, // a window before: not counted
+		{1, 5, 2*time.Minute + time.Second, true},
 		{2, 1, 0, false}, {3, 1, 0, false}, // fp 1 is dropped from the ring (MaxTracked 2)
 		{1, 6, 2*time.Minute + 2*time.Second, false},
 	}
