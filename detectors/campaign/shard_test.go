@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -399,6 +400,37 @@ func TestShardMessages(t *testing.T) {
 	for name, raw := range map[string][]byte{"one-partition format": old, "empty": nil, "mask 0": zeroMask, "json": []byte(`{"id":1}`)} {
 		if _, err := UnmarshalShardMessage(raw); err == nil || !strings.Contains(err.Error(), "bad observation") {
 			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestCounterMerge: merging counts the union, exactly while both are small, then within
+// 3 standard errors; the merged-from counter is not changed.
+func TestCounterMerge(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	hs := make([]uint64, 3000)
+	for i := range hs {
+		hs[i] = rng.Uint64()
+	}
+	for _, tc := range []struct{ a, b [2]int }{{[2]int{0, 20}, [2]int{10, 40}}, {[2]int{0, 30}, [2]int{0, 1000}}, {[2]int{0, 2000}, [2]int{1000, 3000}}} {
+		var a, b counter
+		for _, h := range hs[tc.a[0]:tc.a[1]] {
+			a.add(h)
+		}
+		for _, h := range hs[tc.b[0]:tc.b[1]] {
+			b.add(h)
+		}
+		before, _ := b.count()
+		c := b.clone()
+		a.merge(&c)
+		want := max(tc.a[1], tc.b[1]) - min(tc.a[0], tc.b[0])
+		got, est := a.count()
+		if after, _ := b.count(); after != before {
+			t.Errorf("%v: the merged-from counter changed", tc)
+		}
+		if !est && got != want || est && math.Abs(float64(got-want))/float64(want) > 3*HLLError {
+			t.Errorf("%v: union %d (estimate %v), want %d", tc, got, est, want)
 		}
 	}
 }
