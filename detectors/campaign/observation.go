@@ -197,7 +197,7 @@ func unmarshalTransfer(b []byte) (*Transfer, error) {
 		return nil, fmt.Errorf("%w: transfer of %d accounts in %d bytes", ErrBadObservation, n, len(p))
 	}
 	for i := range n {
-		x.Accounts.exact = append(x.Accounts.exact, binary.BigEndian.Uint64(p[8*i:]))
+		x.Accounts.add(binary.BigEndian.Uint64(p[8*i:])) // a hash repeated counts once
 	}
 	return x, nil
 }
