@@ -46,8 +46,9 @@ type Config struct {
 	// default path.
 	CampaignAccounts int           `yaml:"campaign_accounts"`
 	CampaignWindow   time.Duration `yaml:"campaign_window"`
-	// CampaignTopic (aigcwatch run) is a one-partition Kafka topic through which instances
-	// share campaign observations, so that several of them count the same accounts;
+	// CampaignTopic (aigcwatch run) is a Kafka topic (any number of partitions, shared by
+	// the instances in a consumer group) through which instances count campaigns together,
+	// keyed by LSH band and by fingerprint, so that several of them count the same accounts;
 	// campaigns are then reported as events on the incidents topic, not as findings in
 	// verdicts (docs/layers.md). "" = each process counts what it judges.
 	CampaignTopic string `yaml:"campaign_topic"`

@@ -54,7 +54,7 @@ func configFlags(fs *flag.FlagSet, c *pipeline.Config) {
 	fs.Var((*listFlag)(&c.Registries), "registry", "filing registry file, repeatable: one per jurisdiction, TSV lines provider<TAB>service<TAB>filing number<TAB>status<TAB>filed on<TAB>valid until (see docs/layers.md)")
 	fs.IntVar(&c.CampaignAccounts, "campaign-accounts", c.CampaignAccounts, "report near-identical text from this many distinct accounts within --campaign-window as a campaign (0: off; see docs/layers.md)")
 	fs.DurationVar(&c.CampaignWindow, "campaign-window", c.CampaignWindow, "the window of --campaign-accounts (0: 10m)")
-	fs.StringVar(&c.CampaignTopic, "campaign-topic", c.CampaignTopic, "run only: one-partition Kafka topic through which instances share campaign observations (see docs/layers.md)")
+	fs.StringVar(&c.CampaignTopic, "campaign-topic", c.CampaignTopic, "run only: Kafka topic (any number of partitions) through which instances count campaigns together (see docs/layers.md)")
 	fs.IntVar(&c.MaxOutputRunes, "max-output-runes", c.MaxOutputRunes, "longest text, in runes, that is not runaway output (0: 32768; -1: no check)")
 	fs.StringVar(&c.DefaultJurisdiction, "jurisdiction", c.DefaultJurisdiction, "jurisdiction for records that carry none")
 	fs.IntVar(&c.MaxRecordBytes, "max-record-bytes", c.MaxRecordBytes, "largest record accepted (0: 1 MiB)")

@@ -389,8 +389,12 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		})
 	}
 	if camps != nil {
+		// The campaign topic stops after the judging (when run returns), so that the
+		// observations of the last records judged are written.
+		campCtx, stopCamps := context.WithCancel(context.WithoutCancel(ctx))
+		defer stopCamps()
 		wg.Go(func() {
-			if err := camps.Run(ctx); err != nil && ctx.Err() == nil {
+			if err := camps.Run(campCtx); err != nil && campCtx.Err() == nil {
 				log.Error("campaign topic stopped", "component", "campaigns", "err", err)
 			}
 		})

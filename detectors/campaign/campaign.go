@@ -12,8 +12,9 @@
 //
 // The state is per Detector. Several `aigcwatch run` instances count together through a
 // campaign topic (stream.Campaigns): their detectors are made with NewShared and only hand
-// their observations on, and every instance applies the topic's observations, in the
-// topic's order, to a replica (Observe). A reload keeps the state only when the pipeline
+// their observations on; the topic's partitions split the state between the instances,
+// assignment by LSH band (Detector.Assign) and counting by fingerprint (Tally), as
+// shard.go describes. A reload keeps the state only when the pipeline
 // holds the detector across builds (pipeline.Config.Campaigns, which aigcwatch run sets).
 package campaign
 
@@ -78,8 +79,11 @@ func (c Config) withDefaults() Config {
 type content struct {
 	sig      fingerprint.MinHashSig
 	bands    [fingerprint.MinHashBands]uint64
-	id       string // the fingerprint named in findings
-	start    time.Time
+	mask     uint32    // the bands it is indexed by (AllBands but in a shard of the campaign topic)
+	fp       uint64    // Fingerprint(&sig)
+	id       string    // the fingerprint named in findings, FingerprintID(fp)
+	born     time.Time // the time of its first record
+	start    time.Time // its window's
 	accounts counter
 	reported bool
 	live     bool
@@ -209,23 +213,12 @@ func (d *Detector) observation(r *record.Record) (Observation, bool) {
 // number of accounts (once per window). The same observations in the same order give the
 // same results.
 func (d *Detector) Observe(o *Observation) (Campaign, bool) {
-	var bands [fingerprint.MinHashBands]uint64
-	for b := range bands {
-		bands[b] = bandKey(&o.Sig, b)
-	}
+	bands := BandKeys(&o.Sig)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	slot, best := -1, 0
-	for _, k := range bands {
-		for _, s := range d.postings[k] {
-			c := &d.tracked[s]
-			if eq := c.sig.Equal(&o.Sig); c.live && eq >= d.minEqual && eq > best {
-				slot, best = int(s), eq
-			}
-		}
-	}
+	slot := d.match(&o.Sig, &bands, AllBands)
 	if slot < 0 {
-		d.add(&o.Sig, &bands, o.At).accounts.add(o.Who)
+		d.add(&o.Sig, &bands, AllBands, o.At).accounts.add(o.Who)
 		return Campaign{}, false
 	}
 	c := &d.tracked[slot]
@@ -241,8 +234,28 @@ func (d *Detector) Observe(o *Observation) (Campaign, bool) {
 	return Campaign{}, false
 }
 
-// add starts following a new piece of content, dropping the oldest when MaxTracked are.
-func (d *Detector) add(sig *fingerprint.MinHashSig, bands *[fingerprint.MinHashBands]uint64, at time.Time) *content {
+// match returns the slot of the followed content that sig agrees with most (at least
+// minEqual values), looked up through the bands in mask; -1 when there is none. d.mu is
+// held.
+func (d *Detector) match(sig *fingerprint.MinHashSig, bands *[fingerprint.MinHashBands]uint64, mask uint32) int {
+	slot, best := -1, 0
+	for b, k := range bands {
+		if mask&(1<<b) == 0 {
+			continue
+		}
+		for _, s := range d.postings[k] {
+			c := &d.tracked[s]
+			if eq := c.sig.Equal(sig); c.live && eq >= d.minEqual && (eq > best || eq == best && c.fp < d.tracked[slot].fp) {
+				slot, best = int(s), eq
+			}
+		}
+	}
+	return slot
+}
+
+// add starts following a new piece of content, indexed by the bands in mask, dropping
+// the oldest when MaxTracked are.
+func (d *Detector) add(sig *fingerprint.MinHashSig, bands *[fingerprint.MinHashBands]uint64, mask uint32, at time.Time) *content {
 	var slot int
 	if len(d.tracked) < d.cfg.MaxTracked {
 		d.tracked = append(d.tracked, content{})
@@ -251,15 +264,20 @@ func (d *Detector) add(sig *fingerprint.MinHashSig, bands *[fingerprint.MinHashB
 		slot = d.next
 		d.next = (d.next + 1) % d.cfg.MaxTracked
 		old := &d.tracked[slot]
-		for _, k := range old.bands {
-			d.unpost(k, int32(slot))
+		for b, k := range old.bands {
+			if old.mask&(1<<b) != 0 {
+				d.unpost(k, int32(slot))
+			}
 		}
 	}
 	c := &d.tracked[slot]
-	*c = content{sig: *sig, bands: *bands, start: at, live: true}
-	c.id = "minhash:" + strconv.FormatUint(xxhash.Sum64(sigBytes(sig)), 16)
-	for _, k := range bands {
-		d.postings[k] = append(d.postings[k], int32(slot))
+	*c = content{sig: *sig, bands: *bands, mask: mask, born: at, start: at, live: true}
+	c.fp = Fingerprint(sig)
+	c.id = FingerprintID(c.fp)
+	for b, k := range bands {
+		if mask&(1<<b) != 0 {
+			d.postings[k] = append(d.postings[k], int32(slot))
+		}
 	}
 	return c
 }

@@ -3,6 +3,7 @@ package campaign
 import (
 	"math"
 	"math/bits"
+	"slices"
 )
 
 // hllP is the HyperLogLog precision: 2^hllP one-byte registers (1 KiB per counter), relative
@@ -85,4 +86,34 @@ func (c *counter) bytes() int {
 		return len(c.regs)
 	}
 	return 8 * cap(c.exact)
+}
+
+// merge adds every hash o counted (the union; for HyperLogLogs, the register maxima).
+func (c *counter) merge(o *counter) {
+	if o.regs == nil {
+		for _, h := range o.exact {
+			c.add(h)
+		}
+		return
+	}
+	if c.regs == nil {
+		c.regs = new([1 << hllP]uint8)
+		for _, x := range c.exact {
+			c.hllAdd(x)
+		}
+		c.exact = nil
+	}
+	for i, r := range o.regs {
+		c.regs[i] = max(c.regs[i], r)
+	}
+}
+
+// clone returns a copy of c that shares nothing with it.
+func (c *counter) clone() counter {
+	out := counter{exact: slices.Clone(c.exact)}
+	if c.regs != nil {
+		r := *c.regs
+		out.regs = &r
+	}
+	return out
 }

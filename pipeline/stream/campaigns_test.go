@@ -14,25 +14,29 @@ import (
 	"github.com/aigcwatch/aigcwatch/pipeline/stream/streamtest"
 )
 
-// rumour returns variant i of one message, edited the way copy-paste campaigns are.
-func rumour(i int) string {
-	when := []string{"明天", "明日", "下周一"}[i%3]
-	who := []string{"所有银行", "全市银行", "各家银行"}[i/3%3]
-	tail := []string{"请转发给亲朋好友！", "请大家互相转告！！", "扩散，转给身边的人。", "速转！"}[i/9%4]
-	return "紧急通知：" + when + "起本市" + who + "将暂停办理个人取款业务，原因是系统升级和资金清查，" +
-		"请大家今天务必把存款全部取出，转入指定的安全账户保管，等通知后再转回，" + tail
-}
-
 // TestCampaignTwoInstances runs two instances in one group on the real broker, sharing a
-// campaign topic: 1,000 records, 50 of them paraphrases of one message from 50 accounts
-// within 10 minutes, the rest ordinary answers from other accounts, spread over the six
-// input partitions and so over both instances. Both replicas find the same one campaign,
-// and exactly one campaign event is written, naming the fingerprint and 50 accounts.
+// campaign topic of six partitions: 1,000 records, 50 of them paraphrases of one message
+// from 50 accounts within 10 minutes, the rest ordinary answers from other accounts,
+// spread over the six input partitions and so over both instances. Each instance owns
+// some of the campaign partitions; exactly one campaign is found and one campaign event is
+// written, naming the fingerprint and 50 accounts.
 func TestCampaignTwoInstances(t *testing.T) {
 	t.Parallel()
+	campaignTwoInstances(t, 6)
+}
+
+// TestCampaignTwoInstancesOnePartition: the same through a campaign topic of one
+// partition (the form --campaign-topic required before): one instance owns it, and the
+// result is the same.
+func TestCampaignTwoInstancesOnePartition(t *testing.T) {
+	t.Parallel()
+	campaignTwoInstances(t, 1)
+}
+
+func campaignTwoInstances(t *testing.T, campParts int) {
 	addr := kafkatest.Broker(t)
 	tp := newTopics(t, addr, 6)
-	campTopic := kafkatest.CreateTopic(t, addr, "campaign", 1)
+	campTopic := kafkatest.CreateTopic(t, addr, "campaign", campParts)
 	c := tp.config(t)
 	c.Pipeline.CampaignAccounts = 50
 	c.Pipeline.CampaignTopic = campTopic
@@ -58,62 +62,47 @@ func TestCampaignTwoInstances(t *testing.T) {
 			}
 		})
 	}
-	// Both in the group: each joined a generation (both may have joined the same one, or
-	// the first been through the rebalance the second caused), and the generations have
-	// been stable for 3 s, so no rebalance is pending.
-	var last [2]int64
+	// Both in both groups: each joined a generation, and the generations have been stable
+	// for 3 s, so no rebalance is pending; the campaign partitions are all owned.
+	var last [4]int64
 	stableSince := time.Now()
 	if err := streamtest.Until(2*time.Minute, func() bool {
-		g := [2]int64{runs[0].r.Stats().Generations, runs[1].r.Stats().Generations}
+		g := [4]int64{runs[0].r.Stats().Generations, runs[1].r.Stats().Generations, camps[0].Stats().Generations, camps[1].Stats().Generations}
 		if g != last {
 			last, stableSince = g, time.Now()
 		}
-		return g[0] >= 1 && g[1] >= 1 && time.Since(stableSince) >= 3*time.Second
+		owned := camps[0].Stats().Partitions + camps[1].Stats().Partitions
+		return g[0] >= 1 && g[1] >= 1 && g[2] >= 1 && g[3] >= 1 && owned == int64(campParts) && time.Since(stableSince) >= 3*time.Second
 	}); err != nil {
-		t.Fatalf("instances did not both join: %v", err)
+		t.Fatalf("instances did not both join: %v (%+v %+v)", err, camps[0].Stats(), camps[1].Stats())
 	}
 
-	texts := streamtest.HC3Texts(t)
-	start := time.Date(2026, 10, 5, 8, 0, 0, 0, time.UTC)
-	var recs []streamtest.Record
-	k, j := 0, 0
-	for i := 0; i < 1000; i++ {
-		r := map[string]any{"id": fmt.Sprintf("camp-%04d", i), "jurisdiction": "BR", "platform": "p", "role": "platform",
-			"modality": "text", "declared_ai": false}
-		if i%20 == 7 {
-			r["text"], r["account"] = rumour(k), fmt.Sprintf("bot-%02d", k)
-			r["time"] = start.Add(time.Duration(k) * 11 * time.Second)
-			k++
-		} else {
-			r["text"], r["account"] = texts[j%len(texts)], fmt.Sprintf("user-%04d", j)
-			r["time"] = start.Add(time.Duration(i) * 3 * time.Second)
-			j++
-		}
-		b, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs = append(recs, streamtest.Record{ID: r["id"].(string), Value: b})
-	}
+	recs := streamtest.CampaignRecords(t)
 	streamtest.Produce(t, addr, tp.in, recs)
 	streamtest.WaitLag(t, addr, tp.in, c.Group, tp.partitions, 0, 3*time.Minute)
-	// Every replica has applied every observation either instance published.
+	// Every banded observation written has been assigned, and every assignment counted.
+	sum := func(f func(stream.CampaignStats) int64) int64 { return f(camps[0].Stats()) + f(camps[1].Stats()) }
 	if err := streamtest.Until(2*time.Minute, func() bool {
-		pub := camps[0].Stats().Published + camps[1].Stats().Published
-		return pub > 0 && camps[0].Stats().Observed >= pub && camps[1].Stats().Observed >= pub
+		sent, obs := sum(func(s stream.CampaignStats) int64 { return s.Sent }), sum(func(s stream.CampaignStats) int64 { return s.Observed })
+		return sent > 0 && obs >= sent &&
+			sum(func(s stream.CampaignStats) int64 { return s.Assigned }) >= obs
 	}); err != nil {
-		t.Fatalf("replicas behind: %+v %+v", camps[0].Stats(), camps[1].Stats())
+		t.Fatalf("campaign partitions behind: %+v %+v", camps[0].Stats(), camps[1].Stats())
 	}
+	streamtest.WaitLag(t, addr, campTopic, c.Group+".campaigns", campParts, 0, time.Minute)
 	s0, s1 := camps[0].Stats(), camps[1].Stats()
 	t.Logf("instance 0: %+v\ninstance 1: %+v", s0, s1)
 	if s0.Published == 0 || s1.Published == 0 {
 		t.Errorf("one instance judged nothing: the test did not scale out (%d, %d)", s0.Published, s1.Published)
 	}
+	if campParts > 1 && (s0.Observed == 0 || s1.Observed == 0 || s0.Assigned == 0 || s1.Assigned == 0) {
+		t.Errorf("one instance counted nothing: the campaign partitions are not shared")
+	}
 	if s0.Dropped+s1.Dropped != 0 || s0.Bad+s1.Bad != 0 {
 		t.Errorf("dropped or bad observations")
 	}
-	if s0.Campaigns != 1 || s1.Campaigns != 1 || s0.Written+s1.Written != 1 {
-		t.Errorf("campaigns found %d and %d, written %d: want 1, 1 and one event", s0.Campaigns, s1.Campaigns, s0.Written+s1.Written)
+	if s0.Campaigns+s1.Campaigns != 1 || s0.Written+s1.Written != 1 {
+		t.Errorf("campaigns found %d and %d, written %d: want one, and one event", s0.Campaigns, s1.Campaigns, s0.Written+s1.Written)
 	}
 	var events []stream.CampaignEvent
 	var ids []string

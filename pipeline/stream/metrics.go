@@ -236,11 +236,16 @@ func (c *Campaigns) RegisterMetrics(reg prometheus.Registerer) error {
 var campaignDescs = map[string]*prometheus.Desc{
 	"published": prometheus.NewDesc("aigcwatch_campaign_observations_published_total", "Campaign observations queued for the campaign topic.", nil, nil),
 	"dropped":   prometheus.NewDesc("aigcwatch_campaign_observations_dropped_total", "Campaign observations dropped because the queue to the topic was full (a best-effort side channel).", nil, nil),
-	"observed":  prometheus.NewDesc("aigcwatch_campaign_observations_read_total", "Campaign observations read from the topic (all instances').", nil, nil),
-	"bad":       prometheus.NewDesc("aigcwatch_campaign_topic_bad_messages_total", "Campaign-topic messages that were not observations.", nil, nil),
-	"campaigns": prometheus.NewDesc("aigcwatch_campaigns_found_total", "Coordinated campaigns found by this instance's replica of the campaign state.", nil, nil),
+	"sent":      prometheus.NewDesc("aigcwatch_campaign_banded_messages_sent_total", "Banded observation messages written to the campaign topic (one per partition owning bands of an observation).", nil, nil),
+	"observed":  prometheus.NewDesc("aigcwatch_campaign_observations_read_total", "Banded observations this instance's campaign partitions assigned to content.", nil, nil),
+	"assigned":  prometheus.NewDesc("aigcwatch_campaign_assignments_read_total", "Assignments this instance's campaign partitions counted.", nil, nil),
+	"replayed":  prometheus.NewDesc("aigcwatch_campaign_messages_replayed_total", "Campaign-topic messages applied again to rebuild a partition's state after it was assigned.", nil, nil),
+	"bad":       prometheus.NewDesc("aigcwatch_campaign_topic_bad_messages_total", "Campaign-topic messages that were neither banded observations nor assignments.", nil, nil),
+	"campaigns": prometheus.NewDesc("aigcwatch_campaigns_found_total", "Coordinated campaigns found by this instance's campaign partitions.", nil, nil),
 	"written":   prometheus.NewDesc("aigcwatch_campaign_events_written_total", "Campaign events this instance wrote.", nil, nil),
 }
+
+var campaignPartitionsDesc = prometheus.NewDesc("aigcwatch_campaign_partitions", "Campaign-topic partitions this instance owns in the campaign consumer group.", nil, nil)
 
 type campaignsCollector struct{ c *Campaigns }
 
@@ -248,11 +253,14 @@ func (c *campaignsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range campaignDescs {
 		ch <- d
 	}
+	ch <- campaignPartitionsDesc
 }
 
 func (c *campaignsCollector) Collect(ch chan<- prometheus.Metric) {
 	s := c.c.Stats()
-	for name, v := range map[string]int64{"published": s.Published, "dropped": s.Dropped, "observed": s.Observed, "bad": s.Bad, "campaigns": s.Campaigns, "written": s.Written} {
+	for name, v := range map[string]int64{"published": s.Published, "dropped": s.Dropped, "sent": s.Sent, "observed": s.Observed, "assigned": s.Assigned,
+		"replayed": s.Replayed, "bad": s.Bad, "campaigns": s.Campaigns, "written": s.Written} {
 		ch <- prometheus.MustNewConstMetric(campaignDescs[name], prometheus.CounterValue, float64(v))
 	}
+	ch <- prometheus.MustNewConstMetric(campaignPartitionsDesc, prometheus.GaugeValue, float64(s.Partitions))
 }

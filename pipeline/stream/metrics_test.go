@@ -58,6 +58,7 @@ func TestRegisterMetrics(t *testing.T) {
 		"aigcwatch_kafka_produce_to_verdict_seconds": 1, "aigcwatch_banks_topic_added_total": 1, "aigcwatch_banks_topic_malformed_total": 1,
 		"aigcwatch_incidents_delivered_total": 1, "aigcwatch_incident_delivery_errors_total": 1,
 		"aigcwatch_campaign_observations_dropped_total": 1, "aigcwatch_campaigns_found_total": 1,
+		"aigcwatch_campaign_assignments_read_total": 1, "aigcwatch_campaign_partitions": 1,
 	} {
 		if n := testutil.CollectAndCount(reg, name); n != want {
 			t.Errorf("%s: %d series, want %d", name, n, want)
