@@ -3,6 +3,7 @@ package label
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestHeadTailCountRunes(t *testing.T) {
@@ -13,8 +14,9 @@ func TestHeadTailCountRunes(t *testing.T) {
 		}
 		return string(r[:n]), string(r[len(r)-n:])
 	}
-	for _, s := range []string{"", "abc", "人工智能生成", "a人b工c智d能e", "本内容由AI生成，仅供参考。" + strings.Repeat("正文", 50) + "AI合成"} {
-		for _, n := range []int{0, 1, 2, 5, 64} {
+	for _, s := range []string{"", "abc", "人工智能生成", "a人b工c智d能e", "本内容由AI生成，仅供参考。" + strings.Repeat("正文", 50) + "AI合成",
+		strings.Repeat("ab", 40), strings.Repeat("é😀x人", 30), "😀" + strings.Repeat("x", 15) + "😀"} {
+		for _, n := range []int{0, 1, 2, 5, 7, 8, 9, 16, 17, 64} {
 			wh, wt := ref(s, n)
 			if n == 0 {
 				wh, wt = "", ""
@@ -24,6 +26,27 @@ func TestHeadTailCountRunes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzHeadTail holds the word-at-a-time head and tail to the rune slicing they replace.
+func FuzzHeadTail(f *testing.F) {
+	f.Add("本内容由AI生成，仅供参考。正文正文正文AI合成", 5)
+	f.Add(strings.Repeat("é😀x人", 9), 8)
+	f.Fuzz(func(t *testing.T, s string, n int) {
+		if !utf8.ValidString(s) || n < 0 || n > 1000 {
+			return
+		}
+		r := []rune(s)
+		wh, wt := s, s
+		if n == 0 {
+			wh, wt = "", ""
+		} else if len(r) > n {
+			wh, wt = string(r[:n]), string(r[len(r)-n:])
+		}
+		if h, tl := head(s, n), tail(s, n); h != wh || tl != wt {
+			t.Fatalf("head/tail(%q, %d) = %q, %q; want %q, %q", s, n, h, tl, wh, wt)
+		}
+	})
 }
 
 // TestReadWindowMatchesReference holds the one-pass window reader (IndexByte jumps) to
@@ -69,6 +92,22 @@ func TestReadWindowMatchesReference(t *testing.T) {
 		want := window{elements: ai && refGen(s), disclosure: ai && (refGen(s) || refVerb(s))}
 		if got := readWindow(s); got != want || hasAI(s) != ai {
 			t.Fatalf("readWindow(%q) = %+v, hasAI %v; want %+v, %v", s, got, hasAI(s), want, ai)
+		}
+	}
+}
+
+// BenchmarkTextWindows reads the CN-EXP-01 windows (the first and last 64 characters) of
+// a 370-byte Chinese answer without a label, the common case on a CN text stream.
+// go test -run '^$' -bench TextWindows -cpu 1 -count 6 ./detectors/label
+func BenchmarkTextWindows(b *testing.B) {
+	text := strings.Repeat("这款折叠婴儿车单手就能收起，周末带孩子去公园非常方便。", 5)[:370]
+	for !utf8.ValidString(text) {
+		text = text[:len(text)-1]
+	}
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		if h, t := textWindows(text, DefaultTextWindow); h.elements || t.elements {
+			b.Fatal("a label in the benchmark text")
 		}
 	}
 }
