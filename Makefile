@@ -26,7 +26,7 @@ run: build
 	$(BIN) scan examples/stream.jsonl --out bin/out/verdicts.jsonl --incidents bin/out/incidents.jsonl --dlq bin/out/dlq.jsonl
 	@echo
 	@echo "verdicts:  bin/out/verdicts.jsonl ($$(wc -l < bin/out/verdicts.jsonl) lines)"
-	@echo "incidents: bin/out/incidents.jsonl ($$(wc -l < bin/out/incidents.jsonl) CloudEvents)"
+	@echo "incidents: bin/out/incidents.jsonl ($$(wc -l < bin/out/incidents.jsonl) CloudEvents: $$(grep -c '"type":"org.aigcwatch.incident.v1"' bin/out/incidents.jsonl) incidents, $$(grep -c '"type":"org.aigcwatch.enforcement.level_changed.v1"' bin/out/incidents.jsonl) level changes)"
 	@echo "rejected:  bin/out/dlq.jsonl ($$(wc -l < bin/out/dlq.jsonl) lines)"
 
 ## test: vet, then every test with the race detector, including the integration tests

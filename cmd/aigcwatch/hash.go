@@ -14,7 +14,7 @@ import (
 // naming it; the exit status is then 1. With no arguments it prints usage and returns 2.
 func runHash(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(stderr, "usage: aigcwatch hash FILE...\n\nprints \"pdq_hex quality path\" per image (JPEG, PNG, WebP); quality < 50 means the hash is unreliable")
+		fmt.Fprintln(stderr, "Usage: aigcwatch hash FILE...\n\nPrints \"pdq_hex quality path\" per image (JPEG, PNG, WebP); quality < 50 means the hash is unreliable")
 		if len(args) == 0 {
 			return 2
 		}

@@ -45,7 +45,7 @@ func commands() []command {
 		{"run", "consume records from Kafka, judge them and produce verdicts, incidents and dead letters", runRun},
 		{"serve", "serve the inline moderation HTTP API: POST /v1/moderate, /v1/moderate/batch", runServe},
 		{"rules", "lint rule packs or run their example cases (rules lint|test [DIR])", runRules},
-		{"providers", "providers' enforcement levels from a scan's --enforcement-state file", runProviders},
+		{"providers", "providers' enforcement levels, from a scan's --enforcement-state file or run's changelog topic", runProviders},
 		{"inspect", "read implicit labels, IPTC source type and the C2PA manifest (integrity checked, not trust) from media files and documents and print content records", runInspect},
 		{"hash", "print PDQ perceptual hashes of image files: pdq_hex quality path", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			return runHash(ctx, args, stdout, stderr)
@@ -80,7 +80,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "aigcwatch: content-risk monitor for AI-generated content\n\nUsage: aigcwatch COMMAND [flags] [args]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-9s  %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'aigcwatch COMMAND -h' for a command's flags.")
 }

@@ -16,6 +16,9 @@ import (
 func runRules(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || (args[0] != "lint" && args[0] != "test") {
 		fmt.Fprintln(stderr, "Usage: aigcwatch rules lint|test [flags] [DIR|FILE]\n\n  lint  load and type-check packs without running them\n  test  run every pack's example cases with the real detectors")
+		if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+			return exitOK // asked for, as every other command's -h
+		}
 		return exitUsage
 	}
 	sub := args[0]

@@ -166,7 +166,7 @@ func (o outcome) String() string {
 }
 
 // TestServeBinaryScanAndLibraryAgree runs the built binary: the example lines (500 or more)
-// (486 records and 14 poison lines) through `aigcwatch serve` one by one and as one JSONL
+// (490 records and 14 poison lines) through `aigcwatch serve` one by one and as one JSONL
 // batch, through `aigcwatch scan`, and through the engine library give byte-identical
 // verdicts bar latency_us, and the same rejection reason and field for each bad line;
 // serve stores the same incidents as scan; auth is enforced; SIGHUP reloads; SIGTERM
