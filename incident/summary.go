@@ -55,10 +55,21 @@ func (s *Summary) Label(name string) string {
 	return ""
 }
 
+// CampaignType is the CloudEvents type of a coordinated-campaign event (the campaign
+// topic of `aigcwatch run`, docs/layers.md): written to the incidents topic, keyed by the
+// content's fingerprint, and delivered like an incident.
+const CampaignType = "aigcwatch.campaign"
+
+// CampaignDecision is the decision label of a campaign event's Summary, which no
+// incident has: routes can send campaigns to their own receiver.
+const CampaignDecision = "campaign"
+
 // Summarize reads the Summary of an incident event (CloudEvents structured JSON). An
 // enforcement level change (EnforcementType) is accepted too: it travels with the
 // incidents; its provider and jurisdiction are set, and its decision is the direction
-// ("escalate" or "de-escalate"), which no incident has.
+// ("escalate" or "de-escalate"), which no incident has. So is a campaign event
+// (CampaignType): no provider or jurisdiction (a campaign spans accounts and platforms),
+// its layer and severity from its data, decision CampaignDecision.
 func Summarize(event []byte) (Summary, error) {
 	var e struct {
 		ID      string    `json:"id"`
@@ -82,14 +93,18 @@ func Summarize(event []byte) (Summary, error) {
 	if err := json.Unmarshal(event, &e); err != nil {
 		return Summary{}, fmt.Errorf("%w: %v", ErrNotIncident, err)
 	}
-	if e.ID == "" || (e.Type != Type && e.Type != EnforcementType) {
+	if e.ID == "" || (e.Type != Type && e.Type != EnforcementType && e.Type != CampaignType) {
 		return Summary{}, fmt.Errorf("%w: id %q, type %q", ErrNotIncident, e.ID, e.Type)
 	}
 	d := e.Data
-	if e.Type == EnforcementType {
-		d.Decision = d.Direction // "escalate" or "de-escalate": routes can tell level changes apart
-	}
 	prov := d.Provider
+	switch e.Type {
+	case EnforcementType:
+		d.Decision = d.Direction // "escalate" or "de-escalate": routes can tell level changes apart
+	case CampaignType:
+		d.Decision = CampaignDecision
+		e.Subject = "" // the content's fingerprint, not a provider
+	}
 	if prov == "" {
 		prov = e.Subject
 	}

@@ -48,3 +48,16 @@ func FuzzSummarize(f *testing.F) {
 		}
 	})
 }
+
+// TestSummarizeCampaign: a campaign event (pipeline/stream's, whose own test checks the
+// real one on the broker) is taken, with no provider (its subject is the content's
+// fingerprint), its layer and severity, and the campaign decision label.
+func TestSummarizeCampaign(t *testing.T) {
+	ev := `{"specversion":"1.0","type":"aigcwatch.campaign","source":"aigcwatch/x","id":"minhash:ab/1790000000",` +
+		`"time":"2026-10-01T08:00:00Z","subject":"minhash:ab","data":{"category":"global.campaign","layer":"global","severity":"medium","accounts":50}}`
+	s, err := Summarize([]byte(ev))
+	want := Summary{ID: "minhash:ab/1790000000", Time: time.Date(2026, 10, 1, 8, 0, 0, 0, time.UTC), Layer: "global", Severity: "medium", Decision: CampaignDecision}
+	if err != nil || s != want {
+		t.Errorf("got %+v, %v\nwant %+v", s, err, want)
+	}
+}

@@ -17,8 +17,10 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/aigcwatch/aigcwatch/detectors"
 	"github.com/aigcwatch/aigcwatch/detectors/campaign"
 	"github.com/aigcwatch/aigcwatch/detectors/fingerprint"
+	"github.com/aigcwatch/aigcwatch/incident"
 )
 
 // Campaigns counts campaigns across instances through the campaign topic
@@ -643,6 +645,7 @@ func (c *Campaigns) offsetAt(ctx context.Context, p int, t time.Time) (int64, er
 type CampaignEvent struct {
 	Category    string    `json:"category"` // global.campaign
 	Layer       string    `json:"layer"`    // global
+	Severity    string    `json:"severity"` // medium, as the campaign finding: what routes match on
 	Fingerprint string    `json:"fingerprint"`
 	Accounts    int       `json:"accounts"`
 	Estimate    bool      `json:"estimate"`
@@ -656,10 +659,10 @@ type CampaignEvent struct {
 // (campaigns are then only logged).
 func (c *Campaigns) event(found campaign.Campaign, a *campaign.Assignment) (kafka.Message, bool) {
 	ev := map[string]any{
-		"specversion": "1.0", "type": "aigcwatch.campaign", "source": c.source,
+		"specversion": "1.0", "type": incident.CampaignType, "source": c.source,
 		"id":   found.ID + "/" + strconv.FormatInt(found.Start.Unix(), 10),
 		"time": a.At.UTC().Format(time.RFC3339Nano), "datacontenttype": "application/json", "subject": found.ID,
-		"data": CampaignEvent{Category: campaign.Category, Layer: "global", Fingerprint: found.ID, Accounts: found.Accounts, Estimate: found.Estimate,
+		"data": CampaignEvent{Category: campaign.Category, Layer: "global", Severity: detectors.Medium.String(), Fingerprint: found.ID, Accounts: found.Accounts, Estimate: found.Estimate,
 			Window: found.Window.String(), WindowStart: found.Start.UTC(), RecordID: a.RecordID, Detail: found.Detail()},
 	}
 	b, err := json.Marshal(ev)
@@ -667,5 +670,5 @@ func (c *Campaigns) event(found campaign.Campaign, a *campaign.Assignment) (kafk
 		return kafka.Message{}, false
 	}
 	return kafka.Message{Topic: c.events, Key: []byte(found.ID), Value: b,
-		Headers: []kafka.Header{{Key: "ce_type", Value: []byte("aigcwatch.campaign")}}}, true
+		Headers: []kafka.Header{{Key: "ce_type", Value: []byte(incident.CampaignType)}}}, true
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aigcwatch/aigcwatch/incident"
 	"github.com/aigcwatch/aigcwatch/internal/kafkatest"
 	"github.com/aigcwatch/aigcwatch/pipeline"
 	"github.com/aigcwatch/aigcwatch/pipeline/stream"
@@ -120,6 +121,13 @@ func campaignTwoInstances(t *testing.T, campParts int) {
 		events, ids = append(events, ev.Data), append(ids, ev.ID)
 		if m.Key != ev.Data.Fingerprint {
 			t.Errorf("event keyed %q, want the fingerprint %q", m.Key, ev.Data.Fingerprint)
+		}
+		// Delivery, the history and routes read events through Summarize: a campaign event
+		// must be one they take (it was parked as "not an incident" before).
+		sum, err := incident.Summarize(m.Value)
+		if want := (incident.Summary{ID: ev.ID, Layer: "global", Severity: "medium", Decision: incident.CampaignDecision}); err != nil ||
+			sum.ID != want.ID || sum.Layer != want.Layer || sum.Severity != want.Severity || sum.Decision != want.Decision || sum.Provider != "" {
+			t.Errorf("campaign event summarised as %+v, %v; want %+v", sum, err, want)
 		}
 	}
 	if len(events) != 1 {
