@@ -42,6 +42,7 @@ type assumption struct {
 	field  string // JSON path below record
 	absent *vm.Program
 	detail string
+	index  [][]int // the Go field indices of each step of field, below record.Record
 }
 
 // refs are the categories and detectors a condition names, or all findings when it
@@ -223,19 +224,68 @@ func compileAssumptions(paths []string) ([]assumption, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, assumption{field: p, absent: prog,
-			detail: p + " is absent: the duty is assumed to apply (send " + p + ": false to opt out)"})
+		a := assumption{field: p, absent: prog,
+			detail: p + " is absent: the duty is assumed to apply (send " + p + ": false to opt out)"}
+		t := reflect.TypeFor[record.Record]()
+		for _, name := range strings.Split(p, ".") {
+			for t.Kind() == reflect.Pointer {
+				t = t.Elem()
+			}
+			f, ok := fieldByExprTag(t, name)
+			if !ok {
+				return nil, fmt.Errorf("rules: no record field %s", p)
+			}
+			a.index = append(a.index, f.Index)
+			t = f.Type
+		}
+		out = append(out, a)
 	}
 	return out, nil
 }
 
-// noteAssumptions adds a note for each fact r assumed on this record.
+// noteAssumptions adds a note for each fact r assumed on this record: absent from the
+// record, and needed for the rule to fire (with the fact set to false the condition does
+// not hold). A condition such as `record.role == "provider" || record.declared_ai !=
+// false` fires on a provider's record whatever declared_ai says: nothing was assumed.
 func noteAssumptions(s *Scratch, c *compiled, v *Verdict) {
 	for i := range c.assumed {
 		a := &c.assumed[i]
 		out, err := s.vm.Run(a.absent, &s.env)
-		if absent, _ := out.(bool); err == nil && absent {
-			v.Notes = append(v.Notes, Note{Rule: c.ID, Kind: NoteScopeAssumed, Field: a.field, Detail: a.detail})
+		if absent, _ := out.(bool); err != nil || !absent {
+			continue
 		}
+		if c.fast != nil && !c.byTrigger && firesWithout(s, c, a) {
+			continue
+		}
+		v.Notes = append(v.Notes, Note{Rule: c.ID, Kind: NoteScopeAssumed, Field: a.field, Detail: a.detail})
 	}
+}
+
+// firesWithout reports whether c's condition still holds on the record with a's fact set
+// to false (on a copy: the record is not changed).
+func firesWithout(s *Scratch, c *compiled, a *assumption) bool {
+	r := *s.env.Record
+	v := reflect.ValueOf(&r).Elem()
+	for k, idx := range a.index {
+		f := v.FieldByIndex(idx)
+		if k == len(a.index)-1 {
+			f.Set(reflect.ValueOf(new(false)))
+			break
+		}
+		if f.Kind() == reflect.Pointer { // copy what is pointed to before changing it
+			n := reflect.New(f.Type().Elem())
+			if !f.IsNil() {
+				n.Elem().Set(f.Elem())
+			}
+			f.Set(n)
+			f = n.Elem()
+		}
+		v = f
+	}
+	orig := s.env.Record
+	s.env.Record = &r
+	out, err := s.vm.Run(c.fast, &s.env)
+	s.env.Record = orig
+	fired, _ := out.(bool)
+	return err == nil && fired
 }

@@ -40,6 +40,10 @@ rules:
     title: a near b
     decision: block
     when: near("a", "b", 10)
+  - id: EITHER
+    title: generated output, said or assumed
+    decision: review
+    when: has("w") && (record.role == "provider" || record.declared_ai != false)
 `
 
 func evaluate(e *Engine, r *record.Record, fs ...detectors.Finding) *Verdict {
@@ -79,6 +83,38 @@ func TestScopeAssumedIsNoted(t *testing.T) {
 			if js := string(v.AppendJSON(nil)); !strings.Contains(js, `"notes":[{"rule":"ASSUME","kind":"scope_assumed","field":"context.deep_synthesis"`) {
 				t.Errorf("%s: verdict JSON lacks the note: %s", c.name, js)
 			}
+		}
+	}
+}
+
+// TestScopeNotedOnlyWhenNeeded: a fact is noted as assumed only when the rule would not
+// have fired had the record said false; a provider's record fires EITHER whatever
+// declared_ai says, so nothing is assumed there, and the record itself is not changed.
+func TestScopeNotedOnlyWhenNeeded(t *testing.T) {
+	e := packEngine(t, scopePack)
+	f := detectors.Finding{Detector: "d", Category: "w"}
+	no := false
+	for _, c := range []struct {
+		role     string
+		declared *bool
+		fires    bool
+		note     bool
+	}{
+		{"provider", nil, true, false},
+		{"platform", nil, true, true},
+		{"platform", &no, false, false},
+		{"provider", &no, true, false},
+	} {
+		r := &record.Record{ID: "r", Jurisdiction: "CN", Role: c.role, DeclaredAI: c.declared, Time: time.Now()}
+		v := evaluate(e, r, f)
+		if fired := len(v.Rules) == 1; fired != c.fires {
+			t.Errorf("%s, declared_ai %v: fired %v, want %v", c.role, c.declared, fired, c.fires)
+		}
+		if noted := len(v.Notes) == 1 && v.Notes[0].Field == "declared_ai"; noted != c.note || len(v.Notes) > 1 {
+			t.Errorf("%s, declared_ai %v: notes %+v, want a declared_ai note: %v", c.role, c.declared, v.Notes, c.note)
+		}
+		if r.DeclaredAI != c.declared {
+			t.Errorf("the record was changed: declared_ai %v", r.DeclaredAI)
 		}
 	}
 }
