@@ -255,9 +255,10 @@ func (e *Engine) Jurisdictions() []string {
 // Scratch is per-goroutine evaluation state (the expression VM and buffers). It is not
 // safe for concurrent use; give each worker its own. The zero value is ready to use.
 type Scratch struct {
-	vm   vm.VM
-	env  Env
-	bits []uint64
+	vm    vm.VM
+	env   Env
+	bits  []uint64
+	spare record.Record // the record with one fact changed (firesWithout), reused
 	// Now returns the time used for records without a time. Nil means time.Now.
 	Now func() time.Time
 }

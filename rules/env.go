@@ -161,6 +161,10 @@ func compileCondition(r *Rule) (*compiled, error) {
 	if c.assumed, err = compileAssumptions(assumed); err != nil {
 		return nil, fmt.Errorf("when: %v", oneLine(err))
 	}
+	conj := conjunctAssumptions(tree.Node)
+	for i := range c.assumed {
+		c.assumed[i].conjunct = conj[c.assumed[i].field]
+	}
 	// The fast program is what the index runs: only for candidates, and only after the
 	// guard admitted the record. Both facts make parts of the condition constant.
 	fopts := []expr.Option{expr.Env(&Env{}), expr.AsBool()}

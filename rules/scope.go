@@ -43,6 +43,36 @@ type assumption struct {
 	absent *vm.Program
 	detail string
 	index  [][]int // the Go field indices of each step of field, below record.Record
+	// conjunct: the assumption is one of the condition's top-level conjuncts (`a && x !=
+	// false`), so a fired rule always needed it; otherwise (`a || x != false`) firesWithout
+	// tells.
+	conjunct bool
+}
+
+// conjunctAssumptions returns the fields whose assumption (`x != false`, `x ?? true`) is a
+// top-level conjunct of the condition n.
+func conjunctAssumptions(n ast.Node) map[string]bool {
+	out := map[string]bool{}
+	var walk func(n ast.Node)
+	walk = func(n ast.Node) {
+		b, ok := n.(*ast.BinaryNode)
+		if !ok {
+			return
+		}
+		if b.Operator == "&&" || b.Operator == "and" {
+			walk(b.Left)
+			walk(b.Right)
+			return
+		}
+		if path, opt := optionalBool(b.Left); opt && (b.Operator == "!=" && isBool(b.Right, false) || b.Operator == "??" && isBool(b.Right, true)) {
+			out[path] = true
+		}
+		if path, opt := optionalBool(b.Right); opt && b.Operator == "!=" && isBool(b.Left, false) {
+			out[path] = true
+		}
+	}
+	walk(n)
+	return out
 }
 
 // refs are the categories and detectors a condition names, or all findings when it
@@ -254,7 +284,7 @@ func noteAssumptions(s *Scratch, c *compiled, v *Verdict) {
 		if absent, _ := out.(bool); err != nil || !absent {
 			continue
 		}
-		if c.fast != nil && !c.byTrigger && firesWithout(s, c, a) {
+		if !a.conjunct && c.fast != nil && !c.byTrigger && firesWithout(s, c, a) {
 			continue
 		}
 		v.Notes = append(v.Notes, Note{Rule: c.ID, Kind: NoteScopeAssumed, Field: a.field, Detail: a.detail})
@@ -262,14 +292,14 @@ func noteAssumptions(s *Scratch, c *compiled, v *Verdict) {
 }
 
 // firesWithout reports whether c's condition still holds on the record with a's fact set
-// to false (on a copy: the record is not changed).
+// to false (on a copy in s: the record is not changed).
 func firesWithout(s *Scratch, c *compiled, a *assumption) bool {
-	r := *s.env.Record
-	v := reflect.ValueOf(&r).Elem()
+	s.spare = *s.env.Record
+	v := reflect.ValueOf(&s.spare).Elem()
 	for k, idx := range a.index {
 		f := v.FieldByIndex(idx)
 		if k == len(a.index)-1 {
-			f.Set(reflect.ValueOf(new(false)))
+			f.Set(falsePtr)
 			break
 		}
 		if f.Kind() == reflect.Pointer { // copy what is pointed to before changing it
@@ -283,9 +313,13 @@ func firesWithout(s *Scratch, c *compiled, a *assumption) bool {
 		v = f
 	}
 	orig := s.env.Record
-	s.env.Record = &r
+	s.env.Record = &s.spare
 	out, err := s.vm.Run(c.fast, &s.env)
 	s.env.Record = orig
+	s.spare = record.Record{} // do not retain the record
 	fired, _ := out.(bool)
 	return err == nil && fired
 }
+
+// falsePtr is the *bool false that firesWithout sets (never written through).
+var falsePtr = reflect.ValueOf(new(false))

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/expr-lang/expr/parser"
+
 	"github.com/aigcwatch/aigcwatch/detectors"
 	"github.com/aigcwatch/aigcwatch/record"
 )
@@ -193,5 +195,29 @@ func TestActed(t *testing.T) {
 	v := evaluate(e, r, detectors.Finding{Category: "x"}, detectors.Finding{Category: "z"})
 	if len(v.Rules) != 1 || !v.Acted(0) || v.Acted(1) {
 		t.Fatalf("rules %v: acted(x)=%v acted(z)=%v, want true, false", v.RuleIDs(), v.Acted(0), v.Acted(1))
+	}
+}
+
+// TestConjunctAssumptions: an assumption that is a top-level conjunct is needed whenever
+// the rule fires (no second evaluation); one under || is not known to be.
+func TestConjunctAssumptions(t *testing.T) {
+	for when, want := range map[string]string{
+		`has("x") && record.context.deep_synthesis != false`:                     "context.deep_synthesis",
+		`has("x") and (record.declared_ai ?? true) and record.text != ""`:        "declared_ai",
+		`has("x") && (record.role == "provider" || record.declared_ai != false)`: "",
+		`false != record.declared_ai && (has("a") || has("b"))`:                  "declared_ai",
+		`has("x") && !(record.declared_ai != false)`:                             "",
+	} {
+		tree, err := parser.Parse(when)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for k := range conjunctAssumptions(tree.Node) {
+			got = k
+		}
+		if got != want {
+			t.Errorf("%s: conjunct assumption %q, want %q", when, got, want)
+		}
 	}
 }

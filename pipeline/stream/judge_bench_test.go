@@ -40,7 +40,7 @@ func BenchmarkJudgeMixed(b *testing.B) {
 		b.Run("verdicts="+mode, func(b *testing.B) {
 			w := p.NewWorker()
 			w.SkipAllowedJSON = mode == "flagged"
-			judgeLoop(b, w, recs, func(j *pipeline.Judgement) {
+			judgeLoop(b, w, recs, func(j pipeline.Judgement) {
 				if (j.VerdictJSON == nil) != (mode == "flagged" && j.Verdict.Decision == rules.Allow) {
 					b.Fatalf("verdict %s encoded: %v", j.Verdict.Decision, j.VerdictJSON != nil)
 				}
@@ -52,7 +52,7 @@ func BenchmarkJudgeMixed(b *testing.B) {
 // judgeLoop judges recs one by one with w, cycling, at a fixed message time as a
 // partition does, and reports records per CPU-second; check (if not nil) sees each
 // judgement.
-func judgeLoop(b *testing.B, w *pipeline.Worker, recs []streamtest.Record, check func(*pipeline.Judgement)) {
+func judgeLoop(b *testing.B, w *pipeline.Worker, recs []streamtest.Record, check func(pipeline.Judgement)) {
 	at := time.Date(2026, 10, 1, 8, 0, 0, 0, time.UTC)
 	size := 0
 	for _, r := range recs {
@@ -68,7 +68,7 @@ func judgeLoop(b *testing.B, w *pipeline.Worker, recs []streamtest.Record, check
 			b.Fatalf("%v %v", err, j.Reject)
 		}
 		if check != nil {
-			check(&j)
+			check(j)
 		}
 		i++
 	}
