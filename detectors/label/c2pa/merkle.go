@@ -106,37 +106,37 @@ func (s *Store) verifyMerkle(w *wireBMFFHash, plan *bmffPlan, alg string, asset 
 		malg := cmpOr(mm.Alg, alg)
 		h := newHash(malg)
 		if h == nil {
-			return fmt.Errorf("Merkle tree %d: hash algorithm %q is not supported", i, malg)
+			return fmt.Errorf("the Merkle tree %d: hash algorithm %q is not supported", i, malg)
 		}
 		if mm.Count == 0 || len(mm.Hashes) == 0 || uint64(len(mm.Hashes)) > mm.Count {
-			return fmt.Errorf("Merkle tree %d: %d leaves, %d hashes: malformed", i, mm.Count, len(mm.Hashes))
+			return fmt.Errorf("the Merkle tree %d: %d leaves, %d hashes: malformed", i, mm.Count, len(mm.Hashes))
 		}
 		if mm.Count > uint64(s.lim.MaxMerkleLeaves) {
-			unchecked = errUnchecked(fmt.Sprintf("Merkle tree %d has %d leaves, more than the limit %d", i, mm.Count, s.lim.MaxMerkleLeaves))
+			unchecked = errUnchecked(fmt.Sprintf("the Merkle tree %d has %d leaves, more than the limit %d", i, mm.Count, s.lim.MaxMerkleLeaves))
 			continue
 		}
 		var leaves [][]byte
 		switch {
 		case mm.FixedBlockSize != nil || len(mm.VariableBlockSizes) > 0:
 			if mm.LocalID >= uint64(len(mdats)) {
-				return fmt.Errorf("Merkle tree %d is for mdat %d, the file has %d", i, mm.LocalID, len(mdats))
+				return fmt.Errorf("the Merkle tree %d is for mdat %d, the file has %d", i, mm.LocalID, len(mdats))
 			}
 			if usedMdat[mm.LocalID] {
-				return fmt.Errorf("Merkle tree %d: a second tree for mdat %d", i, mm.LocalID)
+				return fmt.Errorf("the Merkle tree %d: a second tree for mdat %d", i, mm.LocalID)
 			}
 			usedMdat[mm.LocalID] = true
 			var err error
 			if leaves, err = blockLeaves(h, asset, mdats[mm.LocalID], plan.subsets[mdats[mm.LocalID].start], mm); err != nil {
-				return fmt.Errorf("Merkle tree %d (mdat %d): %w", i, mm.LocalID, err)
+				return fmt.Errorf("the Merkle tree %d (mdat %d): %w", i, mm.LocalID, err)
 			}
 		case firstMoof >= 0:
 			if uint64(len(fragments)) != mm.Count {
-				return fmt.Errorf("Merkle tree %d has %d leaves, the file %d fragments", i, mm.Count, len(fragments))
+				return fmt.Errorf("the Merkle tree %d has %d leaves, the file %d fragments", i, mm.Count, len(fragments))
 			}
 			if mm.InitHash != nil {
 				h.Reset()
 				if !bytes.Equal(plan.sum(h, asset, 0, plan.boxes[firstMoof].start), mm.InitHash) {
-					return fmt.Errorf("Merkle tree %d: the hash of the boxes before the first fragment (initHash) does not match", i)
+					return fmt.Errorf("the Merkle tree %d: the hash of the boxes before the first fragment (initHash) does not match", i)
 				}
 			}
 			if leaves = fragLeaves[malg]; leaves == nil {
@@ -151,7 +151,7 @@ func (s *Store) verifyMerkle(w *wireBMFFHash, plan *bmffPlan, alg string, asset 
 			// boxes can be checked, the fragments cannot.
 			h.Reset()
 			if !bytes.Equal(plan.sum(h, asset, 0, uint64(len(asset))), mm.InitHash) {
-				return fmt.Errorf("Merkle tree %d: the hash of the initialization segment (initHash) does not match", i)
+				return fmt.Errorf("the Merkle tree %d: the hash of the initialization segment (initHash) does not match", i)
 			}
 			unchecked = errUnchecked(fmt.Sprintf("an initialization segment: its hash matches, the %d fragments its Merkle tree covers are not in this file", mm.Count))
 			continue
@@ -160,7 +160,7 @@ func (s *Store) verifyMerkle(w *wireBMFFHash, plan *bmffPlan, alg string, asset 
 			continue
 		}
 		if err := checkMerkleLayer(h, leaves, mm.Hashes); err != nil {
-			return fmt.Errorf("Merkle tree %d: %w", i, err)
+			return fmt.Errorf("the Merkle tree %d: %w", i, err)
 		}
 	}
 	return unchecked
