@@ -100,22 +100,7 @@ func TestCampaignRestart(t *testing.T) {
 	if sn.Campaigns != 1 || sn.Written != 1 {
 		t.Errorf("campaigns %d, written %d: want 1 and 1", sn.Campaigns, sn.Written)
 	}
-	var events []stream.CampaignEvent
-	for _, m := range streamtest.ReadAll(t, addr, tp.incidents, 3) {
-		if strings.Contains(string(m.Value), `"type":"aigcwatch.campaign"`) {
-			var ev struct {
-				Data stream.CampaignEvent `json:"data"`
-			}
-			if err := json.Unmarshal(m.Value, &ev); err != nil {
-				t.Fatal(err)
-			}
-			events = append(events, ev.Data)
-		}
-	}
-	if len(events) != 1 || events[0].Accounts != 50 {
-		t.Fatalf("campaign events %+v, want one with 50 accounts", events)
-	}
-	t.Logf("campaign event: %s, reached at %s", events[0].Detail, events[0].RecordID)
+	oneCampaignEvent(t, addr, tp.incidents)
 }
 
 // waitCampaigns waits until the instances' campaign partitions have processed everything
@@ -185,22 +170,7 @@ func TestCampaignHandOver(t *testing.T) {
 	if sa.Dropped+sb.Dropped != 0 {
 		t.Errorf("observations dropped: %d", sa.Dropped+sb.Dropped)
 	}
-	var events []stream.CampaignEvent
-	for _, m := range streamtest.ReadAll(t, addr, tp.incidents, 3) {
-		if strings.Contains(string(m.Value), `"type":"aigcwatch.campaign"`) {
-			var ev struct {
-				Data stream.CampaignEvent `json:"data"`
-			}
-			if err := json.Unmarshal(m.Value, &ev); err != nil {
-				t.Fatal(err)
-			}
-			events = append(events, ev.Data)
-		}
-	}
-	if len(events) != 1 || events[0].Accounts != 50 {
-		t.Fatalf("campaign events %+v, want one with 50 accounts", events)
-	}
-	t.Logf("campaign event: %s, reached at %s", events[0].Detail, events[0].RecordID)
+	oneCampaignEvent(t, addr, tp.incidents)
 }
 
 // TestCampaignTopicBadMessages: what is not a campaign-topic message (JSON, an observation
@@ -246,4 +216,25 @@ func TestCampaignTopicBadMessages(t *testing.T) {
 	if s := in.camps.Stats(); s.Campaigns != 0 || s.Assigned != 0 || s.Observed != 0 {
 		t.Errorf("bad messages were applied: %+v", s)
 	}
+}
+
+// oneCampaignEvent requires exactly one campaign event, with 50 accounts, on topic.
+func oneCampaignEvent(t *testing.T, addr, topic string) {
+	t.Helper()
+	var events []stream.CampaignEvent
+	for _, m := range streamtest.ReadAll(t, addr, topic, 3) {
+		if strings.Contains(string(m.Value), `"type":"aigcwatch.campaign"`) {
+			var ev struct {
+				Data stream.CampaignEvent `json:"data"`
+			}
+			if err := json.Unmarshal(m.Value, &ev); err != nil {
+				t.Fatal(err)
+			}
+			events = append(events, ev.Data)
+		}
+	}
+	if len(events) != 1 || events[0].Accounts != 50 {
+		t.Fatalf("campaign events %+v, want one with 50 accounts", events)
+	}
+	t.Logf("campaign event: %s, reached at %s", events[0].Detail, events[0].RecordID)
 }

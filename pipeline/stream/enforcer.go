@@ -457,23 +457,12 @@ func (e *Enforcer) generation(ctx, gctx, graceful context.Context, gen *kafka.Ge
 	for _, o := range owners {
 		wg.Go(func() { o.run(stop, send) })
 	}
-	commitDone := make(chan struct{})
-	go func() {
-		defer close(commitDone)
-		t := time.NewTicker(e.cfg.CommitInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop.Done():
-				return
-			case <-t.C:
-				if err := e.commit(gen, owners); err != nil {
-					e.stats.commitErrors.Add(1)
-					e.log.Warn("enforcement commit failed, retrying at the next interval", "err", err)
-				}
-			}
+	commitDone := commitEvery(stop, e.cfg.CommitInterval, func() {
+		if err := e.commit(gen, owners); err != nil {
+			e.stats.commitErrors.Add(1)
+			e.log.Warn("enforcement commit failed, retrying at the next interval", "err", err)
 		}
-	}()
+	})
 	<-stop.Done()
 	<-commitDone
 	shutdown := ctx.Err() != nil

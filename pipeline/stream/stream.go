@@ -303,6 +303,26 @@ func (r *Runner) leave(cg *kafka.ConsumerGroup, hard context.Context) {
 	}
 }
 
+// commitEvery calls commit every interval until stop is done; the channel it returns is
+// closed when it has stopped (the generation's final commit comes after).
+func commitEvery(stop context.Context, interval time.Duration, commit func()) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop.Done():
+				return
+			case <-t.C:
+				commit()
+			}
+		}
+	}()
+	return done
+}
+
 // generationStop returns the context of one group generation's work: done when ctx is
 // (shutdown) or gctx is (the generation ended: rebalance, lost coordinator).
 func generationStop(ctx, gctx context.Context) (context.Context, context.CancelFunc) {
@@ -359,23 +379,12 @@ func (r *Runner) generation(ctx, gctx, graceful context.Context, gen *kafka.Gene
 			p.run(stop, send)
 		}()
 	}
-	commitDone := make(chan struct{})
-	go func() {
-		defer close(commitDone)
-		t := time.NewTicker(r.cfg.CommitInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop.Done():
-				return
-			case <-t.C:
-				if err := r.commit(gen, parts); err != nil {
-					r.stats.commitErrors.Add(1)
-					r.log.Warn("commit failed, retrying at the next interval", "generation", gen.ID, "err", err)
-				}
-			}
+	commitDone := commitEvery(stop, r.cfg.CommitInterval, func() {
+		if err := r.commit(gen, parts); err != nil {
+			r.stats.commitErrors.Add(1)
+			r.log.Warn("commit failed, retrying at the next interval", "generation", gen.ID, "err", err)
 		}
-	}()
+	})
 
 	<-stop.Done()
 	<-commitDone
