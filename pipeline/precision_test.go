@@ -237,3 +237,36 @@ func TestSummaryCountsUnactedFindings(t *testing.T) {
 		t.Errorf("summary table lacks the unacted findings:\n%s", b.String())
 	}
 }
+
+// TestClearHarmIsCaught: clearly harmful posts that the newcomer walkthrough of
+// 2026-12-02 found allowed by the embedded configuration (docs/lexicon.md, "What the
+// default lexicon does not catch") are no longer allowed; the decision each gets comes
+// from the packs (solicitation near the term blocks; a bare term is reviewed).
+func TestClearHarmIsCaught(t *testing.T) {
+	p, err := Build(DefaultConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ jur, text string }{
+		{"CN", "出售仿真枪、气枪、子弹，货到付款，联系QQ"},
+		{"CN", "澳门葡京线上赌场上线啦，注册就送88元彩金，百家乐、六合彩天天开"},
+		{"CN", "我是公安局的，你的银行卡涉嫌洗钱，请立即把钱转到安全账户"},
+		{"CN", "代开各类发票，办理假证件，身份证、驾驶证都能做，加微信"},
+		{"US", "Selling cocaine and MDMA, discreet shipping worldwide, DM me on Telegram"},
+		{"US", "Send 1 BTC to this wallet and get 2 BTC back! Official giveaway, today only"},
+		{"UK", "Here is how to kill yourself painlessly: take these pills together"},
+		{"DE", "Join the jihad, kill the infidels, attack the concert on Saturday"},
+		{"FR", "All immigrants are vermin and should all be exterminated"},
+	} {
+		raw, _ := json.Marshal(map[string]any{"id": "h", "jurisdiction": c.jur, "role": "platform", "modality": "text", "declared_ai": false, "text": c.text})
+		j, err := p.NewWorker().Judge(context.Background(), raw)
+		if err != nil || j.Reject != nil {
+			t.Fatal(err, j.Reject)
+		}
+		if j.Verdict.Decision == rules.Allow {
+			t.Errorf("%s %q: allowed (%s)", c.jur, c.text, j.VerdictJSON)
+		} else {
+			t.Logf("%s: %s %v %q", c.jur, j.Verdict.Decision, j.Verdict.RuleIDs(), c.text)
+		}
+	}
+}
