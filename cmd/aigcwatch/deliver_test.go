@@ -35,9 +35,19 @@ const testWhsec = "whsec_YWlnY3dhdGNoLXRlc3QtdmVjdG9yLWtleS0zMmJ5dGU="
 // startCmd starts the built binary with any subcommand.
 func startCmd(t *testing.T, name, bin string, args ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, cmd: exec.Command(bin, args...), log: &syncBuffer{}, done: make(chan error, 1)}
+	return launch(t, name, exec.Command(bin, args...), nil)
+}
+
+// launch starts cmd with its output in the proc's log and env added to the environment;
+// the process is killed when the test ends, and also when the test binary itself dies
+// (diesWithParent: a test binary killed by a timeout would leave it running).
+func launch(t *testing.T, name string, cmd *exec.Cmd, env []string) *proc {
+	t.Helper()
+	p := &proc{name: name, cmd: cmd, log: &syncBuffer{}, done: make(chan error, 1)}
+	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stderr = p.log
 	p.cmd.Stdout = p.log
+	diesWithParent(p.cmd)
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

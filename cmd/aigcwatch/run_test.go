@@ -148,22 +148,7 @@ type proc struct {
 
 func startProc(t *testing.T, name, bin string, env []string, args ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, cmd: exec.Command(bin, append([]string{"run"}, args...)...), log: &syncBuffer{}, done: make(chan error, 1)}
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stderr = p.log
-	p.cmd.Stdout = p.log
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.done
-		if t.Failed() || testing.Verbose() {
-			t.Logf("%s log:\n%s", name, lastLines(p.log.String(), 40))
-		}
-	})
-	return p
+	return launch(t, name, exec.Command(bin, append([]string{"run"}, args...)...), env)
 }
 
 func lastLines(s string, n int) string {

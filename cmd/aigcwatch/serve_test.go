@@ -99,21 +99,7 @@ type serveProc struct {
 
 func startServe(t *testing.T, bin string, env []string, args ...string) *serveProc {
 	t.Helper()
-	p := &proc{name: "serve", cmd: exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...), log: &syncBuffer{}, done: make(chan error, 1)}
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stderr = p.log
-	p.cmd.Stdout = p.log
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.done
-		if t.Failed() || testing.Verbose() {
-			t.Logf("serve log:\n%s", lastLines(p.log.String(), 40))
-		}
-	})
+	p := launch(t, "serve", exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...), env)
 	re := regexp.MustCompile(`msg=listening component=serve addr=(\S+)`)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
