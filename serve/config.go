@@ -1,17 +1,13 @@
 package serve
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"os"
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/aigcwatch/aigcwatch/internal/configfile"
 	"github.com/aigcwatch/aigcwatch/pipeline"
 	"github.com/aigcwatch/aigcwatch/pipeline/stream"
 )
@@ -91,23 +87,10 @@ var DefaultConfig = Config{
 }
 
 // LoadFile decodes a YAML config file over c. Unknown keys are errors.
-func (c *Config) LoadFile(path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	return c.Decode(path, b)
-}
+func (c *Config) LoadFile(path string) error { return configfile.Load(path, c) }
 
 // Decode decodes YAML from b (named name in errors) over c, strictly.
-func (c *Config) Decode(name string, b []byte) error {
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("config: %s: %w", name, err)
-	}
-	return nil
-}
+func (c *Config) Decode(name string, b []byte) error { return configfile.Decode(name, b, c) }
 
 // Validate reports every problem with the configuration.
 func (c *Config) Validate() error {
