@@ -27,34 +27,14 @@ func FuzzBMFFHash(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 1, 'm', 'd', 'a', 't', 0, 0, 0, 0, 0, 0, 0, 16})
 	v2 := uint64(1)
 	w := &wireBMFFHash{Alg: "sha256", Hash: make([]byte, 32)}
-	w.Exclusions = append(w.Exclusions, struct {
-		XPath  string  `cbor:"xpath"`
-		Length *uint64 `cbor:"length"`
-		Data   []struct {
-			Offset uint64 `cbor:"offset"`
-			Value  []byte `cbor:"value"`
-		} `cbor:"data"`
-		Subset []struct {
-			Offset uint64 `cbor:"offset"`
-			Length uint64 `cbor:"length"`
-		} `cbor:"subset"`
-		Version *uint64 `cbor:"version"`
-		Flags   []byte  `cbor:"flags"`
-		Exact   *bool   `cbor:"exact"`
-	}{XPath: "/uuid", Data: []struct {
-		Offset uint64 `cbor:"offset"`
-		Value  []byte `cbor:"value"`
-	}{{Offset: 8, Value: []byte{0xD8, 0xFE}}}, Version: &v2})
+	w.Exclusions = append(w.Exclusions, bmffExclusion{XPath: "/uuid", Data: []bmffExclusionData{{Offset: 8, Value: []byte{0xD8, 0xFE}}}, Version: &v2})
 	w.Exclusions = append(w.Exclusions, w.Exclusions[0])
 	w.Exclusions[1].XPath, w.Exclusions[1].Data = "/ftyp", nil
 	w.Exclusions = append(w.Exclusions, w.Exclusions[1])
 	w.Exclusions[2].XPath = "/meta/iloc"
 	w.Exclusions = append(w.Exclusions, w.Exclusions[1])
 	w.Exclusions[3].XPath = "/moov/trak/tkhd"
-	w.Exclusions[3].Subset = []struct {
-		Offset uint64 `cbor:"offset"`
-		Length uint64 `cbor:"length"`
-	}{{Offset: 4, Length: 0}, {Offset: 1 << 40, Length: 3}}
+	w.Exclusions[3].Subset = []bmffSubset{{Offset: 4, Length: 0}, {Offset: 1 << 40, Length: 3}}
 	s := &Store{lim: Limits{MaxBoxes: 256}.withDefaults()}
 	f.Fuzz(func(t *testing.T, asset []byte) {
 		for _, v := range []int{1, 2} {
@@ -162,24 +142,7 @@ func FuzzBMFFMerkle(f *testing.F) {
 		{LocalID: 2, Count: 1, Hashes: [][]byte{make([]byte, 32)}, FixedBlockSize: &zero},
 		{UniqueID: 1, LocalID: 1, Count: 3, InitHash: make([]byte, 32), Hashes: [][]byte{make([]byte, 32), make([]byte, 32)}},
 	}}
-	w.Exclusions = append(w.Exclusions, struct {
-		XPath  string  `cbor:"xpath"`
-		Length *uint64 `cbor:"length"`
-		Data   []struct {
-			Offset uint64 `cbor:"offset"`
-			Value  []byte `cbor:"value"`
-		} `cbor:"data"`
-		Subset []struct {
-			Offset uint64 `cbor:"offset"`
-			Length uint64 `cbor:"length"`
-		} `cbor:"subset"`
-		Version *uint64 `cbor:"version"`
-		Flags   []byte  `cbor:"flags"`
-		Exact   *bool   `cbor:"exact"`
-	}{XPath: "/mdat", Subset: []struct {
-		Offset uint64 `cbor:"offset"`
-		Length uint64 `cbor:"length"`
-	}{{Offset: 16}}})
+	w.Exclusions = append(w.Exclusions, bmffExclusion{XPath: "/mdat", Subset: []bmffSubset{{Offset: 16}}})
 	st := &Store{lim: Limits{MaxBoxes: 256, MaxMerkleLeaves: 4096}.withDefaults()}
 	f.Fuzz(func(t *testing.T, asset []byte) {
 		for _, v := range []int{1, 2, 3} {

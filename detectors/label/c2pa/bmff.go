@@ -37,26 +37,36 @@ var bmffFullBoxes = map[string]bool{
 	"trun": true, "saio": true, "saiz": true, "sidx": true, "tfra": true, "mfro": true, "ipma": true,
 }
 
+// bmffExclusion is one exclusion of a BMFF hash assertion: the boxes at XPath, narrowed by
+// length, data values, version and flags, and, with Subset, only parts of them excluded.
+type bmffExclusion struct {
+	XPath   string              `cbor:"xpath"`
+	Length  *uint64             `cbor:"length"`
+	Data    []bmffExclusionData `cbor:"data"`
+	Subset  []bmffSubset        `cbor:"subset"`
+	Version *uint64             `cbor:"version"`
+	Flags   []byte              `cbor:"flags"`
+	Exact   *bool               `cbor:"exact"`
+}
+
+// bmffExclusionData is a value a box must hold at Offset for its exclusion to apply.
+type bmffExclusionData struct {
+	Offset uint64 `cbor:"offset"`
+	Value  []byte `cbor:"value"`
+}
+
+// bmffSubset is the part of an excluded box that is left out of the hash.
+type bmffSubset struct {
+	Offset uint64 `cbor:"offset"`
+	Length uint64 `cbor:"length"`
+}
+
 type wireBMFFHash struct {
-	Exclusions []struct {
-		XPath  string  `cbor:"xpath"`
-		Length *uint64 `cbor:"length"`
-		Data   []struct {
-			Offset uint64 `cbor:"offset"`
-			Value  []byte `cbor:"value"`
-		} `cbor:"data"`
-		Subset []struct {
-			Offset uint64 `cbor:"offset"`
-			Length uint64 `cbor:"length"`
-		} `cbor:"subset"`
-		Version *uint64 `cbor:"version"`
-		Flags   []byte  `cbor:"flags"`
-		Exact   *bool   `cbor:"exact"`
-	} `cbor:"exclusions"`
-	Alg    string       `cbor:"alg"`
-	Hash   []byte       `cbor:"hash"`
-	Merkle []wireMerkle `cbor:"merkle"`
-	URL    any          `cbor:"url"`
+	Exclusions []bmffExclusion `cbor:"exclusions"`
+	Alg        string          `cbor:"alg"`
+	Hash       []byte          `cbor:"hash"`
+	Merkle     []wireMerkle    `cbor:"merkle"`
+	URL        any             `cbor:"url"`
 }
 
 // errUnchecked: a BMFF hash this reader does not evaluate.

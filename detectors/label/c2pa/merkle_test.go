@@ -99,11 +99,13 @@ type merkleMap struct {
 }
 
 type bmffExclusion struct {
-	XPath string `cbor:"xpath"`
-	Data  []struct {
-		Offset uint64 `cbor:"offset"`
-		Value  []byte `cbor:"value"`
-	} `cbor:"data,omitempty"`
+	XPath string              `cbor:"xpath"`
+	Data  []bmffExclusionData `cbor:"data,omitempty"`
+}
+
+type bmffExclusionData struct {
+	Offset uint64 `cbor:"offset"`
+	Value  []byte `cbor:"value"`
 }
 
 type bmffMerkleHash struct {
@@ -145,10 +147,7 @@ func specFragmentedMP4(t *testing.T, s *c2patest.Signer, fragments, layer int, i
 	t.Helper()
 	ftyp, moov, rest := bmffParts(fragments, 300)
 	excl := []bmffExclusion{{XPath: "/uuid"}, {XPath: "/ftyp"}, {XPath: "/mfra"}}
-	excl[0].Data = append(excl[0].Data, struct {
-		Offset uint64 `cbor:"offset"`
-		Value  []byte `cbor:"value"`
-	}{Offset: 8, Value: c2paUUID})
+	excl[0].Data = append(excl[0].Data, bmffExclusionData{Offset: 8, Value: c2paUUID})
 	// the tree's layers, leaves first; a leaf's proof is its siblings up to the listed layer
 	layersOf := func(leaves [][]byte) [][][]byte {
 		ls := [][][]byte{leaves}
