@@ -222,49 +222,38 @@ func Read(data []byte, lim Limits) (*Result, error) {
 	return ReadFormat(f, data, lim)
 }
 
+// readers are the formats ReadFormat knows: the MIME type and modality of a file of that
+// format, and its reader. PDF and DOCX are documents: text delivered as a file (the label
+// detector's file-like text).
+var readers = map[Format]struct {
+	mime     string
+	modality string
+	read     func(*state, []byte) error
+}{
+	PNG:   {"image/png", record.Image, (*state).png},
+	JPEG:  {"image/jpeg", record.Image, (*state).jpeg},
+	MP4:   {"video/mp4", record.Video, (*state).mp4},
+	MP3:   {"audio/mpeg", record.Audio, (*state).mp3},
+	WAV:   {"audio/wav", record.Audio, (*state).wav},
+	WebP:  {"image/webp", record.Image, (*state).webp},
+	HEIF:  {"image/heif", record.Image, (*state).heif},
+	OOXML: {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", record.Text, (*state).ooxml},
+	GIF:   {"image/gif", record.Image, (*state).gif},
+	PDF:   {"application/pdf", record.Text, (*state).pdf},
+}
+
 // ReadFormat reads data as format f.
 func ReadFormat(f Format, data []byte, lim Limits) (*Result, error) {
 	lim = lim.withDefaults()
 	if int64(len(data)) > lim.MaxFileBytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), lim.MaxFileBytes)
 	}
-	s := &state{lim: lim, res: &Result{Format: f, Labels: []record.ImplicitLabel{}}}
-	var err error
-	switch f {
-	case PNG:
-		s.res.MIME, s.res.Modality = "image/png", record.Image
-		err = s.png(data)
-	case JPEG:
-		s.res.MIME, s.res.Modality = "image/jpeg", record.Image
-		err = s.jpeg(data)
-	case MP4:
-		s.res.MIME, s.res.Modality = "video/mp4", record.Video
-		err = s.mp4(data)
-	case MP3:
-		s.res.MIME, s.res.Modality = "audio/mpeg", record.Audio
-		err = s.mp3(data)
-	case WAV:
-		s.res.MIME, s.res.Modality = "audio/wav", record.Audio
-		err = s.wav(data)
-	case WebP:
-		s.res.MIME, s.res.Modality = "image/webp", record.Image
-		err = s.webp(data)
-	case HEIF:
-		s.res.MIME, s.res.Modality = "image/heif", record.Image
-		err = s.heif(data)
-	case OOXML:
-		s.res.MIME, s.res.Modality = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", record.Text
-		err = s.ooxml(data)
-	case GIF:
-		s.res.MIME, s.res.Modality = "image/gif", record.Image
-		err = s.gif(data)
-	case PDF:
-		// A document: text delivered as a file (the label detector's file-like text).
-		s.res.MIME, s.res.Modality = "application/pdf", record.Text
-		err = s.pdf(data)
-	default:
+	r, ok := readers[f]
+	if !ok {
 		return nil, ErrUnknownFormat
 	}
+	s := &state{lim: lim, res: &Result{Format: f, Labels: []record.ImplicitLabel{}, MIME: r.mime, Modality: r.modality}}
+	err := r.read(s, data)
 	s.finishC2PA(data)
 	return s.res, err
 }
