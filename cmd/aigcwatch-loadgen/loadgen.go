@@ -15,14 +15,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,6 +70,84 @@ type Report struct {
 	FailedRatio float64          `json:"failed_ratio"`
 }
 
+// conn is one keep-alive HTTP/1.1 connection carrying one request at a time. The pacer
+// writes a request on an idle connection itself (a write of under a kilobyte to an idle
+// socket does not block), and the connection's reader goroutine, parked in a read on
+// the socket, reads the response: no goroutine hand-off stands between a request's due
+// time and its write. net/http's client costs about 110 µs of CPU a request here
+// (three goroutines, each woken once); this costs a fraction of it, and the server,
+// which shares the two cores, gets the rest.
+type conn struct {
+	nc net.Conn
+	br *bufio.Reader
+
+	mu       sync.Mutex
+	dead     bool
+	inflight *flight
+}
+
+type flight struct {
+	i    int
+	due  time.Time
+	sent time.Time
+}
+
+// send writes request i on k. It reports false, sending nothing, when k has died;
+// after a failed write the reader answers the request with the error.
+func (k *conn) send(i int, due time.Time, req []byte, timeout time.Duration) bool {
+	k.mu.Lock()
+	if k.dead {
+		k.mu.Unlock()
+		return false
+	}
+	k.inflight = &flight{i: i, due: due, sent: time.Now()}
+	k.mu.Unlock()
+	k.nc.SetDeadline(time.Now().Add(timeout)) //nolint:errcheck // a closed conn fails the write below
+	if _, err := k.nc.Write(req); err != nil {
+		k.nc.Close() // the reader's read fails and answers the request
+	}
+	return true
+}
+
+// read answers each request written on k with its response, then offers k as idle,
+// until the connection fails; the request in flight then gets the error.
+func (k *conn) read(done func(int, result), idle chan<- *conn) {
+	for {
+		resp, err := http.ReadResponse(k.br, nil)
+		if err == nil {
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		now := time.Now()
+		k.mu.Lock()
+		f := k.inflight
+		k.inflight = nil
+		if err != nil || resp.Close {
+			k.dead = true
+		}
+		k.mu.Unlock()
+		if f != nil {
+			r := result{lag: f.sent.Sub(f.due)}
+			if err != nil {
+				r.errKind = errKind(err)
+			} else {
+				r.latency, r.status = now.Sub(f.due), resp.StatusCode
+			}
+			done(f.i, r)
+		}
+		if err != nil || resp.Close {
+			k.nc.Close()
+			return
+		}
+		select {
+		case idle <- k:
+		default: // more connections than requests allowed in flight: this one is surplus
+			k.nc.Close()
+			return
+		}
+	}
+}
+
 type result struct {
 	latency time.Duration
 	lag     time.Duration
@@ -89,95 +170,119 @@ func Run(ctx context.Context, c Config) (Report, error) {
 	if c.Batch > 1 {
 		path, ct = "/v1/moderate/batch", "application/x-ndjson"
 	}
-	url := strings.TrimRight(c.URL, "/") + path
-	tr := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        c.MaxOutstanding,
-		MaxIdleConnsPerHost: c.MaxOutstanding,
-		IdleConnTimeout:     time.Minute,
-		DisableCompression:  true,
+	u, err := neturl.Parse(strings.TrimRight(c.URL, "/") + path)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return Report{}, fmt.Errorf("loadgen: URL %q: want http(s)://host:port", c.URL)
 	}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: c.Timeout}
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
+	}
 
-	// Bodies are made ahead of time so that building them does not add to the send lag.
+	// Requests are made whole ahead of time (headers and body) so that building them
+	// does not add to the send lag; each is written with one system call.
 	texts := make([]string, 64)
 	for i := range texts {
 		texts[i] = sampleText(i, c.TextBytes)
 	}
-	body := func(n int) []byte {
-		var b bytes.Buffer
+	request := func(n int) []byte {
+		var body bytes.Buffer
 		for k := range max(c.Batch, 1) {
 			id := n*max(c.Batch, 1) + k
-			fmt.Fprintf(&b, `{"id":"load-%d","jurisdiction":"CN","provider":"loadgen","role":"platform","modality":"text","text":%q}`, id, texts[id%len(texts)])
+			fmt.Fprintf(&body, `{"id":"load-%d","jurisdiction":"CN","provider":"loadgen","role":"platform","modality":"text","text":%q}`, id, texts[id%len(texts)])
 			if c.Batch > 1 {
-				b.WriteByte('\n')
+				body.WriteByte('\n')
 			}
 		}
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n", u.RequestURI(), u.Host, ct, body.Len())
+		if c.Token != "" {
+			fmt.Fprintf(&b, "Authorization: Bearer %s\r\n", c.Token)
+		}
+		b.WriteString("\r\n")
+		b.Write(body.Bytes())
 		return b.Bytes()
 	}
 
 	interval := time.Duration(float64(time.Second) / c.Rate)
 	total := int((c.Warmup + c.Duration) / interval)
 	warm := int(c.Warmup / interval)
-	bodies := make([][]byte, min(total, 4096))
-	for i := range bodies {
-		bodies[i] = body(i)
+	requests := make([][]byte, min(total, 4096))
+	for i := range requests {
+		requests[i] = request(i)
 	}
 	results := make([]result, total)
-	var outstanding atomic.Int64
 	var wg sync.WaitGroup
+	var outstanding atomic.Int64
+	done := func(i int, r result) {
+		results[i] = r
+		outstanding.Add(-1)
+		wg.Done()
+	}
+	dial := func() (*conn, error) {
+		d := net.Dialer{Timeout: c.Timeout, KeepAlive: 30 * time.Second}
+		nc, err := d.Dial("tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		if u.Scheme == "https" {
+			tc := tls.Client(nc, &tls.Config{ServerName: u.Hostname()})
+			if err := tc.Handshake(); err != nil {
+				nc.Close()
+				return nil, err
+			}
+			nc = tc
+		}
+		return &conn{nc: nc, br: bufio.NewReaderSize(nc, 64<<10)}, nil
+	}
+	idle := make(chan *conn, c.MaxOutstanding)
+	var live sync.Map // every connection made, to close at the end
 	skipped := 0
 	start := time.Now()
-	for i := range total {
-		due := start.Add(time.Duration(i) * interval)
-		if d := time.Until(due); d > 0 {
-			select {
-			case <-time.After(d):
-			case <-ctx.Done():
+	paced := make(chan struct{})
+	go func() { // the pacer: one goroutine on its own thread, writing each request when due
+		defer close(paced)
+		lockPacer()
+		for i := range total {
+			due := start.Add(time.Duration(i) * interval)
+			if !sleepUntil(ctx, due) {
 				total = i
-			}
-		}
-		if ctx.Err() != nil {
-			total = i
-			break
-		}
-		if outstanding.Load() >= int64(c.MaxOutstanding) {
-			results[i].errKind = "skipped"
-			skipped++
-			continue
-		}
-		outstanding.Add(1)
-		wg.Add(1)
-		go func(i int, due time.Time) {
-			defer wg.Done()
-			defer outstanding.Add(-1)
-			r := &results[i]
-			r.lag = time.Since(due)
-			req, err := http.NewRequest("POST", url, bytes.NewReader(bodies[i%len(bodies)]))
-			if err != nil {
-				r.errKind = "request"
 				return
 			}
-			req.Header.Set("Content-Type", ct)
-			if c.Token != "" {
-				req.Header.Set("Authorization", "Bearer "+c.Token)
+			if outstanding.Load() >= int64(c.MaxOutstanding) {
+				results[i].errKind = "skipped"
+				skipped++
+				continue
 			}
-			resp, err := client.Do(req)
-			if err != nil {
-				r.errKind = errKind(err)
-				return
+			outstanding.Add(1)
+			wg.Add(1)
+			req := requests[i%len(requests)]
+			for sent := false; !sent; {
+				select {
+				case k := <-idle:
+					sent = k.send(i, due, req, c.Timeout) // false: it failed since it was last idle
+				default:
+					// None idle: a new connection, dialled off the pacer's thread, its
+					// time counted in this request's latency.
+					go func() {
+						k, err := dial()
+						if err != nil {
+							done(i, result{errKind: errKind(err)})
+							return
+						}
+						live.Store(k, nil)
+						if k.send(i, due, req, c.Timeout) {
+							k.read(done, idle)
+						}
+					}()
+					sent = true
+				}
 			}
-			_, err = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			r.latency = time.Since(due)
-			r.status = resp.StatusCode
-			if err != nil {
-				r.errKind = errKind(err)
-			}
-		}(i, due)
-	}
+		}
+	}()
+	<-paced
 	wg.Wait()
+	live.Range(func(k, _ any) bool { k.(*conn).nc.Close(); return true })
 	elapsed := time.Since(start.Add(c.Warmup))
 
 	rep := Report{Config: c, ByStatus: map[string]int{}, Errors: map[string]int{}, Elapsed: elapsed}

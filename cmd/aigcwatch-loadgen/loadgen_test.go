@@ -98,3 +98,30 @@ func TestSampleText(t *testing.T) {
 		}
 	}
 }
+
+// TestRunReadsEveryResponseShape: chunked bodies larger than the read buffer, and a
+// server that closes the connection after some answers, are read whole; every request
+// is answered, on new connections where needed, and none is counted as an error.
+func TestRunReadsEveryResponseShape(t *testing.T) {
+	var n atomic.Int64
+	big := strings.Repeat("x", 200<<10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		k := n.Add(1)
+		if k%3 == 0 {
+			w.Header().Set("Connection", "close")
+		}
+		if k%2 == 0 {
+			w.Write([]byte(big)) // no Content-Length: sent chunked
+			return
+		}
+		w.Write([]byte("{}"))
+	}))
+	defer srv.Close()
+	rep, err := Run(context.Background(), Config{URL: srv.URL, Rate: 300, Duration: 500 * time.Millisecond, TextBytes: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sent < 140 || rep.OK != rep.Sent || len(rep.Errors) != 0 || int(n.Load()) != rep.Sent {
+		t.Errorf("server answered %d; report %+v", n.Load(), rep)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -52,6 +53,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 				break
 			}
 		}
+	}
+	if os.Getenv("GOMAXPROCS") == "" {
+		// The pacer keeps a P while it sleeps in the kernel (pace_linux.go); one P more
+		// than the CPUs leaves the senders as many as they would have had.
+		runtime.GOMAXPROCS(runtime.NumCPU() + 1)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
