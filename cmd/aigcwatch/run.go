@@ -353,6 +353,16 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if enf != nil {
 		enf.followReloads(reloader, cfg.Pipeline, log) // after the metrics hook, which it calls
 	}
+	setGCHeadroom(log, "run")
+	prevReload := reloader.OnReload
+	reloader.OnReload = func(ok bool, checksum string) {
+		if prevReload != nil {
+			prevReload(ok, checksum)
+		}
+		if ok {
+			go setGCHeadroom(log, "run") // the new rules' heap, once the old ones are garbage
+		}
+	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

@@ -134,7 +134,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	var proc atomic.Pointer[pipeline.Processor]
 	onReload := func(ok bool, checksum string) {
 		if ok && proc.Load() != nil {
-			go setGCHeadroom(log) // the new rules' heap, once the old ones are garbage
+			go setGCHeadroom(log, "serve") // the new rules' heap, once the old ones are garbage
 		}
 		if p := proc.Load(); p != nil {
 			jm.ReloadHook(p)(ok, checksum)
@@ -159,7 +159,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	proc.Store(eng.Processor())
 	jm.SetRuleset(eng.Processor().Engine())
-	setGCHeadroom(log)
+	setGCHeadroom(log, "serve")
 	defer eng.Close()
 	if _, dev, _ := cfg.Pipeline.PseudonymKey(); dev {
 		log.Warn("accounts in incidents are pseudonymised with the public development key; set AIGCWATCH_PSEUDONYM_KEY in production", "component", "serve")
@@ -318,10 +318,11 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 
 // setGCHeadroom lets the heap grow by gcheadroom.DefaultBytes between collections (unless
 // GOGC is set): with the embedded rules, Go's default collected about five times a
-// second at 5,000 requests/s, and those cycles made much of serve's p99.
-func setGCHeadroom(log *slog.Logger) {
+// second at 5,000 requests/s, and those cycles made much of serve's p99; run's judges
+// collect less often too.
+func setGCHeadroom(log *slog.Logger, component string) {
 	if p, ok := gcheadroom.Apply(gcheadroom.DefaultBytes); ok {
-		log.Info("garbage collector headroom set", "component", "serve", "gogc", p, "headroom_mib", gcheadroom.DefaultBytes>>20)
+		log.Info("garbage collector headroom set", "component", component, "gogc", p, "headroom_mib", gcheadroom.DefaultBytes>>20)
 	}
 }
 
