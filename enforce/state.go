@@ -126,7 +126,8 @@ type Stats struct {
 	Evicted      uint64 `json:"evicted"`       // idle level-0 providers forgotten to make room
 	Changes      uint64 `json:"level_changes"` // level changes emitted
 	// Replayed counts records not applied because they are no newer than the history
-	// restored from a snapshot for their provider (a file scanned twice).
+	// restored from a snapshot for their provider (a file scanned twice), or because they
+	// were applied moments before (a client's retry through the engine: Stamp).
 	Replayed uint64 `json:"replayed"`
 }
 
@@ -165,6 +166,22 @@ func (s *State) now() time.Time {
 // evs is not modified; Outcome.Incidents holds them with their enforcement level.
 func (s *State) Apply(r *record.Record, v *rules.Verdict, evs []incident.Event) Outcome {
 	return s.ApplyObservation(Observe(r, v, evs))
+}
+
+// Stamp is Apply for a record that was applied already (a client's retry of the same
+// record): nothing is counted again; its incidents get the provider's current level and
+// counted "replayed", and stats.replayed counts it.
+func (s *State) Stamp(r *record.Record, v *rules.Verdict, evs []incident.Event) Outcome {
+	o := Observe(r, v, evs)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats.Records++
+	s.stats.Replayed++
+	e := s.entries[Key{o.Provider, o.Jurisdiction}]
+	if o.Provider == "" || e == nil {
+		return Outcome{Untracked: true, Incidents: plain(o.Incidents)}
+	}
+	return Outcome{Level: int(e.level), Incidents: e.stampReplayed(o.Incidents)}
 }
 
 // ApplyObservation applies one observation. Observations of one provider must come in

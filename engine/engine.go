@@ -97,6 +97,7 @@ type Engine struct {
 
 	workers sync.Pool // of *pipeline.Worker
 	enf     *enforce.State
+	retries *retries // with enf: a client's retry of a record counts once
 
 	closed atomic.Bool
 	cancel context.CancelFunc
@@ -144,6 +145,9 @@ func New(ctx context.Context, c Config) (*Engine, error) {
 		}
 	}
 	e := &Engine{p: p, log: log, enf: c.Enforcement, reloader: &pipeline.Reloader{P: p, Cfg: pc, Log: log, OnReload: onReload}}
+	if e.enf != nil {
+		e.retries = newRetries()
+	}
 	e.workers.New = func() any { return p.NewWorker() }
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.cancel = cancel
@@ -216,10 +220,15 @@ func (e *Engine) ready(ctx context.Context) error {
 
 // verdictOf copies what the caller keeps out of the worker's judgement: the record id
 // may alias the caller's bytes (zero-copy decoding), the verdict is the worker's scratch.
-// With enforcement, the record is applied to the state first (it copies what it keeps).
+// With enforcement, the record is applied to the state first (it copies what it keeps);
+// the same record again within a few minutes is a client's retry, and only stamped.
 func (e *Engine) verdictOf(j pipeline.Judgement) Verdict {
 	if e.enf != nil {
-		j.Incidents = e.enf.OutcomeEvents(e.enf.Apply(j.Record, j.Verdict, j.Incidents))
+		apply := e.enf.Apply
+		if e.retries.again(retryKey(j.Record, j.Incidents), time.Now()) {
+			apply = e.enf.Stamp
+		}
+		j.Incidents = e.enf.OutcomeEvents(apply(j.Record, j.Verdict, j.Incidents))
 	}
 	v := j.Verdict
 	return Verdict{
