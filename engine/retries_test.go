@@ -73,7 +73,7 @@ func TestRetriedRecordCountsOnce(t *testing.T) {
 		t.Errorf("stats %+v: want 3 records, 2 replayed", s)
 	}
 	check(rec("r-1", "2026-11-01T08:00:00Z", "【兼职】刷单返利，日结200元，加微信了解详情。"), "") // edited under the same id
-	check(rec("r-2", "2026-11-01T08:00:00Z", "加我微信，刷单返利，日赚500"), "")                // another record
+	check(rec("r-2", "2026-11-01T08:00:00Z", "加我微信，刷单返利，日赚500"), "")          // another record
 	if got := totals(); got.Records != 3 || got.Incidents < 3*one.Incidents {
 		t.Errorf("after an edited record and a new one: %+v, want 3 records and at least %d incidents", got, 3*one.Incidents)
 	}
