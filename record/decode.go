@@ -112,6 +112,18 @@ func Decode(data []byte, lim Limits, r *Record) error {
 		return syntaxError(data, "a record must be a JSON object")
 	}
 	*r = Record{}
+	if decodeFast(data, r) {
+		return r.validate(lim)
+	}
+	*r = Record{}
+	if err := decodeGeneral(data, r); err != nil {
+		return err
+	}
+	return r.validate(lim)
+}
+
+// decodeGeneral decodes data, valid UTF-8, into r, which is zero, with the JSON decoder.
+func decodeGeneral(data []byte, r *Record) error {
 	// Field names match exactly (snake_case): "Modality" or "ID" are unknown fields, not
 	// aliases that could overwrite "id".
 	w := wirePool.Get().(*wire)
@@ -126,7 +138,7 @@ func Decode(data []byte, lim Limits, r *Record) error {
 	if err != nil {
 		return jsonError(data, err)
 	}
-	return r.validate(lim)
+	return nil
 }
 
 // wire is what the JSON decoder fills: the record, with its text decoded by wireText.

@@ -38,10 +38,14 @@ func (r *Record) validate(lim Limits) error {
 		}
 		r.Jurisdiction = j
 	}
-	if !oneOf(r.Role, "", RoleProvider, RolePlatform) {
+	switch r.Role { // switches, not oneOf: these two are on every record's path
+	case "", RoleProvider, RolePlatform:
+	default:
 		return reject(ReasonInvalidValue, "role", -1, "%q: want provider or platform", r.Role)
 	}
-	if !oneOf(r.Modality, "", Text, Image, Audio, Video, Virtual, Other) {
+	switch r.Modality {
+	case "", Text, Image, Audio, Video, Virtual, Other:
+	default:
 		return reject(ReasonInvalidValue, "modality", -1, "%q: want text, image, audio, video, virtual or other", r.Modality)
 	}
 	if n := len(r.Labels.Implicit); n > lim.MaxImplicit {

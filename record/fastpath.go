@@ -1,0 +1,274 @@
+package record
+
+import (
+	"bytes"
+	"encoding/binary"
+	"reflect"
+	"strings"
+	"unsafe"
+
+	fastjson "github.com/segmentio/encoding/json"
+)
+
+// decodeFast decodes the common shape of a record, a flat JSON object of known members
+// whose strings hold no control characters, without the general decoder's walk over the
+// struct: the string members (the text above all) are found with vectorised byte
+// searches and aliased, the others are handed one by one to the decoder Decode uses.
+// It reports false, leaving r in any state, as soon as anything is unusual (an unknown or
+// repeated member, an escape in a name, a string member that is not a string, anything
+// the decoder refuses): Decode then decodes from the start with the general path, which
+// says what is wrong. data is valid UTF-8 (Decode checked) and starts with '{' after
+// white space. FuzzDecodeFast holds the two paths to the same records.
+//
+// Where the general decoder spends its time on a CJK record is its byte loop over every
+// string with a non-ASCII byte (to find its end and refuse control characters) and the
+// lookup of each member's name: a fifth of judging a 500-byte record (docs/benchmarks).
+func decodeFast(data []byte, r *Record) bool {
+	i := skipWS(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return false
+	}
+	i = skipWS(data, i+1)
+	var seen uint64
+	if i < len(data) && data[i] == '}' {
+		return skipWS(data, i+1) == len(data)
+	}
+	for {
+		// A member name, without escapes.
+		if i >= len(data) || data[i] != '"' {
+			return false
+		}
+		end := bytes.IndexByte(data[i+1:], '"')
+		if end < 0 {
+			return false
+		}
+		name := data[i+1 : i+1+end]
+		if bytes.IndexByte(name, '\\') >= 0 || hasControl(name) {
+			return false
+		}
+		i = skipWS(data, i+2+end)
+		if i >= len(data) || data[i] != ':' {
+			return false
+		}
+		i = skipWS(data, i+1)
+		var ok bool
+		if i, ok = fastMember(data, i, memberIndex(name), r, &seen); !ok {
+			return false
+		}
+		i = skipWS(data, i)
+		if i >= len(data) {
+			return false
+		}
+		switch data[i] {
+		case ',':
+			i = skipWS(data, i+1)
+		case '}':
+			return skipWS(data, i+1) == len(data)
+		default:
+			return false
+		}
+	}
+}
+
+// fastMember decodes the value at data[i] of the member with field index k (-1: not a
+// member of Record) into r, and returns where the value ends.
+func fastMember(data []byte, i, k int, r *Record, seen *uint64) (int, bool) {
+	if k < 0 {
+		// A member Record does not have ("Text" is one: names match exactly): skipped,
+		// as the general decoder skips it.
+		var skip fastjson.RawMessage
+		rest, err := fastjson.Parse(data[i:], &skip, fastjson.ZeroCopy)
+		return len(data) - len(rest), err == nil
+	}
+	if *seen&(1<<k) != 0 {
+		return 0, false
+	}
+	*seen |= 1 << k
+	f := &fastFields[k]
+	if f.str {
+		s, next, ok := fastString(data, i, f.text)
+		if ok {
+			*(*string)(unsafe.Add(unsafe.Pointer(r), f.offset)) = s
+		}
+		return next, ok
+	}
+	ptr := reflect.NewAt(f.typ, unsafe.Add(unsafe.Pointer(r), f.offset)).Interface()
+	rest, err := fastjson.Parse(data[i:], ptr, fastjson.DontMatchCaseInsensitiveStructFields|fastjson.ZeroCopy)
+	return len(data) - len(rest), err == nil
+}
+
+// fastField is a member of Record as decodeFast sets it.
+type fastField struct {
+	offset uintptr // in Record
+	typ    reflect.Type
+	str    bool // a plain string member
+	text   bool // the text: escapes are decoded (elsewhere they send the record to the general path)
+}
+
+// fastFields are Record's fields by index, from its struct tags.
+var fastFields = func() []fastField {
+	t := reflect.TypeFor[Record]()
+	fs := make([]fastField, t.NumField())
+	for i := range fs {
+		sf := t.Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		fs[i] = fastField{offset: sf.Offset, typ: sf.Type, str: sf.Type.Kind() == reflect.String, text: name == "text"}
+	}
+	if len(fs) > 64 {
+		panic("record: more than 64 fields for decodeFast's set")
+	}
+	return fs
+}()
+
+// memberIndex is the index in Record of the field named name in JSON, or -1. A switch:
+// about three times as fast as a map lookup here, and TestMemberIndex holds it to the
+// struct tags.
+func memberIndex(name []byte) int {
+	switch string(name) {
+	case "id":
+		return 0
+	case "time":
+		return 1
+	case "jurisdiction":
+		return 2
+	case "provider":
+		return 3
+	case "service":
+		return 4
+	case "platform":
+		return 5
+	case "role":
+		return 6
+	case "account":
+		return 7
+	case "modality":
+		return 8
+	case "text":
+		return 9
+	case "language":
+		return 10
+	case "declared_ai":
+		return 11
+	case "self_reported":
+		return 12
+	case "labels":
+		return 13
+	case "watermark":
+		return 14
+	case "c2pa":
+		return 15
+	case "iptc_digital_source_type":
+		return 16
+	case "media":
+		return 17
+	case "signals":
+		return 18
+	case "distribution":
+		return 19
+	case "export":
+		return 20
+	case "moderation":
+		return 21
+	case "provider_info":
+		return 22
+	case "context":
+		return 23
+	}
+	return -1
+}
+
+// fastString reads the JSON string at data[i]. Without escapes it aliases data; with
+// them it is decoded only for the text (unescape).
+func fastString(data []byte, i int, text bool) (string, int, bool) {
+	if i >= len(data) || data[i] != '"' {
+		return "", 0, false
+	}
+	body := data[i+1:]
+	end := bytes.IndexByte(body, '"')
+	if end < 0 {
+		return "", 0, false
+	}
+	bs := bytes.IndexByte(body[:end], '\\')
+	if bs >= 0 {
+		if !text {
+			return "", 0, false
+		}
+		// The closing quote is the first one not escaped: walk the escapes.
+		end = closingQuote(body, bs)
+		if end < 0 {
+			return "", 0, false
+		}
+	}
+	s := body[:end]
+	if hasControl(s) {
+		return "", 0, false
+	}
+	if bs < 0 {
+		return unsafe.String(unsafe.SliceData(s), len(s)), i + 2 + end, true
+	}
+	u, ok := unescape(make([]byte, 0, len(s)), s, bs)
+	if !ok {
+		return "", 0, false
+	}
+	return unsafe.String(unsafe.SliceData(u), len(u)), i + 2 + end, true
+}
+
+// closingQuote returns the index in body of the quote that ends a string whose first
+// backslash is at bs, or -1.
+func closingQuote(body []byte, bs int) int {
+	for i := bs; i < len(body); {
+		switch body[i] {
+		case '\\':
+			i += 2 // the escaped byte, whatever it is, does not end the string (\uXXXX: hex digits follow)
+		case '"':
+			return i
+		default:
+			j := bytes.IndexAny(body[i:], `"\`)
+			if j < 0 {
+				return -1
+			}
+			i += j
+		}
+	}
+	return -1
+}
+
+// hasControl reports whether s has a byte below 0x20, which JSON does not allow in a
+// string: 32 bytes at a time, four words whose tests are independent.
+func hasControl(s []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	// below reports a byte below 0x20 in x: subtracting 0x20 borrows from a byte's high
+	// bit while its own high bit is clear (hasless(x, 0x20)). Exact as to whether there
+	// is one: a false positive only ever follows a true one in the same word.
+	below := func(x uint64) uint64 { return (x - 0x20*ones) & ^x & highs }
+	i := 0
+	for ; i+32 <= len(s); i += 32 {
+		if below(binary.LittleEndian.Uint64(s[i:]))|below(binary.LittleEndian.Uint64(s[i+8:]))|
+			below(binary.LittleEndian.Uint64(s[i+16:]))|below(binary.LittleEndian.Uint64(s[i+24:])) != 0 {
+			return true
+		}
+	}
+	for ; i+8 <= len(s); i += 8 {
+		if below(binary.LittleEndian.Uint64(s[i:])) != 0 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] < 0x20 {
+			return true
+		}
+	}
+	return false
+}
+
+func skipWS(data []byte, i int) int {
+	for i < len(data) {
+		switch data[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
