@@ -112,7 +112,10 @@ func Decode(data []byte, lim Limits, r *Record) error {
 		return syntaxError(data, "a record must be a JSON object")
 	}
 	*r = Record{}
-	if decodeFast(data, r) {
+	// The fast path hands each non-string member to the decoder with the rest of the
+	// record, which the decoder scans once per call: bounded here, so a large record with
+	// many such members cannot cost that scan many times over.
+	if len(data) <= maxFastRecord && decodeFast(data, r) {
 		return r.validate(lim)
 	}
 	*r = Record{}

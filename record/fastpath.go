@@ -10,6 +10,9 @@ import (
 	fastjson "github.com/segmentio/encoding/json"
 )
 
+// maxFastRecord is the largest record decodeFast is tried on.
+const maxFastRecord = 64 << 10
+
 // decodeFast decodes the common shape of a record, a flat JSON object of known members
 // whose strings hold no control characters, without the general decoder's walk over the
 // struct: the string members (the text above all) are found with vectorised byte
