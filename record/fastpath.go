@@ -217,23 +217,24 @@ func fastString(data []byte, i int, text bool) (string, int, bool) {
 }
 
 // closingQuote returns the index in body of the quote that ends a string whose first
-// backslash is at bs, or -1.
+// backslash is at bs, or -1: the first quote after bs preceded by an even number of
+// backslashes (an odd number escapes it), found with IndexByte.
 func closingQuote(body []byte, bs int) int {
-	for i := bs; i < len(body); {
-		switch body[i] {
-		case '\\':
-			i += 2 // the escaped byte, whatever it is, does not end the string (\uXXXX: hex digits follow)
-		case '"':
-			return i
-		default:
-			j := bytes.IndexAny(body[i:], `"\`)
-			if j < 0 {
-				return -1
-			}
-			i += j
+	for i := bs; ; {
+		q := bytes.IndexByte(body[i:], '"')
+		if q < 0 {
+			return -1
 		}
+		q += i
+		n := 0
+		for n < q-bs && body[q-1-n] == '\\' {
+			n++
+		}
+		if n%2 == 0 {
+			return q
+		}
+		i = q + 1
 	}
-	return -1
 }
 
 // hasControl reports whether s has a byte below 0x20, which JSON does not allow in a

@@ -30,6 +30,8 @@ var fastSeeds = []string{
 	`{"id":"a","text":"unterminated`,
 	`{"id":"a","text":"bad escape \q"}`,
 	`{"id":"a","self_reported":true,"distribution":{"notice":"is"},"context":{"deep_synthesis":true}}`,
+	`{"id":"a","text":"ends in a backslash \\\\","role":"provider"}`,
+	`{"id":"a","text":"a \\\" quote, \\\\\\\" and more","role":"provider"}`,
 }
 
 // FuzzDecodeFast: whenever decodeFast takes a record, the general decoder takes it too
@@ -65,6 +67,7 @@ func TestDecodeFastTakesTheCommonShapes(t *testing.T) {
 	takes := map[string]bool{
 		fastSeeds[0]: true, fastSeeds[1]: true, fastSeeds[2]: true, fastSeeds[3]: true, fastSeeds[4]: true,
 		fastSeeds[7]: true, fastSeeds[14]: true, fastSeeds[16]: true, fastSeeds[19]: true,
+		fastSeeds[20]: true, fastSeeds[21]: true,
 	}
 	for _, s := range fastSeeds {
 		var r Record
