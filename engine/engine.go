@@ -245,11 +245,7 @@ func (e *Engine) verdictOf(j pipeline.Judgement) Verdict {
 
 // reloadLadders rebuilds the enforcement ladders from the packs of pc.
 func reloadLadders(st *enforce.State, pc pipeline.Config) error {
-	packs, err := pc.LoadPacks()
-	if err != nil {
-		return err
-	}
-	pols, err := enforce.NewPolicies(packs)
+	pols, err := pc.Policies()
 	if err != nil {
 		return err
 	}

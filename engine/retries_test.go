@@ -15,11 +15,7 @@ import (
 // retry after a 503 or a lost answer) is stamped, not counted again; the same id with
 // an edited text is a new record and counts.
 func TestRetriedRecordCountsOnce(t *testing.T) {
-	packs, err := pipeline.DefaultConfig.LoadPacks()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pols, err := enforce.NewPolicies(packs)
+	pols, err := pipeline.DefaultConfig.Policies()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aigcwatch/aigcwatch/defaults"
 	"github.com/aigcwatch/aigcwatch/detectors"
+	"github.com/aigcwatch/aigcwatch/enforce"
 	"github.com/aigcwatch/aigcwatch/incident"
 	"github.com/aigcwatch/aigcwatch/record"
 	"github.com/aigcwatch/aigcwatch/rules"
@@ -72,6 +73,15 @@ func (c *Config) LoadPacks() ([]*rules.Pack, error) {
 		return rules.LoadFS(defaults.Packs(), ".")
 	}
 	return rules.LoadPath(c.Rules)
+}
+
+// Policies reads the configured packs and builds the enforcement ladders they declare.
+func (c *Config) Policies() (*enforce.Policies, error) {
+	packs, err := c.LoadPacks()
+	if err != nil {
+		return nil, err
+	}
+	return enforce.NewPolicies(packs)
 }
 
 // LoadEngine reads and compiles the configured packs.

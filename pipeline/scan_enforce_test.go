@@ -60,11 +60,7 @@ func TestScanEnforcementAndStateFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	packs, err := DefaultConfig.LoadPacks()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pols, err := enforce.NewPolicies(packs)
+	pols, err := DefaultConfig.Policies()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,11 +17,7 @@ import (
 // /v1/providers/{id} serve the state behind the tokens, every request and answer checked
 // against docs/openapi.yaml.
 func TestProvidersAPI(t *testing.T) {
-	packs, err := pipeline.DefaultConfig.LoadPacks()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pols, err := enforce.NewPolicies(packs)
+	pols, err := pipeline.DefaultConfig.Policies()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,11 +11,7 @@ import (
 // newEnforcement builds the enforcement state of the configured packs' ladders,
 // continuing the history in stateFile if it exists ("" = in memory only).
 func newEnforcement(cfg *pipeline.Config, stateFile string) (*enforce.State, error) {
-	packs, err := cfg.LoadPacks()
-	if err != nil {
-		return nil, err
-	}
-	pols, err := enforce.NewPolicies(packs)
+	pols, err := cfg.Policies()
 	if err != nil {
 		return nil, err
 	}

@@ -78,13 +78,10 @@ func (e *runEnforcement) followReloads(rl *pipeline.Reloader, cfg pipeline.Confi
 		if !ok {
 			return
 		}
-		packs, err := cfg.LoadPacks()
+		pols, err := cfg.Policies()
 		if err == nil {
-			var pols *enforce.Policies
-			if pols, err = enforce.NewPolicies(packs); err == nil {
-				e.state.SetPolicies(pols)
-				return
-			}
+			e.state.SetPolicies(pols)
+			return
 		}
 		log.Error("enforcement ladders not reloaded: the running ones stay", "component", "enforcement", "err", err)
 	}

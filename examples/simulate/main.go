@@ -109,11 +109,7 @@ func run(ctx context.Context, name string, appetite bool, days int, seed uint64)
 	if err != nil {
 		return nil, err
 	}
-	packs, err := pipeline.DefaultConfig.LoadPacks()
-	if err != nil {
-		return nil, err
-	}
-	pols, err := enforce.NewPolicies(packs)
+	pols, err := pipeline.DefaultConfig.Policies()
 	if err != nil {
 		return nil, err
 	}

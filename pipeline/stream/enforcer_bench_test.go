@@ -22,11 +22,7 @@ func BenchmarkEnforcementWire(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	packs, err := pipeline.DefaultConfig.LoadPacks()
-	if err != nil {
-		b.Fatal(err)
-	}
-	pols, err := enforce.NewPolicies(packs)
+	pols, err := pipeline.DefaultConfig.Policies()
 	if err != nil {
 		b.Fatal(err)
 	}

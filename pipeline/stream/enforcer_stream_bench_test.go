@@ -55,11 +55,7 @@ func BenchmarkStreamEnforcement(b *testing.B) {
 			if c.Enforcement {
 				kafkatest.DeleteAtCleanup(b, addr, c.EnforcementTopic)
 				kafkatest.DeleteAtCleanup(b, addr, c.EnforcementChangelogTopic)
-				packs, err := c.Pipeline.LoadPacks()
-				if err != nil {
-					b.Fatal(err)
-				}
-				pols, err := enforce.NewPolicies(packs)
+				pols, err := c.Pipeline.Policies()
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -39,11 +39,7 @@ func enforcerRecords(t *testing.T, n int) []streamtest.Record {
 
 func newState(t *testing.T, c *stream.Config) *enforce.State {
 	t.Helper()
-	packs, err := c.Pipeline.LoadPacks()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pols, err := enforce.NewPolicies(packs)
+	pols, err := c.Pipeline.Policies()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,11 +22,7 @@ func TestObservationCarriesWhatEnforcementNeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	packs, err := pipeline.DefaultConfig.LoadPacks()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pols, err := enforce.NewPolicies(packs)
+	pols, err := pipeline.DefaultConfig.Policies()
 	if err != nil {
 		t.Fatal(err)
 	}
