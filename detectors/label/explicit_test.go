@@ -111,3 +111,20 @@ func BenchmarkTextWindows(b *testing.B) {
 		}
 	}
 }
+
+// TestHasRengongZhineng against strings.Contains: at every position and cut of the
+// needle in Chinese text, and in texts dense in its anchor byte (the fallback).
+func TestHasRengongZhineng(t *testing.T) {
+	const needle = "人工智能"
+	base := "这款折叠婴儿车单手就能收起，智慧智能智者"
+	dense := strings.Repeat("智", 40)
+	for _, s := range []string{"", "人工智", "工智能", needle, base, dense, dense + needle, dense + "人工" + dense} {
+		for i := 0; i <= len(s); i++ {
+			for _, in := range []string{s[:i] + needle + s[i:], s[:i] + "人工智" + s[i:], s[:i]} {
+				if got, want := hasRengongZhineng(in), strings.Contains(in, needle); got != want {
+					t.Fatalf("hasRengongZhineng(%q) = %v, want %v", in, got, want)
+				}
+			}
+		}
+	}
+}
