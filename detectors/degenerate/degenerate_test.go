@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/aigcwatch/aigcwatch/detectors"
 	"github.com/aigcwatch/aigcwatch/detectors/lexicon"
@@ -239,4 +240,41 @@ func FuzzDetect(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLoopSpanInText: a loop whose byte-level repetition starts inside the character
+// before it is snapped to whole characters without running past the end of the text.
+// Found by FuzzDetect (its input is kept in testdata).
+func TestLoopSpanInText(t *testing.T) {
+	d, err := New(Config{MinLoopBytes: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := "问题。这个"
+	for _, s := range []string{
+		"\xaa" + strings.Repeat(unit, 10) + "问", // the fuzzer's input
+		"亪" + strings.Repeat(unit, 12) + "问",    // 亪 ends in the byte 个 ends in
+		"亪" + strings.Repeat(unit, 12),          // and the loop runs to the end
+		strings.Repeat(unit, 12) + "亪" + strings.Repeat(unit, 12),
+	} {
+		var res detectors.Result
+		if err := d.Detect(context.Background(), &record.Record{Text: s}, &res); err != nil {
+			t.Fatal(err)
+		}
+		loops := 0
+		for _, x := range res.Findings {
+			if x.Evidence.Start < 0 || x.Evidence.End > len(s) || x.Evidence.Start > x.Evidence.End {
+				t.Errorf("bad span %+v in %q (%d bytes)", x.Evidence, s, len(s))
+			}
+			if x.Category == Loop {
+				loops++
+				if ev := s[x.Evidence.Start:x.Evidence.End]; !utf8.ValidString(ev) || !strings.Contains(ev, unit) {
+					t.Errorf("loop evidence %q in %q", ev, s)
+				}
+			}
+		}
+		if loops != 1 {
+			t.Errorf("%q: %d loop findings, want 1: %+v", s, loops, res.Findings)
+		}
+	}
 }

@@ -105,7 +105,17 @@ func scan(text string, cfg *Config) stats {
 		end := min(base+64, loopEnd)
 		from := max(base, window)
 		var mask uint64
-		for i := from; i < end; i++ {
+		// Two bytes a step: h after both is h<<2 + (g0<<1 + g1), so the chain through h
+		// (the loop's critical path) is one shift and one add per two bytes; the hash
+		// after the first byte comes off the chain.
+		i := from
+		for ; i+1 < end; i += 2 {
+			g0, g1 := gear[b[i]], gear[b[i+1]]
+			h0 := h<<1 + g0
+			h = h<<2 + (g0<<1 + g1)
+			mask |= uint64((h0>>29-1)>>31)<<(i&63) | uint64((h>>29-1)>>31)<<((i+1)&63)
+		}
+		if i < end {
 			h = h<<1 + gear[b[i]]
 			mask |= uint64((h>>29-1)>>31) << (i & 63)
 		}
@@ -208,12 +218,14 @@ func extend(text string, j, lag int, cfg *Config) (loopSpan, bool, int) {
 		}
 	}
 	span := e + lag - s
-	// Snap to rune boundaries so the evidence is whole characters.
-	for s < len(text) && !utf8.RuneStart(text[s]) {
+	// Snap to rune boundaries so the evidence is whole characters: the start forward, the
+	// end (e+lag, within the text) back. (The end was once s+span after moving s, which
+	// ran past the text when the repetition began inside the character before the loop.)
+	end := e + lag
+	for s < end && !utf8.RuneStart(text[s]) {
 		s++
 	}
-	end := s + span
-	for end < len(text) && !utf8.RuneStart(text[end]) {
+	for end > s && end < len(text) && !utf8.RuneStart(text[end]) {
 		end--
 	}
 	repeats := span / p
