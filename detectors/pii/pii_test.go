@@ -237,6 +237,11 @@ func TestNextStartAgreesWithNaive(t *testing.T) {
 	t.Parallel()
 	texts := []string{"人工智能生成内容的标识办法自2025年9月1日起施行", "hello world, this is lower case text with no caps", "，。：；（）１２３",
 		"abcdefghijklmnopqrstuvwxyz0", "\x00\x7f\x80 ~`!@#$%^&*()_+-=[]{}|;':\",./<>?Z", strings.Repeat("的", 40) + "X"}
+	// A full-width digit at every alignment after full-width punctuation and ideographs
+	// (fullWidthDigits' filter, and its conservative last two bytes of a word).
+	for k := range 12 {
+		texts = append(texts, strings.Repeat("，", k)+"１", "ab"[:k%3]+strings.Repeat("的，", k)+"９。", strings.Repeat("x", k)+"，９", strings.Repeat("的", k)+"ａ１")
+	}
 	for _, s := range texts {
 		for i := 0; i <= len(s); i++ {
 			naive := i
