@@ -178,6 +178,8 @@ type Buffer struct {
 	// asciiEnd is the end of the ASCII stretch asciiRun last looked at; asciiLim
 	// where its fast path stops in it.
 	asciiEnd, asciiLim int
+	// src is the text being normalised (write checks a character against it).
+	src string
 }
 
 type seg struct {
@@ -286,7 +288,11 @@ func (b *Buffer) write(r rune, start, end int32) {
 		b.linEnd = end
 		return
 	}
-	if utf8.RuneLen(r) == int(end-start) {
+	// Linear only for a character that is exactly its original bytes: one character of
+	// the same length written in place of another may be one of several from the same
+	// NFKC segment (an invalid byte's U+FFFD before a combining mark, क़ → क + ़), and
+	// the next would map back to before it.
+	if utf8.RuneLen(r) == int(end-start) && b.isSource(r, start, end) {
 		if start != b.linEnd {
 			b.segs = append(b.segs, seg{int32(len(b.Out)), start, -1})
 		}
@@ -296,6 +302,16 @@ func (b *Buffer) write(r rune, start, end int32) {
 		b.linEnd = -1
 	}
 	b.Out = utf8.AppendRune(b.Out, r)
+}
+
+// isSource reports whether r encodes to text[start:end] of the text being normalised.
+func (b *Buffer) isSource(r rune, start, end int32) bool {
+	if int(end) > len(b.src) {
+		return false
+	}
+	var e [utf8.UTFMax]byte
+	n := utf8.EncodeRune(e[:], r)
+	return string(e[:n]) == b.src[start:end]
 }
 
 // sepState is the separators step run as a stream: a run of non-word characters
@@ -520,6 +536,7 @@ func segmentStartsAt(s []byte) bool {
 // through emit (the separators step) into Out.
 func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 	b.runes = b.runes[:0]
+	b.src = text
 	o := &n.o
 	if o.NFKC {
 		bmp.build() // for a Normalizer not made by New
