@@ -56,6 +56,7 @@ var gear = func() (t [256]uint32) {
 const (
 	tableBits = 10
 	window    = 32 // bytes the gear hash covers
+	keyBytes  = 16 // bytes ending at two anchors that must be equal for a loop to be looked for
 	// maxLoopScan bounds the bytes searched for loops: a model that loops does so early
 	// enough; longer texts are checked on their first 64 KiB (the other checks read all).
 	maxLoopScan = 64 << 10
@@ -70,7 +71,7 @@ const (
 // at the bytes that may start (or end) garbage: a control byte, 0xBD, 0xC2, 0xC3, and 0x94
 // for 锟斤拷, UTF-8's U+FFFD read as GBK and back.
 //
-// Loop search: a text that repeats a stretch of p bytes back to back has equal 32-byte
+// Loop search: a text that repeats a stretch of p bytes back to back has equal 16-byte
 // windows p bytes apart. Windows are remembered at anchors, positions picked by content
 // (the hash's top 3 bits are zero: 1 in 8, the same in every copy, so long periods are
 // found) and by position (every 8th byte: short periods, which may have no content
@@ -129,12 +130,15 @@ func scan(text string, cfg *Config) stats {
 			if i < skip {
 				continue
 			}
-			// The table is keyed by the 8 bytes ending at the anchor (the window's equality
-			// is checked below).
+			// The table is keyed by the 8 bytes ending at the anchor; the keyBytes ending
+			// there are compared below. (Comparing the hash's whole 32-byte window made a
+			// loop of a short period with no content anchor wait for its positional
+			// anchors to be 32 bytes inside it: a 15-byte period repeated ten times after
+			// other text was missed.)
 			slot := (binary.LittleEndian.Uint64(b[i-7:]) * 0x9E3779B97F4A7C15) >> (64 - tableBits)
 			j := int(table[slot]) - 1
 			table[slot] = int32(i + 1)
-			if j < 0 || text[j+1-window:j+1] != text[i+1-window:i+1] {
+			if j < 0 || text[j+1-keyBytes:j+1] != text[i+1-keyBytes:i+1] {
 				continue
 			}
 			sp, ok, judged := extend(text[:loopEnd], j, i-j, cfg)
@@ -203,7 +207,7 @@ func (st *stats) special(b []byte, i int) {
 // text[x] == text[x+lag], finds its smallest period and reports whether it is a loop,
 // and the end of the stretch it judged.
 func extend(text string, j, lag int, cfg *Config) (loopSpan, bool, int) {
-	s, e := j+1-window, j+1 // text[x] == text[x+lag] for x in [s, e)
+	s, e := j+1-keyBytes, j+1 // text[x] == text[x+lag] for x in [s, e)
 	for s > 0 && text[s-1] == text[s-1+lag] {
 		s--
 	}
