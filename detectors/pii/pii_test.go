@@ -240,7 +240,8 @@ func TestNextStartAgreesWithNaive(t *testing.T) {
 	// A full-width digit at every alignment after full-width punctuation and ideographs
 	// (fullWidthDigits' filter, and its conservative last two bytes of a word).
 	for k := range 12 {
-		texts = append(texts, strings.Repeat("，", k)+"１", "ab"[:k%3]+strings.Repeat("的，", k)+"９。", strings.Repeat("x", k)+"，９", strings.Repeat("的", k)+"ａ１")
+		texts = append(texts, strings.Repeat("，", k)+"１", "ab"[:k%3]+strings.Repeat("的，", k)+"９。", strings.Repeat("x", k)+"，９", strings.Repeat("的", k)+"ａ１",
+			strings.Repeat("的", k)+"\xef\xbc９", strings.Repeat("x", k)+"\xe4"+"123", strings.Repeat("的", k)+"\xe4\xb8Z") // invalid UTF-8: nothing hidden
 	}
 	for _, s := range texts {
 		for i := 0; i <= len(s); i++ {

@@ -123,17 +123,23 @@ func nextStart(text string, i int) int {
 		stop := min(len(b), i+8)
 		for i < stop {
 			c := b[i]
-			if c == 0xEF {
-				if fwDigit(text, i) >= 0 {
-					return i
-				}
-				i += 3 // full-width punctuation: go on
-				continue
-			}
-			if skip[c] == 0 {
+			if c == 0xEF && fwDigit(text, i) >= 0 {
 				return i
 			}
-			i += int(skip[c])
+			n := int(skip[c])
+			if n == 0 {
+				return i
+			}
+			// A lead byte steps over its character, but only over continuation bytes:
+			// in invalid UTF-8 ("\xe4" then "123", or a stray EF BC before a full-width
+			// digit) a truncated sequence must not hide what follows it.
+			for k := 1; k < n; k++ {
+				if i+k >= len(b) || b[i+k]&0xC0 != 0x80 {
+					n = k
+					break
+				}
+			}
+			i += n
 		}
 		if i >= len(b) {
 			return len(b)
