@@ -59,11 +59,11 @@ type Report struct {
 	Achieved  float64          `json:"achieved_rps"`
 	Records   int              `json:"records"`
 	Quantiles map[string]int64 `json:"latency_us"` // of successful requests, from when each was due
-	// FromSend are the same requests' quantiles from when each was sent: the server's
-	// share, without the generator's own lateness (Go's timers wake on a 1 ms tick when
-	// the process is idle, so a request due 200 µs after the last may be sent up to
-	// ~1 ms late). Latency from due time is the figure that counts; this one says how
-	// much of it the generator added.
+	// FromSend are the same requests' quantiles from when each was written: the
+	// server's share, without the generator's own lateness (its pacer wakes about 40 µs
+	// late on an idle machine, more when the cores are busy; see sleepUntil). Latency
+	// from due time is the figure that counts; this one says how much of it the
+	// generator added.
 	FromSend    map[string]int64 `json:"latency_from_send_us"`
 	MaxLatency  time.Duration    `json:"max_ns"`
 	SendLagP99  time.Duration    `json:"send_lag_p99_ns"` // how late the generator sent, p99: large means the generator was the bottleneck
