@@ -47,14 +47,16 @@ func newRetries() *retries {
 func retryKey(r *record.Record, evs []incident.Event) uint64 {
 	var d xxhash.Digest
 	d.Reset()
-	var buf [20]byte
-	for _, s := range [...]string{r.Provider, r.Jurisdiction, r.ID, string(strconv.AppendInt(buf[:0], r.Time.UnixNano(), 10)), r.Text} {
+	sep := []byte{0}
+	var buf [24]byte
+	d.Write(strconv.AppendInt(buf[:0], r.Time.UnixNano(), 10))
+	for _, s := range [...]string{r.Provider, r.Jurisdiction, r.ID, r.Text} {
+		d.Write(sep)
 		d.WriteString(s)
-		d.Write([]byte{0})
 	}
 	for _, ev := range evs {
+		d.Write(sep)
 		d.WriteString(ev.ID)
-		d.Write([]byte{0})
 	}
 	return d.Sum64()
 }

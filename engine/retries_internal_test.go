@@ -3,6 +3,9 @@ package engine
 import (
 	"testing"
 	"time"
+
+	"github.com/aigcwatch/aigcwatch/incident"
+	"github.com/aigcwatch/aigcwatch/record"
 )
 
 // TestRetriesForget: the guard forgets a record after retryTTL, and the oldest of more
@@ -35,5 +38,33 @@ func TestRetriesForget(t *testing.T) {
 	}
 	if g.again(1, now) {
 		t.Error("the oldest key survived a full ring")
+	}
+}
+
+// TestRetryKey: every part of the record's identity changes the key, and computing it
+// allocates nothing.
+func TestRetryKey(t *testing.T) {
+	base := func() *record.Record {
+		return &record.Record{Provider: "p", Jurisdiction: "CN", ID: "r-1", Time: time.Unix(1, 0), Text: "text"}
+	}
+	evs := []incident.Event{{ID: "e-1"}}
+	k0 := retryKey(base(), evs)
+	for name, edit := range map[string]func(*record.Record){
+		"provider": func(r *record.Record) { r.Provider = "q" }, "jurisdiction": func(r *record.Record) { r.Jurisdiction = "EU" },
+		"id": func(r *record.Record) { r.ID = "r-2" }, "time": func(r *record.Record) { r.Time = time.Unix(2, 0) },
+		"text": func(r *record.Record) { r.Text = "texts" }, "fields run together": func(r *record.Record) { r.Provider, r.Jurisdiction = "pC", "N" },
+	} {
+		r := base()
+		edit(r)
+		if retryKey(r, evs) == k0 {
+			t.Errorf("%s changed, key the same", name)
+		}
+	}
+	if retryKey(base(), nil) == k0 || retryKey(base(), []incident.Event{{ID: "e-2"}}) == k0 {
+		t.Error("other incidents, key the same")
+	}
+	r := base()
+	if n := testing.AllocsPerRun(100, func() { retryKey(r, evs) }); n != 0 {
+		t.Errorf("retryKey allocates %v times", n)
 	}
 }
