@@ -141,21 +141,26 @@ func (s *Store) Check(asset Asset) *Report {
 			binding, bindingAlg = s.checkRefs(p, r, false, fail, ok), p.Claim.Alg
 		}
 	}
+	// bound records a binding check's status code: a match is a success, a mismatch a
+	// failure, and anything else (unchecked) neither.
+	bound := func(code, res string) {
+		r.HardBinding = res
+		switch res {
+		case BindingMatch:
+			ok(code)
+		case BindingMismatch:
+			fail(code)
+		}
+	}
 	switch {
 	case binding != nil:
 		r.BindingKind = baseLabel(binding.Label)
-		if r.BindingKind == "c2pa.hash.bmff" || r.BindingKind == "c2pa.hash.bmff.v2" || r.BindingKind == "c2pa.hash.bmff.v3" {
-			code, res := s.checkBMFF(binding, bindingAlg, asset.Data, r)
-			r.HardBinding = res
-			switch res {
-			case BindingMatch:
-				ok(code)
-			case BindingMismatch:
-				fail(code)
-			}
-			break
-		}
-		if r.BindingKind == "c2pa.hash.collection.data" {
+		switch r.BindingKind {
+		case "c2pa.hash.bmff", "c2pa.hash.bmff.v2", "c2pa.hash.bmff.v3":
+			bound(s.checkBMFF(binding, bindingAlg, asset.Data, r))
+		case "c2pa.hash.boxes":
+			bound(s.boxHash(binding, bindingAlg, asset.Data, r))
+		case "c2pa.hash.collection.data":
 			err := s.collectionHash(binding, bindingAlg, asset.Data)
 			var unchecked errUnchecked
 			switch {
@@ -164,35 +169,20 @@ func (s *Store) Check(asset Asset) *Report {
 				r.HardBinding = BindingUnchecked
 			case err != nil:
 				r.warnf("%s: %v", binding.Label, err)
-				r.HardBinding = BindingMismatch
-				fail("assertion.collectionHash.mismatch")
+				bound("assertion.collectionHash.mismatch", BindingMismatch)
 			default:
-				r.HardBinding = BindingMatch
-				ok("assertion.collectionHash.match")
+				bound("assertion.collectionHash.match", BindingMatch)
 			}
-			break
-		}
-		if r.BindingKind == "c2pa.hash.boxes" {
-			code, res := s.boxHash(binding, bindingAlg, asset.Data, r)
+		case "c2pa.hash.data":
+			code, res := s.dataHash(binding, bindingAlg, asset, m.Update, r)
 			r.HardBinding = res
-			switch res {
-			case BindingMatch:
+			if res == BindingMatch {
 				ok(code)
-			case BindingMismatch:
+			} else {
 				fail(code)
 			}
-			break
-		}
-		if r.BindingKind != "c2pa.hash.data" {
+		default:
 			r.HardBinding = BindingUnchecked
-			break
-		}
-		code, res := s.dataHash(binding, bindingAlg, asset, m.Update, r)
-		r.HardBinding = res
-		if res == BindingMatch {
-			ok(code)
-		} else {
-			fail(code)
 		}
 	default:
 		r.HardBinding = BindingMissing
