@@ -12,7 +12,6 @@ import (
 
 	"github.com/aigcwatch/aigcwatch/detectors/campaign"
 	"github.com/aigcwatch/aigcwatch/detectors/fingerprint"
-	"github.com/aigcwatch/aigcwatch/internal/kafkatest"
 	"github.com/aigcwatch/aigcwatch/pipeline"
 	"github.com/aigcwatch/aigcwatch/pipeline/stream"
 	"github.com/aigcwatch/aigcwatch/pipeline/stream/streamtest"
@@ -63,12 +62,7 @@ func startCampInstance(t *testing.T, c stream.Config, origin string) *campInstan
 // 400: one campaign event, with the 50 accounts of both halves.
 func TestCampaignRestart(t *testing.T) {
 	t.Parallel()
-	addr := kafkatest.Broker(t)
-	tp := newTopics(t, addr, 6)
-	campTopic := kafkatest.CreateTopic(t, addr, "campaign", 6)
-	c := tp.config(t)
-	c.Pipeline.CampaignAccounts = 50
-	c.Pipeline.CampaignTopic = campTopic
+	addr, tp, c := campaignConfig(t, 6, 6, 50)
 	recs := streamtest.CampaignRecords(t)
 
 	a, b := startCampInstance(t, c, "a"), startCampInstance(t, c, "b")
@@ -79,7 +73,7 @@ func TestCampaignRestart(t *testing.T) {
 	}
 	streamtest.Produce(t, addr, tp.in, recs[:600])
 	streamtest.WaitLag(t, addr, tp.in, c.Group, tp.partitions, 0, 3*time.Minute)
-	waitCampaigns(t, addr, c, campTopic, a, b)
+	waitCampaigns(t, addr, c, c.Pipeline.CampaignTopic, a, b)
 	a.stop()
 	b.stop()
 	s := []stream.CampaignStats{a.camps.Stats(), b.camps.Stats()}
@@ -91,7 +85,7 @@ func TestCampaignRestart(t *testing.T) {
 	n := startCampInstance(t, c, "new")
 	streamtest.Produce(t, addr, tp.in, recs[600:])
 	streamtest.WaitLag(t, addr, tp.in, c.Group, tp.partitions, 0, 3*time.Minute)
-	waitCampaigns(t, addr, c, campTopic, n)
+	waitCampaigns(t, addr, c, c.Pipeline.CampaignTopic, n)
 	sn := n.camps.Stats()
 	t.Logf("after: %+v", sn)
 	if sn.Replayed == 0 {
@@ -133,12 +127,7 @@ func waitCampaigns(t *testing.T, addr string, c stream.Config, topic string, ins
 // with the 50 accounts.
 func TestCampaignHandOver(t *testing.T) {
 	t.Parallel()
-	addr := kafkatest.Broker(t)
-	tp := newTopics(t, addr, 6)
-	campTopic := kafkatest.CreateTopic(t, addr, "campaign", 6)
-	c := tp.config(t)
-	c.Pipeline.CampaignAccounts = 50
-	c.Pipeline.CampaignTopic = campTopic
+	addr, tp, c := campaignConfig(t, 6, 6, 50)
 
 	a, b := startCampInstance(t, c, "a"), startCampInstance(t, c, "b")
 	if err := streamtest.Until(2*time.Minute, func() bool {
@@ -160,7 +149,7 @@ func TestCampaignHandOver(t *testing.T) {
 	if err := streamtest.Until(time.Minute, func() bool { return a.camps.Stats().Partitions == 6 }); err != nil {
 		t.Fatalf("a did not take every campaign partition: %+v", a.camps.Stats())
 	}
-	streamtest.WaitLag(t, addr, campTopic, c.Group+".campaigns", 6, 0, time.Minute)
+	streamtest.WaitLag(t, addr, c.Pipeline.CampaignTopic, c.Group+".campaigns", 6, 0, time.Minute)
 	time.Sleep(time.Second)
 	sa := a.camps.Stats()
 	t.Logf("a: %+v", sa)
@@ -179,12 +168,7 @@ func TestCampaignHandOver(t *testing.T) {
 // counted; the instance goes on.
 func TestCampaignTopicBadMessages(t *testing.T) {
 	t.Parallel()
-	addr := kafkatest.Broker(t)
-	tp := newTopics(t, addr, 1)
-	campTopic := kafkatest.CreateTopic(t, addr, "campaign", 2)
-	c := tp.config(t)
-	c.Pipeline.CampaignAccounts = 5
-	c.Pipeline.CampaignTopic = campTopic
+	addr, _, c := campaignConfig(t, 1, 2, 5)
 	in := startCampInstance(t, c, "a")
 	if err := streamtest.Until(time.Minute, func() bool { return in.camps.Stats().Partitions == 2 }); err != nil {
 		t.Fatal("the campaign partitions were not assigned")
@@ -196,7 +180,7 @@ func TestCampaignTopicBadMessages(t *testing.T) {
 	fp := uint64(2) // partition 0 of 2
 	wrong, _ := (&campaign.Assignment{FP: fp, Who: 1, At: time.Now(), Of: 1}).MarshalBinary()
 	for p, vals := range map[int][][]byte{0: {[]byte(`{"id":"x"}`), old}, 1: {noBands, wrong}} {
-		conn, err := kafka.DialLeader(context.Background(), "tcp", addr, campTopic, p)
+		conn, err := kafka.DialLeader(context.Background(), "tcp", addr, c.Pipeline.CampaignTopic, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +196,7 @@ func TestCampaignTopicBadMessages(t *testing.T) {
 	if err := streamtest.Until(time.Minute, func() bool { return in.camps.Stats().Bad == 4 }); err != nil {
 		t.Fatalf("bad messages counted: %+v, want 4", in.camps.Stats())
 	}
-	streamtest.WaitLag(t, addr, campTopic, c.Group+".campaigns", 2, 0, time.Minute)
+	streamtest.WaitLag(t, addr, c.Pipeline.CampaignTopic, c.Group+".campaigns", 2, 0, time.Minute)
 	if s := in.camps.Stats(); s.Campaigns != 0 || s.Assigned != 0 || s.Observed != 0 {
 		t.Errorf("bad messages were applied: %+v", s)
 	}

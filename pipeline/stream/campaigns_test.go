@@ -34,13 +34,22 @@ func TestCampaignTwoInstancesOnePartition(t *testing.T) {
 	campaignTwoInstances(t, 1)
 }
 
-func campaignTwoInstances(t *testing.T, campParts int) {
+// campaignConfig creates an input topic of inParts partitions and a campaign topic of
+// campParts on the test broker, and returns the broker, the topics and a config that
+// reports a campaign at accounts accounts.
+func campaignConfig(t *testing.T, inParts, campParts, accounts int) (string, topics, stream.Config) {
+	t.Helper()
 	addr := kafkatest.Broker(t)
-	tp := newTopics(t, addr, 6)
+	tp := newTopics(t, addr, inParts)
 	campTopic := kafkatest.CreateTopic(t, addr, "campaign", campParts)
 	c := tp.config(t)
-	c.Pipeline.CampaignAccounts = 50
+	c.Pipeline.CampaignAccounts = accounts
 	c.Pipeline.CampaignTopic = campTopic
+	return addr, tp, c
+}
+
+func campaignTwoInstances(t *testing.T, campParts int) {
+	addr, tp, c := campaignConfig(t, 6, campParts, 50)
 
 	var camps [2]*stream.Campaigns
 	var runs [2]*running
@@ -90,7 +99,7 @@ func campaignTwoInstances(t *testing.T, campParts int) {
 	}); err != nil {
 		t.Fatalf("campaign partitions behind: %+v %+v", camps[0].Stats(), camps[1].Stats())
 	}
-	streamtest.WaitLag(t, addr, campTopic, c.Group+".campaigns", campParts, 0, time.Minute)
+	streamtest.WaitLag(t, addr, c.Pipeline.CampaignTopic, c.Group+".campaigns", campParts, 0, time.Minute)
 	s0, s1 := camps[0].Stats(), camps[1].Stats()
 	t.Logf("instance 0: %+v\ninstance 1: %+v", s0, s1)
 	if s0.Published == 0 || s1.Published == 0 {
