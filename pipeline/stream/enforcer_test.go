@@ -46,6 +46,40 @@ func newState(t *testing.T, c *stream.Config) *enforce.State {
 	return enforce.NewState(pols, enforce.Options{})
 }
 
+// enforcementConfig is tp's config with enforcement on, through topics of its own that
+// are deleted after the test.
+func enforcementConfig(t *testing.T, addr string, tp topics) stream.Config {
+	t.Helper()
+	c := tp.config(t)
+	c.Enforcement = true
+	c.EnforcementTopic, c.EnforcementChangelogTopic = kafkatest.Name(t, "enf"), kafkatest.Name(t, "enf-chg")
+	kafkatest.DeleteAtCleanup(t, addr, c.EnforcementTopic)
+	kafkatest.DeleteAtCleanup(t, addr, c.EnforcementChangelogTopic)
+	return c
+}
+
+// referenceState is what one State says after applying recs judged in order, and the
+// time of the last record.
+func referenceState(t *testing.T, c *stream.Config, recs []streamtest.Record) (*enforce.State, time.Time) {
+	t.Helper()
+	p, err := pipeline.Build(c.Pipeline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := newState(t, c)
+	w := p.NewWorker()
+	var last time.Time
+	for _, r := range recs {
+		j, err := w.Judge(context.Background(), r.Value)
+		if err != nil || j.Reject != nil {
+			t.Fatal(err, j.Reject)
+		}
+		want.ApplyObservation(enforce.Observe(j.Record, j.Verdict, j.Incidents))
+		last = j.Record.Time
+	}
+	return want, last
+}
+
 // startObserving starts a Runner whose judged records are observed for enforcement.
 func startObserving(t *testing.T, c stream.Config, st *enforce.State) {
 	t.Helper()
@@ -107,27 +141,11 @@ func TestEnforcerRebalanceKeepsCounts(t *testing.T) {
 	addr := kafkatest.Broker(t)
 	recs := enforcerRecords(t, 3000)
 	tp := newTopics(t, addr, 3)
-	c := tp.config(t)
-	c.Enforcement = true
-	c.EnforcementTopic, c.EnforcementChangelogTopic = kafkatest.Name(t, "enf"), kafkatest.Name(t, "enf-chg")
-	kafkatest.DeleteAtCleanup(t, addr, c.EnforcementTopic)
-	kafkatest.DeleteAtCleanup(t, addr, c.EnforcementChangelogTopic)
+	c := enforcementConfig(t, addr, tp)
 	_, _, group := c.EnforcementNames()
 
 	// What one State applying the records in order says.
-	p, err := pipeline.Build(c.Pipeline)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := newState(t, &c)
-	w := p.NewWorker()
-	for _, r := range recs {
-		j, err := w.Judge(context.Background(), r.Value)
-		if err != nil || j.Reject != nil {
-			t.Fatal(err, j.Reject)
-		}
-		want.ApplyObservation(enforce.Observe(j.Record, j.Verdict, j.Incidents))
-	}
+	want, _ := referenceState(t, &c, recs)
 
 	a := startEnforcer(t, c, newState(t, &c))
 	startObserving(t, c, a.st)
@@ -197,28 +215,11 @@ func TestEnforcerSweepsSilentProviders(t *testing.T) {
 		add(100+i, fmt.Sprintf("clean-%02d", i%20), "今天天气不错，我们去公园散步吧。", t0.Add(time.Hour+time.Duration(i)*16*24*time.Hour/2000))
 	}
 	tp := newTopics(t, addr, 3)
-	c := tp.config(t)
-	c.Enforcement, c.EnforcementSweep = true, 100*time.Millisecond
-	c.EnforcementTopic, c.EnforcementChangelogTopic = kafkatest.Name(t, "enf"), kafkatest.Name(t, "enf-chg")
-	kafkatest.DeleteAtCleanup(t, addr, c.EnforcementTopic)
-	kafkatest.DeleteAtCleanup(t, addr, c.EnforcementChangelogTopic)
+	c := enforcementConfig(t, addr, tp)
+	c.EnforcementSweep = 100 * time.Millisecond
 	_, _, group := c.EnforcementNames()
 
-	p, err := pipeline.Build(c.Pipeline)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := newState(t, &c)
-	w := p.NewWorker()
-	var last time.Time
-	for _, r := range recs {
-		j, err := w.Judge(context.Background(), r.Value)
-		if err != nil || j.Reject != nil {
-			t.Fatal(err, j.Reject)
-		}
-		want.ApplyObservation(enforce.Observe(j.Record, j.Verdict, j.Incidents))
-		last = j.Record.Time
-	}
+	want, last := referenceState(t, &c, recs)
 	if lv, _ := want.LevelOf("silent", "CN"); lv != 1 {
 		t.Fatalf("the silent provider is at %d before the sweep, want 1", lv)
 	}
