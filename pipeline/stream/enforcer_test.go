@@ -83,24 +83,7 @@ func referenceState(t *testing.T, c *stream.Config, recs []streamtest.Record) (*
 // startObserving starts a Runner whose judged records are observed for enforcement.
 func startObserving(t *testing.T, c stream.Config, st *enforce.State) {
 	t.Helper()
-	p, err := pipeline.Build(c.Pipeline)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := stream.New(c, p, testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.SetEnforcement(st)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	startWith(t, c, func(r *stream.Runner) { r.SetEnforcement(st) })
 }
 
 type runningEnforcer struct {

@@ -66,6 +66,12 @@ type running struct {
 
 func start(t *testing.T, c stream.Config) *running {
 	t.Helper()
+	return startWith(t, c, nil)
+}
+
+// startWith is start with set, if not nil, applied to the Runner before it runs.
+func startWith(t *testing.T, c stream.Config, set func(*stream.Runner)) *running {
+	t.Helper()
 	p, err := pipeline.Build(c.Pipeline)
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +79,9 @@ func start(t *testing.T, c stream.Config) *running {
 	r, err := stream.New(c, p, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if set != nil {
+		set(r)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	run := &running{r: r, stop: cancel, done: make(chan error, 1)}
