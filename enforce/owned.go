@@ -63,12 +63,18 @@ func (s *State) Forget(keys ...Key) {
 // SweepKeys is Sweep for the given providers only (those of one partition); untracked
 // keys are skipped. The changes come in the order of keys.
 func (s *State) SweepKeys(now time.Time, keys []Key) []Change {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sweepLocked(now, keys)
+}
+
+// sweepLocked de-escalates the providers of keys whose compliant period has passed at now
+// (the State's clock when zero); untracked keys are skipped. s.mu is held.
+func (s *State) sweepLocked(now time.Time, keys []Key) []Change {
 	if now.IsZero() {
 		now = s.now()
 	}
 	ts := now.UnixNano()
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []Change
 	for _, k := range keys {
 		if e := s.entries[k]; e != nil {

@@ -302,17 +302,9 @@ func (s *State) evict(ts int64) {
 // State's clock when zero), for providers that send no more records. It returns the
 // changes. It walks every provider: call it periodically, not per record.
 func (s *State) Sweep(now time.Time) []Change {
-	if now.IsZero() {
-		now = s.now()
-	}
-	ts := now.UnixNano()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Change
-	for _, k := range s.sortedKeysLocked() {
-		out = s.entries[k].deescalate(s, ts, out)
-	}
-	return out
+	return s.sweepLocked(now, s.sortedKeysLocked())
 }
 
 // Stats returns the counters.
