@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/aigcwatch/aigcwatch/internal/corpus"
 )
 
 func TestHeadTailCountRunes(t *testing.T) {
@@ -126,5 +128,44 @@ func TestHasRengongZhineng(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// BenchmarkHasRengongZhineng: hasRengongZhineng against strings.Contains on the HC3 Plus
+// QA answers cut to 370 bytes (skipped without ../shared/data).
+// go test -run '^$' -bench HasRengongZhineng -count 3 ./detectors/label
+func BenchmarkHasRengongZhineng(b *testing.B) {
+	var texts []string
+	for _, s := range corpus.Sets(b) {
+		if s.Name != "HC3 Plus QA, AI" && s.Name != "HC3 Plus QA, human" {
+			continue
+		}
+		for _, x := range s.Texts {
+			t := x.Text
+			if len(t) > 370 {
+				t = t[:370]
+				for !utf8.ValidString(t) {
+					t = t[:len(t)-1]
+				}
+			}
+			texts = append(texts, t)
+		}
+	}
+	if len(texts) == 0 {
+		b.Skip("no HC3 Plus QA answers in ../shared/data/corpus")
+	}
+	for _, c := range []struct {
+		name string
+		f    func(string) bool
+	}{{"anchored", hasRengongZhineng}, {"strings.Contains", func(s string) bool { return strings.Contains(s, "人工智能") }}} {
+		b.Run(c.name, func(b *testing.B) {
+			n := 0
+			for i := 0; b.Loop(); i++ {
+				if c.f(texts[i%len(texts)]) {
+					n++
+				}
+			}
+			b.ReportMetric(float64(n)/float64(b.N), "found/op")
+		})
 	}
 }
