@@ -195,6 +195,11 @@ func (c *Campaigns) Run(ctx context.Context) error {
 	}
 	n, err := c.checkTopic(ctx)
 	if err != nil || n == 0 {
+		// Stopped before the topic was known: what judging queued cannot be routed.
+		if q := len(c.queue); q > 0 {
+			c.stats.dropped.Add(int64(q))
+			c.log.Warn("campaign topic never became available: observations dropped", "observations", q)
+		}
 		return err
 	}
 	c.nparts.Store(int64(n))
@@ -209,12 +214,13 @@ func (c *Campaigns) Run(ctx context.Context) error {
 }
 
 // checkTopic waits for the topic's metadata and returns its partition count (0 when ctx
-// ended first).
+// ended first). Each attempt asks the broker with a transport of its own: kafka-go
+// answers metadata requests from a transport's cache, refreshed every 6 s, so a topic
+// created a moment ago stays unknown on a shared transport until the next refresh.
 func (c *Campaigns) checkTopic(ctx context.Context) (int, error) {
-	cl := &kafka.Client{Addr: kafka.TCP(c.brokers...), Timeout: 10 * time.Second}
 	backoff := newBackoff(200*time.Millisecond, 5*time.Second)
 	for {
-		md, err := cl.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{c.topic}})
+		md, err := freshMetadata(ctx, c.brokers, c.dialer.ClientID, c.topic)
 		if err == nil && len(md.Topics) == 1 && md.Topics[0].Error == nil {
 			n := len(md.Topics[0].Partitions)
 			if n > 0 {
@@ -671,4 +677,13 @@ func (c *Campaigns) event(found campaign.Campaign, a *campaign.Assignment) (kafk
 	}
 	return kafka.Message{Topic: c.events, Key: []byte(found.ID), Value: b,
 		Headers: []kafka.Header{{Key: "ce_type", Value: []byte(incident.CampaignType)}}}, true
+}
+
+// freshMetadata asks the brokers for the metadata of topics on a transport of its own,
+// closed afterwards, so that the answer comes from a broker and not from a cache.
+func freshMetadata(ctx context.Context, brokers []string, clientID string, topics ...string) (*kafka.MetadataResponse, error) {
+	tr := &kafka.Transport{ClientID: clientID, DialTimeout: 5 * time.Second, MetadataTopics: topics}
+	defer tr.CloseIdleConnections()
+	cl := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: tr}
+	return cl.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 }

@@ -66,10 +66,12 @@ func TestCampaignRestart(t *testing.T) {
 	recs := streamtest.CampaignRecords(t)
 
 	a, b := startCampInstance(t, c, "a"), startCampInstance(t, c, "b")
+	// Both instances own campaign partitions: the first 600 records are judged by both.
 	if err := streamtest.Until(2*time.Minute, func() bool {
-		return a.camps.Stats().Partitions+b.camps.Stats().Partitions == 6
+		pa, pb := a.camps.Stats().Partitions, b.camps.Stats().Partitions
+		return pa > 0 && pb > 0 && pa+pb == 6
 	}); err != nil {
-		t.Fatal("the campaign partitions were not assigned")
+		t.Fatalf("the campaign partitions were not shared: %+v, %+v", a.camps.Stats(), b.camps.Stats())
 	}
 	streamtest.Produce(t, addr, tp.in, recs[:600])
 	streamtest.WaitLag(t, addr, tp.in, c.Group, tp.partitions, 0, 3*time.Minute)
@@ -80,6 +82,9 @@ func TestCampaignRestart(t *testing.T) {
 	t.Logf("before the restart: %+v\n%+v", s[0], s[1])
 	if s[0].Campaigns+s[1].Campaigns != 0 {
 		t.Fatalf("a campaign from 30 accounts")
+	}
+	if s[0].Dropped+s[1].Dropped != 0 {
+		t.Fatalf("observations dropped before the restart: %d", s[0].Dropped+s[1].Dropped)
 	}
 
 	n := startCampInstance(t, c, "new")

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aigcwatch/aigcwatch/detectors/campaign"
+	"github.com/aigcwatch/aigcwatch/detectors/fingerprint"
 	"github.com/aigcwatch/aigcwatch/incident"
 	"github.com/aigcwatch/aigcwatch/internal/kafkatest"
 	"github.com/aigcwatch/aigcwatch/pipeline"
@@ -170,5 +172,32 @@ func TestCampaignsConfig(t *testing.T) {
 	c.Pipeline.CampaignTopic = "in"
 	if _, err := stream.NewCampaigns(c, "x", nil); err == nil || !strings.Contains(err.Error(), "also another topic") {
 		t.Errorf("topic clash: %v", err)
+	}
+}
+
+// TestCampaignsStoppedBeforeTopic: observations queued while the campaign topic does not
+// exist yet, by an instance stopped before it does, are counted as dropped, not lost
+// silently.
+func TestCampaignsStoppedBeforeTopic(t *testing.T) {
+	t.Parallel()
+	addr := kafkatest.Broker(t)
+	tp := newTopics(t, addr, 1)
+	c := tp.config(t)
+	c.Pipeline.CampaignAccounts = 5
+	c.Pipeline.CampaignTopic = kafkatest.Name(t, "never-created")
+	cm, err := stream.NewCampaigns(c, "a", testLogger(t))
+	if err != nil || cm == nil {
+		t.Fatal(cm, err)
+	}
+	for i := range 7 {
+		cm.Publish(campaign.Observation{Sig: fingerprint.MinHashOf(streamtest.Rumour(i)), Who: uint64(i), At: time.Now(), RecordID: fmt.Sprint(i)})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := cm.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := cm.Stats(); s.Published != 7 || s.Dropped != 7 || s.Sent != 0 {
+		t.Fatalf("stats %+v, want 7 published and 7 dropped", s)
 	}
 }

@@ -511,12 +511,10 @@ func (r *Runner) checkTopics(ctx context.Context) error {
 	if r.enforcement != nil {
 		topics = append(topics, r.enfTopic)
 	}
-	cl := &kafka.Client{Addr: kafka.TCP(r.cfg.Brokers...), Timeout: 10 * time.Second,
-		Transport: &kafka.Transport{ClientID: r.cfg.ClientID, DialTimeout: 5 * time.Second}}
 	backoff := newBackoff(200*time.Millisecond, 5*time.Second)
 	missingTries := 0
 	for {
-		md, err := cl.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+		md, err := freshMetadata(ctx, r.cfg.Brokers, r.cfg.ClientID, topics...)
 		if err == nil {
 			var missing []string
 			for _, t := range md.Topics {
