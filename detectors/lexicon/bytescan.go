@@ -10,11 +10,12 @@ import "unsafe"
 // streams is the number of stretches of text scanned together.
 const streams = 4
 
-// minStream is the shortest stretch worth a stream of its own, maxStream the
-// longest: a text is scanned in blocks of up to streams*maxStream bytes, so that
-// a block dense with matches (held back, see recCap) costs only that block.
+// minStream is the shortest stretch worth a stream of its own (the bytes it reports,
+// after its warm-up), maxStream the longest: a text is scanned in blocks of up to
+// streams*maxStream bytes, so that a block dense with matches (held back, see recCap)
+// costs only that block.
 const (
-	minStream = 256
+	minStream = 64
 	maxStream = 4096
 )
 
@@ -50,39 +51,47 @@ func (m *Matcher) scanBytes(text string, dst []Match, stopAtFirst bool) []Match 
 	return m.scanStreams(&m.raw, text, dst, minStream, maxStream)
 }
 
-// scanStreams scans text in blocks of streams stretches of minLen to maxLen
-// bytes (one stream for what is left when a stretch would be shorter).
+// scanStreams scans text in blocks of streams stretches, each stream reading steps
+// bytes and reporting at least minLen of them after its warm-up, at most maxLen (one
+// stream for what is left when a stretch would be shorter).
 func (m *Matcher) scanStreams(t *byteTable, text string, dst []Match, minLen, maxLen int) []Match {
 	warm := int(m.maxLen) - 1
 	s := int32(0)
 	for pos := 0; pos < len(text); {
-		q := min(maxLen, (len(text)-pos)/streams)
-		if q < minLen || q <= warm {
+		// Stream 0 reports the bytes it reads, the others warm bytes fewer: steps
+		// covers what is left when streams*steps - (streams-1)*warm = len.
+		steps := min(maxLen+warm, (len(text)-pos+(streams-1)*warm)/streams)
+		if steps-warm < minLen {
 			dst, _, _ = m.runBytes(t, text, pos, len(text), s, 0, dst, false)
 			break
 		}
-		dst, s = m.block(t, text, pos, q, s, dst)
-		pos += streams * q
+		var end int
+		dst, s, end = m.block(t, text, pos, steps, s, dst)
+		pos = end
 	}
 	return dst
 }
 
-// block scans text[pos:pos+streams*q] from state s in streams of q bytes and
-// returns the state at its end. Stream k reports the matches ending in
-// (b[k], b[k+1]], b[k] = pos+k*q. Stream 0 starts in state s; the others start
-// warm bytes before b[k], from the root: after reading byte b[k] a stream is in
-// the state a scan from the start of text would be in, since no state is deeper
-// than warm+1 bytes. (With t.units, warm units: see warmStart.)
-func (m *Matcher) block(t *byteTable, text string, pos, q int, s int32, dst []Match) ([]Match, int32) {
+// block scans a block of text from pos, in state s, in streams of steps bytes, and
+// returns the state and the position at its end. Stream k reports the matches ending in
+// (b[k], b[k+1]]: stream 0 reads text[b[0]:b[1]], b[0] = pos, starting in state s; the
+// others start warm bytes before b[k], from the root, and read up to b[k+1]. After
+// reading byte b[k] a stream is in the state a scan from the start of text would be in,
+// since no state is deeper than warm+1 bytes. (With t.units, warm units: see
+// warmStart; a stream that starts further back finishes its last bytes alone.)
+func (m *Matcher) block(t *byteTable, text string, pos, steps int, s int32, dst []Match) ([]Match, int32, int) {
 	warm := int(m.maxLen) - 1
 	var b [streams + 1]int
-	for k := range b {
-		b[k] = pos + k*q
+	b[0], b[1] = pos, pos+steps
+	for k := 2; k <= streams; k++ {
+		b[k] = b[k-1] + steps - warm
 	}
 	x := [streams]int{pos, b[1] - warm, b[2] - warm, b[3] - warm}
+	q := steps
 	if t.units {
 		for k := 1; k < streams; k++ {
 			x[k] = warmStart(text, b[k], warm)
+			q = min(q, b[k+1]-x[k])
 		}
 	}
 	st := [streams]int32{s}
@@ -123,7 +132,7 @@ func (m *Matcher) block(t *byteTable, text string, pos, q int, s int32, dst []Ma
 		}
 		dst, st[k], _ = m.runBytes(t, text, x[k]+i, b[k+1], st[k], b[k], dst, false)
 	}
-	return dst, st[streams-1]
+	return dst, st[streams-1], b[streams]
 }
 
 // step4 runs the four streams starting at text[x[k]] in step from byte i, the
