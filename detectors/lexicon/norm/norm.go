@@ -625,7 +625,18 @@ func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 			r, w := utf8.DecodeRuneInString(text[i:])
 			if w > 1 {
 				if v := bmp.info[r]; v&bmpSimple != 0 && safeAt(text, i+w) {
-					n.add(b, rune(v&0xFFFF), i, i+w, stream)
+					to := rune(v & 0xFFFF)
+					if stream && sep && !st.pending && st.left > o.MaxRun && clausePunctBetween(to, text, i+w) {
+						// Chinese prose's comma between two clauses: a run of one
+						// clause punctuation mark after a word longer than MaxRun is
+						// kept whatever follows (sepFlush), so it is written at once
+						// instead of held until the ideograph after it.
+						b.write(to, int32(i), int32(i+w))
+						st.left = 0
+						i += w
+						continue
+					}
+					n.add(b, to, i, i+w, stream)
 					i += w
 					continue
 				}
@@ -659,6 +670,24 @@ func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 		}
 		i += w
 	}
+}
+
+// clausePunctBetween reports whether r, a character's NFKC form, is clause
+// punctuation that no per-character step changes (neither a word character nor
+// white space), and text[j] starts a CJK Unified Ideograph.
+func clausePunctBetween(r rune, text string, j int) bool {
+	if c, ok := class(r); !ok || c&(clsPlain|clsPunct|clsWord|clsSpace) != clsPlain|clsPunct {
+		return false
+	}
+	if j+2 >= len(text) {
+		return false
+	}
+	c, c1, c2 := text[j], text[j+1], text[j+2]
+	if c < 0xE4 || c > 0xE9 || c1&0xC0 != 0x80 || c2&0xC0 != 0x80 {
+		return false
+	}
+	u := rune(c&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F)
+	return u >= 0x4E00 && u <= 0x9FFF
 }
 
 // cjkRunEnd returns the end of the run of CJK Unified Ideographs (U+4E00–U+9FFF) that
