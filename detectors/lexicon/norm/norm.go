@@ -588,15 +588,11 @@ func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 					// traditional ones are both 3 bytes, so traditional → simplified
 					// rewrites the copy in place): each is NFKC-safe, so only the
 					// character after the run needs safeAt.
-					j := cjkRunEnd(text, i+3, o.NFKC)
 					if int32(i) != b.linEnd {
 						b.segs = append(b.segs, seg{int32(len(b.Out)), int32(i), -1})
 					}
-					k := len(b.Out)
-					b.Out = append(b.Out, text[i:j]...)
-					if o.Traditional {
-						toSimplified(b.Out[k:])
-					}
+					var j int
+					b.Out, j = appendCJKRun(b.Out, text, i, r, o.NFKC, o.Traditional)
 					last := b.Out[len(b.Out)-3:]
 					b.linEnd = int32(j)
 					st.left += (j - i) / 3
@@ -690,38 +686,49 @@ func clausePunctBetween(r rune, text string, j int) bool {
 	return u >= 0x4E00 && u <= 0x9FFF
 }
 
-// cjkRunEnd returns the end of the run of CJK Unified Ideographs (U+4E00–U+9FFF) that
-// starts with the one ending at text[j] (exclusive), extended while each next
+// appendCJKRun appends to out the run of CJK Unified Ideographs (U+4E00–U+9FFF) that
+// starts at text[i], whose first is r (after traditional → simplified), each converted
+// to simplified when trad is set (simplified and traditional forms are both 3 bytes),
+// and returns out and the end of the run in text. The run is extended while each next
 // character is an ideograph that, with NFKC on, is followed by an NFKC-safe one
-// (safeAt), the condition collect checks for a single ideograph. An ideograph is
-// itself safe, so only the character after the run is looked up.
-func cjkRunEnd(text string, j int, nfkc bool) int {
-	start := j
-	for j+2 < len(text) {
-		c, c1, c2 := text[j], text[j+1], text[j+2]
+// (safeAt), the condition collect checks for a single ideograph; an ideograph is itself
+// safe, so only the character after the run is looked up. One pass: the characters are
+// decoded once, for the run's end and for the table together.
+func appendCJKRun(out []byte, text string, i int, r rune, nfkc, trad bool) ([]byte, int) {
+	// The run is at most the rest of text: grow once, then write without appending.
+	k := len(out)
+	out = slices.Grow(out, len(text)-i)[:k+len(text)-i]
+	dst := out[k:]
+	dst[0], dst[1], dst[2] = byte(0xE0|r>>12), byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F)
+	rest := text[i+3:]
+	dst = dst[3:][:len(rest)] // as long as rest: one bounds proof for both
+	has := t2sHas
+	p := 0
+	for p+2 < len(rest) {
+		c3 := rest[p : p+3]
+		c, c1, c2 := c3[0], c3[1], c3[2]
 		if c < 0xE4 || c > 0xE9 || c1&0xC0 != 0x80 || c2&0xC0 != 0x80 {
 			break
 		}
-		if r := rune(c&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F); r < 0x4E00 || r > 0x9FFF {
+		u := uint32(c&0x0F)<<12 | uint32(c1&0x3F)<<6 | uint32(c2&0x3F) - 0x4E00
+		if u > 0x9FFF-0x4E00 {
 			break
 		}
-		j += 3
+		// Simplified text has nearly no character in the table: the bitmap (2.6 KiB,
+		// in the L1 cache) answers for it, the dense table only for the hits.
+		if trad && has[u>>6]&(1<<(u&63)) != 0 {
+			to := t2sDense[u]
+			c, c1, c2 = byte(0xE0|to>>12), byte(0x80|(to>>6)&0x3F), byte(0x80|to&0x3F)
+		}
+		d3 := dst[p : p+3]
+		d3[0], d3[1], d3[2] = c, c1, c2
+		p += 3
 	}
-	if nfkc && j > start && !safeAt(text, j) {
+	j := i + 3 + p
+	if nfkc && j > i+3 && !safeAt(text, j) {
 		j -= 3 // the last one goes the general way
 	}
-	return j
-}
-
-// toSimplified rewrites, in place, the 3-byte CJK Unified Ideographs in p that have a
-// simplified form (also a CJK Unified Ideograph, also 3 bytes).
-func toSimplified(p []byte) {
-	for k := 0; k+2 < len(p); k += 3 {
-		r := rune(p[k]&0x0F)<<12 | rune(p[k+1]&0x3F)<<6 | rune(p[k+2]&0x3F)
-		if to := t2sDense[r-0x4E00]; to != 0 {
-			p[k], p[k+1], p[k+2] = byte(0xE0|to>>12), byte(0x80|(to>>6)&0x3F), byte(0x80|to&0x3F)
-		}
-	}
+	return out[:k+j-i], j
 }
 
 // asciiRun writes the ASCII text from text[i] on straight to Out, as far as no

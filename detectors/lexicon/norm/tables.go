@@ -102,6 +102,17 @@ var t2sDense = func() []rune {
 	return t
 }()
 
+// t2sHas marks, one bit per CJK Unified Ideograph, those t2sDense maps to another.
+var t2sHas = func() *[(0x9FFF - 0x4E00 + 64) / 64]uint64 {
+	h := new([(0x9FFF - 0x4E00 + 64) / 64]uint64)
+	for k, to := range t2sDense {
+		if to != 0 {
+			h[k>>6] |= 1 << (k & 63)
+		}
+	}
+	return h
+}()
+
 // T2SCoverage returns the number of traditional characters the built-in table maps.
 func T2SCoverage() int { return len(t2sTable) }
 
