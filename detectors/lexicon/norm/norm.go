@@ -692,43 +692,61 @@ func clausePunctBetween(r rune, text string, j int) bool {
 // and returns out and the end of the run in text. The run is extended while each next
 // character is an ideograph that, with NFKC on, is followed by an NFKC-safe one
 // (safeAt), the condition collect checks for a single ideograph; an ideograph is itself
-// safe, so only the character after the run is looked up. One pass: the characters are
-// decoded once, for the run's end and for the table together.
+// safe, so only the character after the run is looked up.
 func appendCJKRun(out []byte, text string, i int, r rune, nfkc, trad bool) ([]byte, int) {
-	// The run is at most the rest of text: grow once, then write without appending.
-	k := len(out)
-	out = slices.Grow(out, len(text)-i)[:k+len(text)-i]
-	dst := out[k:]
-	dst[0], dst[1], dst[2] = byte(0xE0|r>>12), byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F)
-	rest := text[i+3:]
-	dst = dst[3:][:len(rest)] // as long as rest: one bounds proof for both
+	// Find the end first, then copy the run at once: in simplified text nearly no
+	// character is in the table, and only a run with one is rewritten after the copy.
 	has := t2sHas
-	p := 0
-	for p+2 < len(rest) {
-		c3 := rest[p : p+3]
-		c, c1, c2 := c3[0], c3[1], c3[2]
-		if c < 0xE4 || c > 0xE9 || c1&0xC0 != 0x80 || c2&0xC0 != 0x80 {
+	var hit uint64
+	j := i + 3
+	for j+2 < len(text) {
+		var x uint32
+		if j+3 < len(text) {
+			w := text[j : j+4] // one load; the fourth byte is ignored
+			x = uint32(w[0]) | uint32(w[1])<<8 | uint32(w[2])<<16 | uint32(w[3])<<24
+		} else {
+			x = uint32(text[j]) | uint32(text[j+1])<<8 | uint32(text[j+2])<<16
+		}
+		if x&0xC0C0F0 != 0x8080E0 { // 1110xxxx 10xxxxxx 10xxxxxx
 			break
 		}
-		u := uint32(c&0x0F)<<12 | uint32(c1&0x3F)<<6 | uint32(c2&0x3F) - 0x4E00
-		if u > 0x9FFF-0x4E00 {
+		// The code point's top 10 bits, from U+4E00: the bitmap's word (2.6 KiB, in
+		// the L1 cache, answering for the 84 KiB table); the last byte's 6 are its bit.
+		hi := (x&0x0F)<<6 | (x>>8)&0x3F - 0x4E00>>6
+		if hi > (0x9FFF-0x4E00)>>6 {
 			break
 		}
-		// Simplified text has nearly no character in the table: the bitmap (2.6 KiB,
-		// in the L1 cache) answers for it, the dense table only for the hits.
-		if trad && has[u>>6]&(1<<(u&63)) != 0 {
-			to := t2sDense[u]
-			c, c1, c2 = byte(0xE0|to>>12), byte(0x80|(to>>6)&0x3F), byte(0x80|to&0x3F)
-		}
-		d3 := dst[p : p+3]
-		d3[0], d3[1], d3[2] = c, c1, c2
-		p += 3
+		hit |= has[hi] >> ((x >> 16) & 63)
+		j += 3
 	}
-	j := i + 3 + p
+	if !trad {
+		hit = 0
+	}
 	if nfkc && j > i+3 && !safeAt(text, j) {
 		j -= 3 // the last one goes the general way
 	}
-	return out[:k+j-i], j
+	k := len(out)
+	out = append(out, text[i:j]...)
+	d := out[k : k+3]
+	d[0], d[1], d[2] = byte(0xE0|r>>12), byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F) // the first, already simplified
+	if hit&1 != 0 {
+		toSimplified(out[k+3:])
+	}
+	return out, j
+}
+
+// toSimplified rewrites, in place, the 3-byte CJK Unified Ideographs in p that have a
+// simplified form (also a CJK Unified Ideograph, also 3 bytes).
+func toSimplified(p []byte) {
+	for k := 0; k+2 < len(p); k += 3 {
+		u := rune(p[k]&0x0F)<<12 | rune(p[k+1]&0x3F)<<6 | rune(p[k+2]&0x3F) - 0x4E00
+		if t2sHas[u>>6]&(1<<(u&63)) == 0 {
+			continue
+		}
+		if to := t2sDense[u]; to != 0 {
+			p[k], p[k+1], p[k+2] = byte(0xE0|to>>12), byte(0x80|(to>>6)&0x3F), byte(0x80|to&0x3F)
+		}
+	}
 }
 
 // asciiRun writes the ASCII text from text[i] on straight to Out, as far as no
