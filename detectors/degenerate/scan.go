@@ -105,21 +105,25 @@ func scan(text string, cfg *Config) stats {
 	for base := window &^ 63; base < loopEnd; base += 64 {
 		end := min(base+64, loopEnd)
 		from := max(base, window)
-		var mask uint64
 		// Two bytes a step: h after both is h<<2 + (g0<<1 + g1), so the chain through h
 		// (the loop's critical path) is one shift and one add per two bytes; the hash
-		// after the first byte comes off the chain.
+		// after the first byte comes off the chain. Each byte's anchor bit enters mask at
+		// the top and moves down a place per byte, so that after the block byte i's bit
+		// is at i-base once mask is shifted down by what the block lacks of 64 bytes
+		// (constant shifts instead of one by i&63 per byte).
+		var mask uint64
 		i := from
 		for ; i+1 < end; i += 2 {
 			g0, g1 := gear[b[i]], gear[b[i+1]]
 			h0 := h<<1 + g0
 			h = h<<2 + (g0<<1 + g1)
-			mask |= uint64((h0>>29-1)>>31)<<(i&63) | uint64((h>>29-1)>>31)<<((i+1)&63)
+			mask = mask>>2 | uint64((h0>>29-1)>>31)<<62 | uint64((h>>29-1)>>31)<<63
 		}
 		if i < end {
 			h = h<<1 + gear[b[i]]
-			mask |= uint64((h>>29-1)>>31) << (i & 63)
+			mask = mask>>1 | uint64((h>>29-1)>>31)<<63
 		}
+		mask >>= 64 - (end - base)
 		mask |= 0x0101010101010101 // i%8 == 0
 		mask &= ^uint64(0) << (from - base)
 		if end-base < 64 {
