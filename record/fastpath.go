@@ -46,7 +46,10 @@ func decodeFast(data []byte, r *Record) bool {
 			return false
 		}
 		name := data[i+1 : i+1+end]
-		if bytes.IndexByte(name, '\\') >= 0 || hasControl(name) {
+		k := memberIndex(name)
+		// A member of Record has neither escapes nor control characters in its name:
+		// only an unknown name needs the checks.
+		if k < 0 && (bytes.IndexByte(name, '\\') >= 0 || hasControl(name)) {
 			return false
 		}
 		i = skipWS(data, i+2+end)
@@ -55,7 +58,7 @@ func decodeFast(data []byte, r *Record) bool {
 		}
 		i = skipWS(data, i+1)
 		var ok bool
-		if i, ok = fastMember(data, i, memberIndex(name), r, &seen); !ok {
+		if i, ok = fastMember(data, i, k, r, &seen); !ok {
 			return false
 		}
 		i = skipWS(data, i)
