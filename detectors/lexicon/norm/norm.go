@@ -542,6 +542,9 @@ func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 		bmp.build() // for a Normalizer not made by New
 	}
 	buildClasses()
+	if o.NFKC {
+		buildProseMarks()
+	}
 	lower := &asciiIdentity
 	if o.CaseFold {
 		lower = &asciiLower
@@ -606,6 +609,27 @@ func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 				continue
 			}
 		}
+		if c >= 0xE2 && c <= 0xEF && o.NFKC && stream && sep && !st.pending && st.left > o.MaxRun && i >= spanEnd {
+			// The comma (or full stop, colon...) of Chinese prose between a clause and
+			// the next ideograph: what the general path below does for it, without the
+			// decoding, the tables and the calls (see proseMark).
+			if to, ok := proseMark(text, i); ok {
+				if to < utf8.RuneSelf {
+					b.segs = append(b.segs, seg{int32(len(b.Out)), int32(i), int32(i + 3)})
+					b.Out = append(b.Out, byte(to))
+					b.linEnd = -1
+				} else { // the mark itself: it extends a linear run
+					if int32(i) != b.linEnd {
+						b.segs = append(b.segs, seg{int32(len(b.Out)), int32(i), -1})
+					}
+					b.Out = append(b.Out, text[i:i+3]...)
+					b.linEnd = int32(i + 3)
+				}
+				st.left = 0
+				i += 3
+				continue
+			}
+		}
 		if !o.NFKC {
 			r, w := utf8.DecodeRuneInString(text[i:])
 			n.add(b, r, i, i+w, stream)
@@ -666,6 +690,65 @@ func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 		}
 		i += w
 	}
+}
+
+// proseMarks holds the 3-byte clause punctuation marks whose NFKC form is one character
+// that no other per-character step changes (clausePunctBetween's condition), by
+// proseSlot: the comma, full stop, enumeration comma, colon, semicolon, question and
+// exclamation marks, brackets and quotes of CJK text. A mark whose slot is taken goes the
+// general way.
+var (
+	proseMarksOnce sync.Once
+	proseMarks     [64]struct{ from, to rune }
+)
+
+func proseSlot(r rune) int { return int(r^r>>6) & 63 }
+
+func buildProseMarks() {
+	proseMarksOnce.Do(func() {
+		bmp.build()
+		buildClasses()
+		for _, r := range "，。、：；？！（）“”‘’「」『』【】《》〈〉…" + clausePunct {
+			if utf8.RuneLen(r) != 3 {
+				continue
+			}
+			v := bmp.info[r]
+			if v&bmpSimple == 0 {
+				continue
+			}
+			to := rune(v & 0xFFFF)
+			if c, ok := class(to); !ok || c&(clsPlain|clsPunct|clsWord|clsSpace) != clsPlain|clsPunct {
+				continue
+			}
+			if e := &proseMarks[proseSlot(r)]; e.from == 0 {
+				e.from, e.to = r, to
+			}
+		}
+	})
+}
+
+// proseMark reports whether text[i:] starts with one of proseMarks followed by a CJK
+// Unified Ideograph, and returns the mark's normalised form.
+func proseMark(text string, i int) (rune, bool) {
+	if i+5 >= len(text) {
+		return 0, false
+	}
+	w := text[i : i+6]
+	if w[1]&0xC0 != 0x80 || w[2]&0xC0 != 0x80 {
+		return 0, false
+	}
+	r := rune(w[0]&0x0F)<<12 | rune(w[1]&0x3F)<<6 | rune(w[2]&0x3F)
+	e := proseMarks[proseSlot(r)]
+	if e.from != r {
+		return 0, false
+	}
+	if w[3] < 0xE4 || w[3] > 0xE9 || w[4]&0xC0 != 0x80 || w[5]&0xC0 != 0x80 {
+		return 0, false
+	}
+	if u := rune(w[3]&0x0F)<<12 | rune(w[4]&0x3F)<<6 | rune(w[5]&0x3F); u < 0x4E00 {
+		return 0, false
+	}
+	return e.to, true
 }
 
 // clausePunctBetween reports whether r, a character's NFKC form, is clause

@@ -18,7 +18,7 @@ func TestProseMatchesReference(t *testing.T) {
 	t.Parallel()
 	han := []string{"中", "国", "國", "人", "民", "敏", "感", "词", "詞", "一", "\u9FFF", "\uF900"}
 	latin := []string{"a", "AI", "bad", "Ｂ", "x1"}
-	seps := []string{"，", "。", "、", " ", "*", ".", "-", "\u200b", "\n", "！", "?"}
+	seps := []string{"，", "。", "、", " ", "*", ".", "-", "\u200b", "\n", "！", "?", "“", "”", "（", "）", "：", "；", "？", "【", "》", "…", "‧"}
 	r := rand.New(rand.NewPCG(7, 8))
 	opts := allOptions()
 	for i := range 20000 {
