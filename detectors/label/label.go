@@ -231,6 +231,9 @@ func (d *Detector) Detect(_ context.Context, r *record.Record, res *detectors.Re
 			c.outcome = skip
 		}
 		*outs[i] = c.outcome
+		if c.outcome == pass || c.outcome == skip { // most checks of most records: no finding, no call
+			continue
+		}
 		emit(res, intrinsic[i].id, intrinsic[i].category, intrinsic[i].sev, intrinsic[i].layer, fieldOf(i), c.outcome, c.detail, c.term)
 	}
 	// Duty checks: findings only for records of the check's jurisdiction (or none given),
