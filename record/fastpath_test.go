@@ -32,6 +32,14 @@ var fastSeeds = []string{
 	`{"id":"a","self_reported":true,"distribution":{"notice":"is"},"context":{"deep_synthesis":true}}`,
 	`{"id":"a","text":"ends in a backslash \\\\","role":"provider"}`,
 	`{"id":"a","text":"a \\\" quote, \\\\\\\" and more","role":"provider"}`,
+	`{"id":"a","labels":{ "interface" : false , "explicit":{"present":true,"text":"AI生成"},"implicit":[]}}`,
+	`{"id":"a","labels":{"interface":null}}`,
+	`{"id":"a","labels":{"interface":truex}}`,
+	`{"id":"a","labels":{"interface":true,"interface":false}}`,
+	`{"id":"a","labels":{"Interface":true}}`,
+	`{"id":"a","labels":{}}`,
+	`{"id":"a","labels":null}`,
+	`{"id":"a","labels":{"interface":1}}`,
 }
 
 // FuzzDecodeFast: whenever decodeFast takes a record, the general decoder takes it too
@@ -68,6 +76,7 @@ func TestDecodeFastTakesTheCommonShapes(t *testing.T) {
 		fastSeeds[0]: true, fastSeeds[1]: true, fastSeeds[2]: true, fastSeeds[3]: true, fastSeeds[4]: true,
 		fastSeeds[7]: true, fastSeeds[14]: true, fastSeeds[16]: true, fastSeeds[19]: true,
 		fastSeeds[20]: true, fastSeeds[21]: true,
+		fastSeeds[22]: true, fastSeeds[23]: true, fastSeeds[27]: true, // labels: every member, a null flag, empty
 	}
 	for _, s := range fastSeeds {
 		var r Record
