@@ -351,6 +351,14 @@ func hasControl(s []byte) bool {
 }
 
 func skipWS(data []byte, i int) int {
+	// Inlined: records are mostly compact JSON, and the byte at i is no white space.
+	if i < len(data) && data[i] > ' ' {
+		return i
+	}
+	return skipWSLoop(data, i)
+}
+
+func skipWSLoop(data []byte, i int) int {
 	for i < len(data) {
 		switch data[i] {
 		case ' ', '\t', '\n', '\r':
