@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"sync"
@@ -128,12 +129,14 @@ func benchStream(b *testing.B, recs []streamtest.Record, mode string, set func(*
 	if brokerCPU != nil {
 		bcpu0 = brokerCPU()
 	}
+	stopProfile := windowProfile(b)
 	b.ResetTimer()
 	for r.Stats().Acked < int64(len(recs)) {
 		time.Sleep(time.Millisecond)
 	}
 	el := time.Since(t0)
 	b.StopTimer()
+	stopProfile()
 	// CPU per record of this process and of the broker over the same window: on a
 	// machine where both share the cores, judged/pass-through throughput is about
 	// the ratio of their sums.
@@ -147,6 +150,31 @@ func benchStream(b *testing.B, recs []streamtest.Record, mode string, set func(*
 	}
 	b.ReportMetric(float64(len(recs))/el.Seconds(), "rec/s")
 	b.Logf("%s: %v", mode, r.Stats())
+}
+
+// windowProfile starts a CPU profile of the timed window when AIGCWATCH_BENCH_CPUPROFILE
+// names a file (the test binary's -cpuprofile also covers producing the records and
+// setting up, most of its samples); the returned function stops it.
+//
+//	AIGCWATCH_BENCH_CPUPROFILE=/tmp/flagged.prof go test -run '^$' -bench 'StreamModes/mix=realistic/mode=flagged' -benchtime 200000x ./pipeline/stream
+func windowProfile(b *testing.B) func() {
+	name := os.Getenv("AIGCWATCH_BENCH_CPUPROFILE")
+	if name == "" {
+		return func() {}
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Error(err)
+		}
+	}
 }
 
 // prejudge judges recs and returns their verdicts by record id.
