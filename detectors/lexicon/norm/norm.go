@@ -645,18 +645,7 @@ func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 			r, w := utf8.DecodeRuneInString(text[i:])
 			if w > 1 {
 				if v := bmp.info[r]; v&bmpSimple != 0 && safeAt(text, i+w) {
-					to := rune(v & 0xFFFF)
-					if stream && sep && !st.pending && st.left > o.MaxRun && clausePunctBetween(to, text, i+w) {
-						// Chinese prose's comma between two clauses: a run of one
-						// clause punctuation mark after a word longer than MaxRun is
-						// kept whatever follows (sepFlush), so it is written at once
-						// instead of held until the ideograph after it.
-						b.write(to, int32(i), int32(i+w))
-						st.left = 0
-						i += w
-						continue
-					}
-					n.add(b, to, i, i+w, stream)
+					n.add(b, rune(v&0xFFFF), i, i+w, stream)
 					i += w
 					continue
 				}
@@ -692,11 +681,14 @@ func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 	}
 }
 
-// proseMarks holds the 3-byte clause punctuation marks whose NFKC form is one character
-// that no other per-character step changes (clausePunctBetween's condition), by
-// proseSlot: the comma, full stop, enumeration comma, colon, semicolon, question and
-// exclamation marks, brackets and quotes of CJK text. A mark whose slot is taken goes the
-// general way.
+// proseMarks holds the 3-byte clause punctuation marks (clausePunct) whose NFKC form is
+// one character that is clause punctuation too and that no other per-character step
+// changes, by proseSlot: the comma, full stop, enumeration comma, colon, semicolon,
+// question and exclamation marks, brackets and quotes of CJK text. After a word longer
+// than MaxRun, a run of one such mark is kept whatever follows (sepFlush's glue needs
+// both sides short, or no punctuation), so collect writes it at once when an ideograph
+// follows instead of holding it for the separators step. A mark whose slot is taken
+// goes that general way (TestProseMarksAllSlotted: none is).
 var (
 	proseMarksOnce sync.Once
 	proseMarks     [64]struct{ from, to rune }
@@ -708,7 +700,7 @@ func buildProseMarks() {
 	proseMarksOnce.Do(func() {
 		bmp.build()
 		buildClasses()
-		for _, r := range "，。、：；？！（）“”‘’「」『』【】《》〈〉…" + clausePunct {
+		for _, r := range clausePunct {
 			if utf8.RuneLen(r) != 3 {
 				continue
 			}
@@ -749,24 +741,6 @@ func proseMark(text string, i int) (rune, bool) {
 		return 0, false
 	}
 	return e.to, true
-}
-
-// clausePunctBetween reports whether r, a character's NFKC form, is clause
-// punctuation that no per-character step changes (neither a word character nor
-// white space), and text[j] starts a CJK Unified Ideograph.
-func clausePunctBetween(r rune, text string, j int) bool {
-	if c, ok := class(r); !ok || c&(clsPlain|clsPunct|clsWord|clsSpace) != clsPlain|clsPunct {
-		return false
-	}
-	if j+2 >= len(text) {
-		return false
-	}
-	c, c1, c2 := text[j], text[j+1], text[j+2]
-	if c < 0xE4 || c > 0xE9 || c1&0xC0 != 0x80 || c2&0xC0 != 0x80 {
-		return false
-	}
-	u := rune(c&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F)
-	return u >= 0x4E00 && u <= 0x9FFF
 }
 
 // appendCJKRun appends to out the run of CJK Unified Ideographs (U+4E00–U+9FFF) that

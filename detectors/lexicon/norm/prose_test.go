@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/aigcwatch/aigcwatch/internal/benchclock"
 )
@@ -72,4 +73,31 @@ func BenchmarkNormalizeProse(b *testing.B) {
 		n.Normalize(&buf, text)
 	}
 	clk.ReportBytes(b, int64(len(text)))
+}
+
+// TestProseMarksAllSlotted: every clause punctuation mark proseMark may take has a slot
+// of its own in proseMarks (a collision would send it the slow way, through the
+// separators step), and the comma and full stop are among them.
+func TestProseMarksAllSlotted(t *testing.T) {
+	buildProseMarks()
+	n := 0
+	for _, r := range clausePunct {
+		if utf8.RuneLen(r) != 3 || bmp.info[r]&bmpSimple == 0 {
+			continue
+		}
+		c, _ := class(rune(bmp.info[r] & 0xFFFF))
+		if c&(clsPlain|clsPunct|clsWord|clsSpace) != clsPlain|clsPunct {
+			continue
+		}
+		n++
+		if e := proseMarks[proseSlot(r)]; e.from != r {
+			t.Errorf("%q (U+%04X) has no slot: slot %d holds %q", r, r, proseSlot(r), e.from)
+		}
+	}
+	for _, r := range "，。" {
+		if proseMarks[proseSlot(r)].from != r {
+			t.Errorf("%q is not in proseMarks", r)
+		}
+	}
+	t.Logf("%d marks", n)
 }
