@@ -27,53 +27,84 @@ const maxFastRecord = 64 << 10
 // string with a non-ASCII byte (to find its end and refuse control characters) and the
 // lookup of each member's name: a fifth of judging a 500-byte record (docs/benchmarks).
 func decodeFast(data []byte, r *Record) bool {
-	i := skipWS(data, 0)
-	if i >= len(data) || data[i] != '{' {
-		return false
-	}
-	i = skipWS(data, i+1)
 	var seen uint64
-	if i < len(data) && data[i] == '}' {
-		return skipWS(data, i+1) == len(data)
-	}
-	for {
-		// A member name, without escapes.
-		if i >= len(data) || data[i] != '"' {
+	i, more, ok := objectStart(data, skipWS(data, 0))
+	for ok && more {
+		var name []byte
+		if name, i, ok = memberName(data, i); !ok {
 			return false
 		}
-		end := bytes.IndexByte(data[i+1:], '"')
-		if end < 0 {
-			return false
-		}
-		name := data[i+1 : i+1+end]
 		k := memberIndex(name)
 		// A member of Record has neither escapes nor control characters in its name:
 		// only an unknown name needs the checks.
 		if k < 0 && (bytes.IndexByte(name, '\\') >= 0 || hasControl(name)) {
 			return false
 		}
-		i = skipWS(data, i+2+end)
-		if i >= len(data) || data[i] != ':' {
-			return false
-		}
-		i = skipWS(data, i+1)
-		var ok bool
 		if i, ok = fastMember(data, i, k, r, &seen); !ok {
 			return false
 		}
-		i = skipWS(data, i)
-		if i >= len(data) {
-			return false
-		}
-		switch data[i] {
-		case ',':
-			i = skipWS(data, i+1)
-		case '}':
-			return skipWS(data, i+1) == len(data)
-		default:
-			return false
-		}
+		i, more, ok = memberEnd(data, i)
 	}
+	return ok && skipWS(data, i) == len(data)
+}
+
+// The members of a JSON object, walked by decodeFast and fastLabels:
+//
+//	i, more, ok := objectStart(data, i)    // i at '{'
+//	for ok && more {
+//		name, i, ok = memberName(data, i)  // i now at the value
+//		...                                // i after the value
+//		i, more, ok = memberEnd(data, i)
+//	}                                      // i after '}'
+//
+// A name is the bytes up to the first quote after the opening one: one with an escaped
+// quote is cut there and matches nothing.
+
+// objectStart reads the '{' at data[i] and the white space after it; more is false
+// when the object is empty (i is then after its '}').
+func objectStart(data []byte, i int) (next int, more, ok bool) {
+	if i >= len(data) || data[i] != '{' {
+		return 0, false, false
+	}
+	i = skipWS(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return i + 1, false, true
+	}
+	return i, true, true
+}
+
+// memberName reads a member's name and colon from data[i] and returns the name and
+// where the value starts.
+func memberName(data []byte, i int) ([]byte, int, bool) {
+	if i >= len(data) || data[i] != '"' {
+		return nil, 0, false
+	}
+	end := bytes.IndexByte(data[i+1:], '"')
+	if end < 0 {
+		return nil, 0, false
+	}
+	name := data[i+1 : i+1+end]
+	i = skipWS(data, i+2+end)
+	if i >= len(data) || data[i] != ':' {
+		return nil, 0, false
+	}
+	return name, skipWS(data, i+1), true
+}
+
+// memberEnd reads what follows a value at data[i]: a comma (more members) or the
+// closing brace (more is false, next is after it).
+func memberEnd(data []byte, i int) (next int, more, ok bool) {
+	i = skipWS(data, i)
+	if i >= len(data) {
+		return 0, false, false
+	}
+	switch data[i] {
+	case ',':
+		return skipWS(data, i+1), true, true
+	case '}':
+		return i + 1, false, true
+	}
+	return 0, false, false
 }
 
 // fastMember decodes the value at data[i] of the member with field index k (-1: not a
@@ -102,6 +133,12 @@ func fastMember(data []byte, i, k int, r *Record, seen *uint64) (int, bool) {
 		return fastLabels(data, i, &r.Labels)
 	}
 	ptr := reflect.NewAt(f.typ, unsafe.Add(unsafe.Pointer(r), f.offset)).Interface()
+	return parseValue(data, i, ptr)
+}
+
+// parseValue decodes the value at data[i] into ptr with the decoder Decode uses and
+// returns where it ends.
+func parseValue(data []byte, i int, ptr any) (int, bool) {
 	rest, err := fastjson.Parse(data[i:], ptr, fastjson.DontMatchCaseInsensitiveStructFields|fastjson.ZeroCopy)
 	return len(data) - len(rest), err == nil
 }
@@ -115,28 +152,13 @@ var labelsIndex = memberIndex([]byte("labels"))
 // judging such a record), the other members by the decoder. Anything unusual (an unknown,
 // repeated or escaped name, labels that are not an object) reports false.
 func fastLabels(data []byte, i int, l *Labels) (int, bool) {
-	if i >= len(data) || data[i] != '{' {
-		return 0, false
-	}
-	i = skipWS(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		return i + 1, true
-	}
 	var seen uint8
-	for {
-		if i >= len(data) || data[i] != '"' {
+	i, more, ok := objectStart(data, i)
+	for ok && more {
+		var name []byte
+		if name, i, ok = memberName(data, i); !ok {
 			return 0, false
 		}
-		end := bytes.IndexByte(data[i+1:], '"')
-		if end < 0 {
-			return 0, false
-		}
-		name := data[i+1 : i+1+end]
-		i = skipWS(data, i+2+end)
-		if i >= len(data) || data[i] != ':' {
-			return 0, false
-		}
-		i = skipWS(data, i+1)
 		var bit uint8
 		var ptr any
 		switch string(name) {
@@ -164,25 +186,13 @@ func fastLabels(data []byte, i int, l *Labels) (int, bool) {
 		}
 		seen |= bit
 		if ptr != nil {
-			rest, err := fastjson.Parse(data[i:], ptr, fastjson.DontMatchCaseInsensitiveStructFields|fastjson.ZeroCopy)
-			if err != nil {
+			if i, ok = parseValue(data, i, ptr); !ok {
 				return 0, false
 			}
-			i = len(data) - len(rest)
 		}
-		i = skipWS(data, i)
-		if i >= len(data) {
-			return 0, false
-		}
-		switch data[i] {
-		case ',':
-			i = skipWS(data, i+1)
-		case '}':
-			return i + 1, true
-		default:
-			return 0, false
-		}
+		i, more, ok = memberEnd(data, i)
 	}
+	return i, ok
 }
 
 // fastField is a member of Record as decodeFast sets it.
