@@ -678,12 +678,3 @@ func (c *Campaigns) event(found campaign.Campaign, a *campaign.Assignment) (kafk
 	return kafka.Message{Topic: c.events, Key: []byte(found.ID), Value: b,
 		Headers: []kafka.Header{{Key: "ce_type", Value: []byte(incident.CampaignType)}}}, true
 }
-
-// freshMetadata asks the brokers for the metadata of topics on a transport of its own,
-// closed afterwards, so that the answer comes from a broker and not from a cache.
-func freshMetadata(ctx context.Context, brokers []string, clientID string, topics ...string) (*kafka.MetadataResponse, error) {
-	tr := &kafka.Transport{ClientID: clientID, DialTimeout: 5 * time.Second, MetadataTopics: topics}
-	defer tr.CloseIdleConnections()
-	cl := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: tr}
-	return cl.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
-}

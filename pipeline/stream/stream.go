@@ -540,6 +540,15 @@ func (r *Runner) checkTopics(ctx context.Context) error {
 	}
 }
 
+// freshMetadata asks the brokers for the metadata of topics on a transport of its own,
+// closed afterwards, so that the answer comes from a broker and not from a cache.
+func freshMetadata(ctx context.Context, brokers []string, clientID string, topics ...string) (*kafka.MetadataResponse, error) {
+	tr := &kafka.Transport{ClientID: clientID, DialTimeout: 5 * time.Second, MetadataTopics: topics}
+	defer tr.CloseIdleConnections()
+	cl := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: tr}
+	return cl.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+}
+
 // shutdownContexts returns graceful, cancelled 80% of timeout after ctx ends, and hard,
 // cancelled timeout after ctx ends.
 func shutdownContexts(ctx context.Context, timeout time.Duration) (graceful, hard context.Context, stop func()) {
