@@ -197,7 +197,7 @@ format() {
 	[[ -f $STATE/cluster.id ]] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$STATE/cluster.id"
 	id=$(cat "$STATE/cluster.id")
 	say "formatting KRaft storage in $STATE/data (cluster $id)"
-	java_tool kafka.tools.StorageTool format -t "$id" -c "$PROPS" --ignore-formatted >"$STATE/logs/format.log" 2>&1 ||
+	java_tool kafka.tools.StorageTool format --cluster-id="$id" -c "$PROPS" --ignore-formatted >"$STATE/logs/format.log" 2>&1 ||
 		{
 			cat "$STATE/logs/format.log" >&2
 			die "formatting storage failed"

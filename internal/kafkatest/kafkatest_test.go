@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -424,4 +425,31 @@ func TestConcurrentUp(t *testing.T) {
 	topic := CreateTopic(t, s.Addr, "concurrent", 1)
 	want := produce(t, s.Addr, topic, 0, 5)
 	sameSet(t, consumeGroup(t, s.Addr, topic, Name(t, "group"), len(want)), want)
+}
+
+// TestClusterIDWithLeadingDash: a cluster id is 22 random URL-safe base64 characters, so
+// one in 64 starts with '-'; kafka-storage's option parser took such an id for an option
+// and formatting failed (TestConcurrentUp failed that way once). kafka.sh passes it as
+// --cluster-id=ID.
+func TestClusterIDWithLeadingDash(t *testing.T) {
+	t.Parallel()
+	s := newPrivate(t)
+	var state string
+	for _, e := range s.env {
+		if v, ok := strings.CutPrefix(e, "AIGCWATCH_KAFKA_STATE="); ok {
+			state = v
+		}
+	}
+	const id = "-zCxsCQ_yM5HivAR5rhgQg"
+	if err := os.WriteFile(filepath.Join(state, "cluster.id"), []byte(id), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.Start(t)
+	meta, err := os.ReadFile(filepath.Join(state, "data", "meta.properties"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(meta, []byte("cluster.id="+id+"\n")) {
+		t.Fatalf("meta.properties does not name cluster %s:\n%s", id, meta)
+	}
 }
