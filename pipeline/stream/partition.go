@@ -189,8 +189,15 @@ func (p *partition) judge(stop context.Context, in <-chan kafka.Message, out cha
 			r.release(1)
 		}
 	}
+	// Output messages a batch is sized for: about two a record (a verdict, sometimes an
+	// incident), but in flagged mode most records write nothing, and 2,000 zeroed
+	// messages (about 340 KB) a batch were a third of what judging allocated.
+	outputsPer := func(records int) int { return 2 * records }
+	if r.cfg.VerdictsMode == VerdictsFlagged && !r.passThrough {
+		outputsPer = func(records int) int { return max(8, records/32) }
+	}
 	for m := range in {
-		b := &batch{msgs: make([]kafka.Message, 0, 2*min(r.cfg.BatchRecords, len(in)+1))}
+		b := &batch{msgs: make([]kafka.Message, 0, outputsPer(min(r.cfg.BatchRecords, len(in)+1)))}
 		for {
 			b.n++ // the batch holds m's token from here on
 			r.stats.fetched.Add(1)
