@@ -95,6 +95,11 @@ type Worker struct {
 	// stream's compact and flagged modes). Encoding is a tenth of judging such a record,
 	// and the encoded verdicts' slabs are most of its garbage.
 	SkipAllowedJSON bool
+
+	// epoch is a monotonic clock reading taken when the worker was made: the time a
+	// record takes is read as two offsets from it, one clock reading each (time.Now
+	// reads the wall clock too).
+	epoch time.Time
 }
 
 const (
@@ -104,7 +109,7 @@ const (
 
 // NewWorker returns a worker bound to p.
 func (p *Processor) NewWorker() *Worker {
-	w := &Worker{p: p}
+	w := &Worker{p: p, epoch: time.Now()}
 	w.scratch.Now = p.now
 	if p.obs != nil {
 		w.obs = p.obs.NewWorkerObserver()
@@ -132,7 +137,7 @@ func (w *Worker) Judge(ctx context.Context, raw []byte) (Judgement, error) {
 // incident times) at `at` rather than at the processing time, so a redelivered or replayed
 // record is judged as it was the first time. A zero `at` is Judge.
 func (w *Worker) JudgeAt(ctx context.Context, raw []byte, at time.Time) (Judgement, error) {
-	start := time.Now()
+	start := time.Since(w.epoch)
 	p := w.p
 	if err := record.Decode(raw, p.Limits, &w.rec); err != nil {
 		var de *record.DecodeError
@@ -159,7 +164,7 @@ func (w *Worker) JudgeRecord(ctx context.Context, r *record.Record) (Judgement, 
 	if w.p.Strict && !w.p.Engine().Known(r.Jurisdiction) {
 		return Judgement{Reject: unknownJurisdiction(r.Jurisdiction)}, nil
 	}
-	return w.judge(ctx, r, time.Now())
+	return w.judge(ctx, r, time.Since(w.epoch))
 }
 
 // unknownJurisdiction is the dead letter of a record that Strict rejects.
@@ -168,7 +173,7 @@ func unknownJurisdiction(j string) *record.DecodeError {
 		Detail: fmt.Sprintf("%q is not a jurisdiction of the loaded packs, a country or EU member state of one, or an alias (--strict)", j)}
 }
 
-func (w *Worker) judge(ctx context.Context, r *record.Record, start time.Time) (Judgement, error) {
+func (w *Worker) judge(ctx context.Context, r *record.Record, start time.Duration) (Judgement, error) {
 	p := w.p
 	w.res.Reset()
 	cur := p.current.Load()
@@ -180,7 +185,7 @@ func (w *Worker) judge(ctx context.Context, r *record.Record, start time.Time) (
 	if err != nil {
 		return Judgement{}, err
 	}
-	d := time.Since(start)
+	d := time.Since(w.epoch) - start
 	w.verdict.LatencyUS = d.Microseconds()
 	if w.obs != nil {
 		w.obs.Judged(r, &w.verdict, evs, d)
