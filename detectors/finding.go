@@ -112,6 +112,12 @@ type Finding struct {
 	Severity Severity `json:"severity" expr:"severity"`
 	Layer    Layer    `json:"layer" expr:"layer"`
 	Evidence Evidence `json:"evidence" expr:"evidence"`
+	// ConsumedBy names a later detector whose own checks took this finding's input as
+	// theirs (the label detector's deep-synthesis and intimate-image checks take the
+	// signals detector's deepfake, face-swap, voice-clone and intimate-image findings'):
+	// that detector's findings stand for it, and a check it passed met the duty the
+	// finding raised, so rules.Verdict.Acted counts it as acted on. Not in verdicts.
+	ConsumedBy string `json:"-" expr:"consumed_by"`
 }
 
 // Evidence says why a finding was made. Which fields are set depends on the detector:

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -235,6 +236,68 @@ func TestSummaryCountsUnactedFindings(t *testing.T) {
 	s.WriteTable(&b)
 	if !strings.Contains(b.String(), "findings no rule acted on") {
 		t.Errorf("summary table lacks the unacted findings:\n%s", b.String())
+	}
+}
+
+// Signals that the label detector's deep-synthesis and intimate-image checks take as
+// their input are acted on when such a check applied and ran, whether it failed (its
+// label finding and the rule on it stand for them) or passed (the duty was met); where no
+// such check applies they still fall between the rules. (The newcomer walkthrough of
+// 2026-12-02 saw `make run` list 29 deepfake and face-swap signals as findings no rule
+// acted on, every one of them on a record EU-50-4a, EU-5-NCII, UK-NCII or CN-DS-01
+// judged, or a disclosed deepfake.)
+func TestSignalsConsumedByLabelChecks(t *testing.T) {
+	p, err := Build(DefaultConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deepfake := `"signals":{"deepfake_score":0.97,"face_swap":true,"depicts_real_person":true,"realistic":true}`
+	cases := []struct {
+		name, raw string
+		unacted   []string // signal categories left unacted, sorted
+		decision  string
+	}{
+		{"EU deepfake without disclosure: EU-50-4a fires on label.eu_50_4a",
+			`{"id":"a","jurisdiction":"DE","role":"platform","modality":"image","declared_ai":true,` + deepfake + `}`,
+			nil, "label"},
+		{"EU deepfake disclosed: EU-50-4a passes",
+			`{"id":"b","jurisdiction":"DE","role":"platform","modality":"image","declared_ai":true,"labels":{"explicit":{"present":true,"type":"text","text":"AI-generated","position":"corner","size_ratio":0.06}},` + deepfake + `}`,
+			nil, ""},
+		{"UK intimate deepfake: UK-NCII blocks",
+			`{"id":"c","jurisdiction":"GB","role":"platform","modality":"image","declared_ai":true,"signals":{"deepfake_score":0.97,"face_swap":true,"intimate":true,"depicts_real_person":true}}`,
+			nil, "block"},
+		{"US deepfake: no deep-synthesis check applies, the signals fall between the rules",
+			`{"id":"d","jurisdiction":"US","role":"platform","modality":"image","declared_ai":true,` + deepfake + `}`,
+			[]string{"signal.deepfake", "signal.face_swap"}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			j, err := p.NewWorker().Judge(context.Background(), []byte(c.raw))
+			if err != nil || j.Reject != nil {
+				t.Fatal(err, j.Reject)
+			}
+			var s Summary
+			s.Add(&j)
+			var got []string
+			seen := 0
+			for cat, n := range s.Unacted {
+				if strings.HasPrefix(cat, "signal.") && n > 0 {
+					got = append(got, cat)
+				}
+			}
+			for _, f := range j.Verdict.Findings {
+				if strings.HasPrefix(f.Category, "signal.") {
+					seen++
+				}
+			}
+			slices.Sort(got)
+			if seen < 2 || !slices.Equal(got, c.unacted) {
+				t.Errorf("%d signal findings, unacted %v, want %v (verdict %s)", seen, got, c.unacted, j.VerdictJSON)
+			}
+			if c.decision != "" && j.Verdict.Decision.String() != c.decision {
+				t.Errorf("decision %s, want %s (verdict %s)", j.Verdict.Decision, c.decision, j.VerdictJSON)
+			}
+		})
 	}
 }
 

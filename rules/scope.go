@@ -133,11 +133,16 @@ func refsOf(n ast.Node) refs {
 }
 
 // Acted reports whether finding i of the verdict was acted on: some fired rule's
-// condition names its category or detector, or reads the findings directly.
-// Findings that no rule acted on fall between rules; the scan summary and the
+// condition names its category or detector, or reads the findings directly, or another
+// detector's checks took the finding's input as theirs (Finding.ConsumedBy: the label
+// detector's findings then stand for it, and are counted themselves when no rule acts
+// on them). Findings that no rule acted on fall between rules; the scan summary and the
 // metrics count them by category.
 func (v *Verdict) Acted(i int) bool {
 	f := &v.Findings[i]
+	if f.ConsumedBy != "" {
+		return true
+	}
 	for _, r := range v.Rules {
 		if r.refs.covers(f) {
 			return true

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/aigcwatch/aigcwatch/detectors"
+	"github.com/aigcwatch/aigcwatch/detectors/signals"
 	"github.com/aigcwatch/aigcwatch/record"
 )
 
@@ -84,8 +85,11 @@ func New(cfg Config) *Detector {
 	return &Detector{cfg: cfg}
 }
 
+// Name is the label detector's name.
+const Name = "label"
+
 // Name implements detectors.Detector.
-func (d *Detector) Name() string { return "label" }
+func (d *Detector) Name() string { return Name }
 
 // Outcome shorthands.
 const (
@@ -239,16 +243,45 @@ func (d *Detector) Detect(_ context.Context, r *record.Record, res *detectors.Re
 	// Duty checks: findings only for records of the check's jurisdiction (or none given),
 	// so a CN verdict does not list EU checks; the facts hold every outcome regardless.
 	fam := familiesOf(r.Jurisdiction)
+	consumed := false
 	for i := range duties {
 		dc := &duties[i]
 		if fam&dc.family == 0 {
 			continue
 		}
-		if o := *dc.out(f); o != pass && o != skip {
+		o := *dc.out(f)
+		consumed = consumed || o != skip && signalDuties[dc.id]
+		if o != pass && o != skip {
 			emit(res, dc.id, dc.category, dc.sev, detectors.Content, dc.field, o, dc.detail[o], "")
 		}
 	}
+	if consumed {
+		consumeSignals(res)
+	}
 	return nil
+}
+
+// signalDuties are the duty checks that take the record's signals as their input: the
+// deep-synthesis duties (CN-DS-01, EU-50-4a) and the intimate-image ones (EU-5-NCII,
+// UK-NCII).
+var signalDuties = map[string]bool{"CN-DS-01": true, "EU-50-4a": true, "EU-5-NCII": true, "UK-NCII": true}
+
+// consumeSignals marks the signals detector's findings that those checks stand for
+// (Finding.ConsumedBy), once one of them applied to the record and ran: its own finding
+// (on failure) or its pass is the judgement on them, so they are not counted as findings
+// no rule acted on. The signals a rule names directly (signal.minor_intimate,
+// signal.synthesis_tool) are left to the rules.
+func consumeSignals(res *detectors.Result) {
+	for i := range res.Findings {
+		g := &res.Findings[i]
+		if g.Detector != signals.Name {
+			continue
+		}
+		switch g.Category {
+		case signals.Deepfake, signals.FaceSwap, signals.VoiceClone, signals.IntimateRealPerson:
+			g.ConsumedBy = Name
+		}
+	}
 }
 
 // emit appends a finding for a check that did not pass.
@@ -270,7 +303,7 @@ func emit(res *detectors.Result, id, category string, sev detectors.Severity, la
 	case incon:
 		category = inconCategory(category)
 	}
-	res.Findings = append(res.Findings, detectors.Finding{Detector: "label", Category: category, Severity: sev, Layer: layer,
+	res.Findings = append(res.Findings, detectors.Finding{Detector: Name, Category: category, Severity: sev, Layer: layer,
 		Evidence: detectors.Evidence{Field: field, Term: term, Check: id, Outcome: outcome, Detail: detail}})
 }
 
@@ -395,12 +428,12 @@ func (d *Detector) implicit(r *record.Record, res *detectors.Result, f *detector
 			continue
 		case Truncated:
 			ck[iImp02].set(incon, "the payload ends before the JSON object closes (truncated?)", term)
-			res.Problems = append(res.Problems, detectors.Problem{Detector: "label", Field: "labels.implicit", Reason: "label_truncated"})
+			res.Problems = append(res.Problems, detectors.Problem{Detector: Name, Field: "labels.implicit", Reason: "label_truncated"})
 			unsure = true
 			continue
 		case Syntax:
 			ck[iImp02].set(fail, "the payload is not a JSON object", term)
-			res.Problems = append(res.Problems, detectors.Problem{Detector: "label", Field: "labels.implicit", Reason: "label_syntax"})
+			res.Problems = append(res.Problems, detectors.Problem{Detector: Name, Field: "labels.implicit", Reason: "label_syntax"})
 			syntax = true
 			continue
 		}

@@ -213,7 +213,7 @@ func New(reg prometheus.Registerer, opt Options) (*Metrics, error) {
 	m.judged = counter("records_judged_total", "Records judged, by the verdict's decision and the record's jurisdiction (named set, else other).", "decision", "jurisdiction")
 	m.deadLetters = counter("dead_letters_total", "Records sent to the dead-letter output, by reason.", "reason")
 	m.findings = counter("findings_total", "Findings, by detector, category, risk layer and severity.", "detector", "category", "layer", "severity")
-	m.unhandled = counter("findings_unhandled_total", "Findings above info severity that no fired rule acted on (fell between the rules), by category.", "category")
+	m.unhandled = counter("findings_unhandled_total", "Findings above info severity that no fired rule acted on and no label check took as its input (fell between the rules), by category.", "category")
 	m.problems = counter("verdict_problems_total", "Problems named in verdicts (input a detector could not use, a rule that failed, an unknown jurisdiction), by detector and reason (closed sets).", "detector", "reason")
 	m.rulesFired = counter("rules_fired_total", "Rules fired, by rule id and pack.", "rule", "pack")
 	m.incidents = counter("incidents_total", "Incidents raised, by rule, authority to report to, risk layer and severity.", "rule", "authority", "layer", "severity")
