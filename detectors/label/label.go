@@ -250,7 +250,7 @@ func (d *Detector) Detect(_ context.Context, r *record.Record, res *detectors.Re
 			continue
 		}
 		o := *dc.out(f)
-		consumed = consumed || o != skip && signalDuties[dc.id]
+		consumed = consumed || o != skip && takesSignals[i]
 		if o != pass && o != skip {
 			emit(res, dc.id, dc.category, dc.sev, detectors.Content, dc.field, o, dc.detail[o], "")
 		}
@@ -265,6 +265,15 @@ func (d *Detector) Detect(_ context.Context, r *record.Record, res *detectors.Re
 // deep-synthesis duties (CN-DS-01, EU-50-4a) and the intimate-image ones (EU-5-NCII,
 // UK-NCII).
 var signalDuties = map[string]bool{"CN-DS-01": true, "EU-50-4a": true, "EU-5-NCII": true, "UK-NCII": true}
+
+// takesSignals[i] is signalDuties[duties[i].id], looked up once.
+var takesSignals = func() []bool {
+	b := make([]bool, len(duties))
+	for i := range duties {
+		b[i] = signalDuties[duties[i].id]
+	}
+	return b
+}()
 
 // consumeSignals marks the signals detector's findings that those checks stand for
 // (Finding.ConsumedBy), once one of them applied to the record and ran: its own finding
