@@ -126,7 +126,7 @@ func Overview() *dashboard.DashboardBuilder {
 			query(`sum by (authority) (increase(aigcwatch_incidents_total[$__range]))`, "{{authority}}"))).
 		WithPanel(bars("Top providers by incident rate", "Incidents per 100 records judged over the time range, for the 10 providers with the most.", "short", 12, 8,
 			query(`topk(10, 100 * sum by (provider) (increase(aigcwatch_provider_incidents_total{`+J+`}[$__range])) / sum by (provider) (increase(aigcwatch_provider_records_total{`+J+`}[$__range])))`, "{{provider}}"))).
-		WithPanel(ts("Findings no rule acted on", "Findings of categories that no fired rule named, per minute: what falls between the rule packs.", "short", 12, 8,
+		WithPanel(ts("Findings no rule acted on", "Findings of categories that no fired rule named and no label check took as its input, per minute: what falls between the rule packs.", "short", 12, 8,
 			query(`sum by (category) (rate(aigcwatch_findings_unhandled_total[$__rate_interval])) * 60`, "{{category}}")).AxisLabel("findings / min")).
 		WithRow(dashboard.NewRowBuilder("Enforcement")).
 		WithPanel(bars("Providers above the base enforcement level", "Each provider's level on its jurisdiction's enforcement ladder (docs/enforcement.md), for the 20 highest: 1 is the first step up (e.g. CN interview, EU corrective action request). Providers past the top-N label bound are counted as other.", "short", 12, 8,
