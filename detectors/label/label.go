@@ -243,37 +243,22 @@ func (d *Detector) Detect(_ context.Context, r *record.Record, res *detectors.Re
 	// Duty checks: findings only for records of the check's jurisdiction (or none given),
 	// so a CN verdict does not list EU checks; the facts hold every outcome regardless.
 	fam := familiesOf(r.Jurisdiction)
-	consumed := false
 	for i := range duties {
 		dc := &duties[i]
 		if fam&dc.family == 0 {
 			continue
 		}
-		o := *dc.out(f)
-		consumed = consumed || o != skip && takesSignals[i]
-		if o != pass && o != skip {
+		if o := *dc.out(f); o != pass && o != skip {
 			emit(res, dc.id, dc.category, dc.sev, detectors.Content, dc.field, o, dc.detail[o], "")
 		}
 	}
-	if consumed {
+	// The duty checks that take the record's signals as their input: the deep-synthesis
+	// duties (CN-DS-01, EU-50-4a) and the intimate-image ones (EU-5-NCII, UK-NCII).
+	if fam&famCN != 0 && f.CNDS01 != skip || fam&famEU != 0 && f.EU504a != skip || fam&(famEU|famUK) != 0 && f.NCII != skip {
 		consumeSignals(res)
 	}
 	return nil
 }
-
-// signalDuties are the duty checks that take the record's signals as their input: the
-// deep-synthesis duties (CN-DS-01, EU-50-4a) and the intimate-image ones (EU-5-NCII,
-// UK-NCII).
-var signalDuties = map[string]bool{"CN-DS-01": true, "EU-50-4a": true, "EU-5-NCII": true, "UK-NCII": true}
-
-// takesSignals[i] is signalDuties[duties[i].id], looked up once.
-var takesSignals = func() []bool {
-	b := make([]bool, len(duties))
-	for i := range duties {
-		b[i] = signalDuties[duties[i].id]
-	}
-	return b
-}()
 
 // consumeSignals marks the signals detector's findings that those checks stand for
 // (Finding.ConsumedBy), once one of them applied to the record and ran: its own finding

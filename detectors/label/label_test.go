@@ -246,22 +246,3 @@ func TestUnverifiedC2PA(t *testing.T) {
 		t.Errorf("Invalid: AIC2PA %v, findings %+v", res.Label.AIC2PA, res.Findings)
 	}
 }
-
-// Every check named in signalDuties is a duty check: a misspelt id would leave the
-// signals it takes counted as findings no rule acted on.
-func TestSignalDutiesExist(t *testing.T) {
-	for id := range signalDuties {
-		n := 0
-		for i := range duties {
-			if duties[i].id == id {
-				n++
-				if !takesSignals[i] {
-					t.Errorf("takesSignals misses %s", id)
-				}
-			}
-		}
-		if n == 0 {
-			t.Errorf("signalDuties names %s, which is no duty check", id)
-		}
-	}
-}
