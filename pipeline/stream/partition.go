@@ -78,8 +78,11 @@ type batch struct {
 	// counts are the batch's additions to the Runner's output counters, added once per
 	// batch (countOutputs): an atomic add per record on counters every partition's
 	// goroutine shares moves their cache line between the cores for each record.
-	counts struct{ verdicts, compact, unwritten, incidents, observations int64 }
+	counts outputCounts
 }
+
+// outputCounts are a batch's additions to the Runner's output counters.
+type outputCounts struct{ verdicts, compact, unwritten, incidents, observations int64 }
 
 // countOutputs adds the batch's counts to the Runner's counters.
 func (b *batch) countOutputs(c *counters) {
@@ -94,7 +97,7 @@ func (b *batch) countOutputs(c *counters) {
 	add(&c.allowUnwritten, k.unwritten)
 	add(&c.incidents, k.incidents)
 	add(&c.observations, k.observations)
-	*k = struct{ verdicts, compact, unwritten, incidents, observations int64 }{}
+	*k = outputCounts{} // counted once: an abort after the send's attempt adds nothing
 }
 
 // bytes returns a copy of the concatenation of s and, when off >= 0, its decimal

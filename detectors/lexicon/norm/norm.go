@@ -779,31 +779,35 @@ func appendCJKRun(out []byte, text string, i int, r rune, nfkc, trad bool) ([]by
 // keeps its variables in registers (inside appendCJKRun they were spilled around each
 // character: about 40 instructions a character, now about 15).
 func cjkRun(p string) (int, uint64) {
-	has := t2sHas
 	var hit uint64
 	b := unsafe.Slice(unsafe.StringData(p), len(p))
 	k := 0
 	for ; k+4 <= len(b); k += 3 {
-		x := binary.LittleEndian.Uint32(b[k : k+4]) // the fourth byte is ignored
-		if x&0xC0C0F0 != 0x8080E0 {                 // 1110xxxx 10xxxxxx 10xxxxxx
+		bit, ok := ideographBit(binary.LittleEndian.Uint32(b[k : k+4])) // the fourth byte is ignored
+		if !ok {
 			return k, hit
 		}
-		// The code point's top 10 bits, from U+4E00: the bitmap's word (2.6 KiB, in
-		// the L1 cache, answering for the 84 KiB table); the last byte's 6 are its bit.
-		hi := (x&0x0F)<<6 | (x>>8)&0x3F - 0x4E00>>6
-		if hi > (0x9FFF-0x4E00)>>6 {
-			return k, hit
-		}
-		hit |= has[hi] >> ((x >> 16) & 63)
+		hit |= bit
 	}
 	if k+3 == len(b) { // the text's last character
-		x := uint32(b[k]) | uint32(b[k+1])<<8 | uint32(b[k+2])<<16
-		if hi := (x&0x0F)<<6 | (x>>8)&0x3F - 0x4E00>>6; x&0xC0C0F0 == 0x8080E0 && hi <= (0x9FFF-0x4E00)>>6 {
-			hit |= has[hi] >> ((x >> 16) & 63)
+		if bit, ok := ideographBit(uint32(b[k]) | uint32(b[k+1])<<8 | uint32(b[k+2])<<16); ok {
+			hit |= bit
 			k += 3
 		}
 	}
 	return k, hit
+}
+
+// ideographBit reports whether the low three bytes of x (little-endian) encode a CJK
+// Unified Ideograph, and its t2sHas bit at bit 0.
+func ideographBit(x uint32) (uint64, bool) {
+	// The code point's top 10 bits, from U+4E00: the bitmap's word (2.6 KiB, in the L1
+	// cache, answering for the 84 KiB table); the last byte's 6 are its bit.
+	hi := (x&0x0F)<<6 | (x>>8)&0x3F - 0x4E00>>6
+	if x&0xC0C0F0 != 0x8080E0 || hi > (0x9FFF-0x4E00)>>6 { // 1110xxxx 10xxxxxx 10xxxxxx
+		return 0, false
+	}
+	return t2sHas[hi] >> ((x >> 16) & 63), true
 }
 
 // toSimplified rewrites, in place, the 3-byte CJK Unified Ideographs in p that have a
