@@ -236,3 +236,45 @@ func TestSWAR(t *testing.T) {
 		}
 	}
 }
+
+// TestCJKRunMatchesPerCharacter holds cjkRun (two characters a step, then one) to a loop
+// over the characters one by one, on runs of ideographs, with and without traditional
+// ones, ended at every position by a character outside U+4E00–U+9FFF or a broken one, then
+// more text.
+func TestCJKRunMatchesPerCharacter(t *testing.T) {
+	ref := func(p string) (int, uint64) {
+		var hit uint64
+		k := 0
+		for k+3 <= len(p) {
+			r, w := utf8.DecodeRuneInString(p[k:])
+			if w != 3 || r < 0x4E00 || r > 0x9FFF {
+				break
+			}
+			if u := r - 0x4E00; t2sHas[u>>6]&(1<<(u&63)) != 0 {
+				hit = 1
+			}
+			k += 3
+		}
+		return k, hit
+	}
+	rng := rand.New(rand.NewPCG(16, 16))
+	enders := []string{"", "a", "，", "\xe4", "\xe4\xb8", "\xe4\xb7\xbf", "\xea\x80\x80", "\xe9\xbf\xbf", "é", "😀"}
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			if rng.IntN(8) == 0 {
+				b.WriteString("們") // traditional
+			} else {
+				b.WriteRune(rune(0x4E00 + rng.IntN(0x9FFF-0x4E00+1)))
+			}
+		}
+		b.WriteString(enders[rng.IntN(len(enders))])
+		b.WriteString("一二三"[:rng.IntN(10)]) // what follows the run, whole or cut
+		p := b.String()
+		n, hit := cjkRun(p)
+		wn, whit := ref(p)
+		if n != wn || hit&1 != whit {
+			t.Fatalf("cjkRun(%q) = %d, %d; per character %d, %d", p, n, hit&1, wn, whit)
+		}
+	}
+}

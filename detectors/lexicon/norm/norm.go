@@ -782,6 +782,17 @@ func cjkRun(p string) (int, uint64) {
 	var hit uint64
 	b := unsafe.Slice(unsafe.StringData(p), len(p))
 	k := 0
+	// Two characters a step while 8 bytes are left: one load, one test of both
+	// characters' UTF-8 shape (the last two bytes are ignored), their two lookups.
+	for ; k+8 <= len(b); k += 6 {
+		x := binary.LittleEndian.Uint64(b[k : k+8])
+		h0 := (x&0x0F)<<6 | (x>>8)&0x3F - 0x4E00>>6
+		h1 := (x>>24&0x0F)<<6 | (x>>32)&0x3F - 0x4E00>>6
+		if x&0xC0C0F0C0C0F0 != 0x8080E08080E0 || h0 > (0x9FFF-0x4E00)>>6 || h1 > (0x9FFF-0x4E00)>>6 {
+			break
+		}
+		hit |= t2sHas[h0]>>(x>>16&63) | t2sHas[h1]>>(x>>40&63)
+	}
 	for ; k+4 <= len(b); k += 3 {
 		bit, ok := ideographBit(binary.LittleEndian.Uint32(b[k : k+4])) // the fourth byte is ignored
 		if !ok {
