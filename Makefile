@@ -13,7 +13,7 @@ KAFKA_PORT ?= 9092
 export KAFKA_PORT
 
 .PHONY: all build run test test-short bench bench-kafka fuzz lint fmt tidy-check deps \
-	kafka-up kafka-down kafka-restart kafka-status kafka-logs prometheus-up prometheus-down dashboards dashboards-png clean
+	pgo kafka-up kafka-down kafka-restart kafka-status kafka-logs prometheus-up prometheus-down dashboards dashboards-png clean
 
 all: build
 
@@ -42,6 +42,11 @@ test-short:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) $(PKGS) | tee bin/bench.txt
 	$(GO) run $(BENCHSTAT) bin/bench.txt
+
+## pgo: regenerate cmd/aigcwatch/default.pgo, the profile `go build` optimises the binary
+## with, from the stream benchmark against the script-started broker.
+pgo: kafka-up
+	scripts/pgo-profile.sh
 
 ## fuzz: run each fuzz target for FUZZTIME.
 fuzz:

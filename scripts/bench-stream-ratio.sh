@@ -6,6 +6,11 @@
 #
 #   scripts/bench-stream-ratio.sh                 # 10 pairs of 1,000,000 records
 #   PAIRS=6 RECORDS=200000 MIX=current scripts/bench-stream-ratio.sh
+#   PGO=off scripts/bench-stream-ratio.sh         # without profile-guided optimisation
+#
+# The test binary is built with cmd/aigcwatch/default.pgo, as `go build` builds the aigcwatch
+# binary (scripts/pgo-profile.sh), so that the figures are those of what ships; PGO=off or
+# another profile's path overrides it.
 #
 # The broker must be up (scripts/kafka.sh up) and warm: the first minutes after a start run
 # the JVM's compiler and cost the broker several times its usual CPU a record. Run nothing
@@ -15,9 +20,10 @@ cd "$(dirname "$0")/.."
 PAIRS=${PAIRS:-10}
 RECORDS=${RECORDS:-1000000}
 MIX=${MIX:-realistic}
+PGO=${PGO:-cmd/aigcwatch/default.pgo}
 bin=$(mktemp)
 trap 'rm -f "$bin"' EXIT
-go test -c -o "$bin" ./pipeline/stream
+go test -c -pgo="$PGO" -o "$bin" ./pipeline/stream
 cd pipeline/stream
 run() {
 	"$bin" -test.run '^$' -test.bench "StreamModes/mix=$MIX/mode=$1\$" -test.benchtime "${RECORDS}x" 2>&1 |
