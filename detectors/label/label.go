@@ -675,9 +675,19 @@ func textPosition(p string) bool {
 //
 // It returns whether a text record's own text carries the label (CN-EXP-01's text
 // position), which cnExplicit uses again.
+//
+// A record whose interface shows the label (labels.interface: a chat service's) is not read
+// for one when it has no export: ExplicitOK and Disclosed hold on the interface label, which
+// also passes CN-EXP-01, and CN-EXP-06 (an export's) is the only other reader of textLabel.
+// Reading the head and tail windows was a tenth of judging such a record.
+// TestInterfaceLabelSkipsTextChangesNothing holds the shortcut to the full reading.
 func (d *Detector) explicit(r *record.Record, f *detectors.LabelFacts) (textLabel bool) {
 	ex := r.Labels.Explicit
 	iface := r.Labels.Interface != nil && *r.Labels.Interface
+	if iface && r.Export == nil && !readTextAlways {
+		f.ExplicitOK, f.Disclosed = true, true
+		return false
+	}
 	exOK := ex != nil && ex.Present && (ex.Type == "rhythm" || Elements(ex.Text))
 	var h, t window
 	textOK := false
@@ -711,6 +721,9 @@ func (d *Detector) aie(r *record.Record, f *detectors.LabelFacts) {
 		}
 	}
 }
+
+// readTextAlways turns explicit's interface-label shortcut off (tests compare the two).
+var readTextAlways bool
 
 func isMedia(m string) bool { return m == record.Image || m == record.Audio || m == record.Video }
 
