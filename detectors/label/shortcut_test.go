@@ -18,7 +18,8 @@ import (
 // interface shows the label and that has no export is not read for a text label) to the
 // full reading: every finding, problem and fact is the same either way. The records are the
 // sample stream's, each also with labels.interface set, and a matrix of texts that carry a
-// label, a disclosure or neither, in every jurisdiction, with and without an export.
+// label, a disclosure or neither, in every jurisdiction, with and without an export. Not
+// parallel: it switches the shortcut off for the whole package while it runs.
 func TestInterfaceLabelSkipsTextChangesNothing(t *testing.T) {
 	var recs [][]byte
 	f, err := os.Open("../../examples/stream.jsonl")
