@@ -4,17 +4,15 @@ import "unsafe"
 
 // Scanning with the automaton over bytes (Matcher.bytes): one table look-up per
 // byte, no decoding. Each step's load depends on the previous one (about five
-// cycles), so long texts are cut into streams scanned in one loop, whose chains
-// of loads overlap.
+// cycles), so texts are cut into streams scanned in one loop, whose chains of
+// loads overlap.
 
 // streams is the number of stretches of text scanned together.
 const streams = 4
 
-// minStream is the shortest stretch worth a stream of its own (the bytes it reports,
-// after its warm-up; 32 measured faster than 64 on the stream benchmark's mix, whose
-// texts are mostly under 200 bytes), maxStream the longest: a text is scanned in blocks of up to
-// streams*maxStream bytes, so that a block dense with matches (held back, see recCap)
-// costs only that block.
+// minStream is the shortest stretch worth a stream of its own (the bytes it reports),
+// maxStream the longest: a text is scanned in blocks of up to streams*maxStream bytes,
+// so that a block dense with matches (held back, see recCap) costs only that block.
 const (
 	minStream = 32
 	maxStream = 4096
@@ -52,11 +50,11 @@ func (m *Matcher) scanBytes(text string, dst []Match, stopAtFirst bool) []Match 
 	return m.scanStreams(&m.raw, text, dst, minStream, maxStream)
 }
 
-// scanStreams scans text in blocks of streams stretches, each stream reading steps
-// bytes and reporting at least minLen of them after its warm-up, at most maxLen (one
-// stream for what is left when a stretch would be shorter).
+// scanStreams scans text in blocks of streams stretches, each stream reporting at
+// least minLen bytes, at most maxLen (one stream for what is left when a stretch
+// would be shorter).
 func (m *Matcher) scanStreams(t *byteTable, text string, dst []Match, minLen, maxLen int) []Match {
-	warm := int(m.maxLen) - 1
+	warm := t.warm(m)
 	s := int32(0)
 	for pos := 0; pos < len(text); {
 		// Stream 0 reports the bytes it reads, the others warm bytes fewer: steps
@@ -73,15 +71,35 @@ func (m *Matcher) scanStreams(t *byteTable, text string, dst []Match, minLen, ma
 	return dst
 }
 
+// warm is how many bytes before its stretch a stream starts: none for the text as it
+// is (Matcher.resync joins the streams), maxLen-1 for prepared text (t.units), whose
+// streams are started that far back so that they reach their stretch in the right
+// state.
+func (t *byteTable) warm(m *Matcher) int {
+	if t.units {
+		return int(m.maxLen) - 1
+	}
+	return 0
+}
+
 // block scans a block of text from pos, in state s, in streams of steps bytes, and
 // returns the state and the position at its end. Stream k reports the matches ending in
 // (b[k], b[k+1]]: stream 0 reads text[b[0]:b[1]], b[0] = pos, starting in state s; the
-// others start warm bytes before b[k], from the root, and read up to b[k+1]. After
-// reading byte b[k] a stream is in the state a scan from the start of text would be in,
-// since no state is deeper than warm+1 bytes. (With t.units, warm units: see
-// warmStart; a stream that starts further back finishes its last bytes alone.)
+// others start from the root at x[k] and read up to b[k+1].
+//
+// Over the text as it is, x[k] = b[k], and a stream does not know the state a scan
+// from the start would be in at b[k]. It is joined to the stream before it by resync:
+// that one, finished, goes on past b[k] until its state is no deeper than the bytes
+// it read past b[k]; from there on both are in the same state, and the later stream's
+// matches before that point are dropped. In Chinese prose that takes a few bytes, where
+// a warm-up of maxLen-1 bytes (95 for the degenerate phrases) left texts under about
+// 500 bytes to one stream, one dependent load after another.
+//
+// Over prepared text (t.units) a stream starts warm units before b[k] instead (see
+// warmStart): it is in the right state on reaching b[k], since no state is deeper than
+// warm+1 units; a stream that starts further back finishes its last bytes alone.
 func (m *Matcher) block(t *byteTable, text string, pos, steps int, s int32, dst []Match) ([]Match, int32, int) {
-	warm := int(m.maxLen) - 1
+	warm := t.warm(m)
 	var b [streams + 1]int
 	b[0], b[1] = pos, pos+steps
 	for k := 2; k <= streams; k++ {
@@ -126,12 +144,27 @@ func (m *Matcher) block(t *byteTable, text string, pos, steps int, s int32, dst 
 	}
 	// Finish each stream in order: its held matches, then the rest of its bytes.
 	for k := range streams {
+		from := x[k] + i
 		if k > 0 {
-			for _, h := range held[k-1][:nheld[k-1]] {
+			keep := held[k-1][:nheld[k-1]]
+			if !t.units {
+				var p int
+				var s int32
+				dst, s, p = m.resync(t, text, b[k], from, st[k-1], dst)
+				if p == from && int(m.depth[s/t.stride]) > p-b[k] {
+					// The stream before reached where this one stopped without
+					// joining it: it goes on in its place.
+					keep, st[k] = nil, s
+				}
+				for len(keep) > 0 && keep[0].end <= p {
+					keep = keep[1:]
+				}
+			}
+			for _, h := range keep {
 				dst = m.emit(dst, h.s/t.stride, h.end)
 			}
 		}
-		dst, st[k], _ = m.runBytes(t, text, x[k]+i, b[k+1], st[k], b[k], dst, false)
+		dst, st[k], _ = m.runBytes(t, text, from, b[k+1], st[k], b[k], dst, false)
 	}
 	return dst, st[streams-1], b[streams]
 }
@@ -169,6 +202,26 @@ func (t *byteTable) step4(text string, x *[streams]int, st *[streams]int32, i, n
 	}
 	st[0], st[1], st[2], st[3] = int32(s0), int32(s1), int32(s2), int32(s3)
 	return j + n - 1
+}
+
+// resync runs the automaton from s, the state a scan from the start of text is in at
+// b, over text[b:lim] until its state is no deeper than the bytes it read: that state
+// is the longest suffix of the text read that some pattern starts with, and it lies
+// past b, so a stream started at the root at b is in the same state there and from
+// then on. It appends the matches ending on the way and returns the state and the
+// position where it stopped: the first such, or lim.
+func (m *Matcher) resync(t *byteTable, text string, b, lim int, s int32, dst []Match) ([]Match, int32, int) {
+	cls, dfa, stride, depth := (*[256]uint32)(t.cls), t.dfa, t.stride, m.depth
+	p := b
+	for ; p < lim && int(depth[s/stride]) > p-b; p++ {
+		v := dfa[uint(uint32(s))+uint(cls[text[p]])]
+		if v < 0 {
+			v = ^v
+			dst = m.emit(dst, v/stride, p+1)
+		}
+		s = v
+	}
+	return dst, s, p
 }
 
 // runBytes runs the automaton from state s over text[i:end], appending the

@@ -115,6 +115,9 @@ type Matcher struct {
 	bytes bool
 	// raw is the byte automaton's table as it reads texts (when bytes is set).
 	raw byteTable
+	// depth is each state's depth, the length of the pattern prefix it stands for
+	// (when bytes is set: Matcher.resync).
+	depth []int32
 
 	// dfa, when the automaton is small, is the full transition table: row s (at
 	// offset s*stride) holds the next state's row offset for every code, negated
@@ -277,6 +280,12 @@ func newMatcher(patterns []string, kind buildKind) (*Matcher, error) {
 		m.nodes = append(m.nodes, n)
 	}
 	m.nStates = len(queue)
+	if m.bytes {
+		m.depth = make([]int32, len(queue))
+		for s, it := range queue {
+			m.depth[s] = it.depth
+		}
+	}
 	for m.depth1+1 < int32(len(queue)) && queue[m.depth1+1].depth == 1 {
 		m.depth1++
 	}

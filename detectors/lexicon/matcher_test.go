@@ -183,6 +183,10 @@ func TestStreamsRandom(t *testing.T) {
 	// Dense matches fill the held-back buffers of the later streams.
 	checkStreams(t, strings.Repeat("ab", 300), []string{"a", "ab", "b", "bab", "abababababab"})
 	checkStreams(t, strings.Repeat("中a", 100), []string{"中", "a中", "中a中a中"})
+	// A pattern longer than a stretch: the stream before goes on past several
+	// stretches before it joins one (resync), and a match spans them.
+	checkStreams(t, strings.Repeat("中文", 60), []string{strings.Repeat("中文", 20), "文中", "中文中文中文中文中文中文中文中文x"})
+	checkStreams(t, strings.Repeat("中文", 30)+"x"+strings.Repeat("中文", 30), []string{"中文中文中文中文中文中文中文中文x", "x中"})
 }
 
 func FuzzMatcher(f *testing.F) {
