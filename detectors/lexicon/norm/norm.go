@@ -575,6 +575,12 @@ func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 				continue
 			}
 		} else if c >= 0xE4 && c <= 0xE9 && i+2 < len(text) {
+			if stream && (!sep || !st.pending) {
+				if k := n.proseRun(b, text, i, spanEnd); k > i {
+					i = k
+					continue
+				}
+			}
 			// CJK Unified Ideographs: NFKC-stable, no case, format or homoglyph
 			// step applies; only traditional → simplified.
 			c1, c2 := text[i+1], text[i+2]
@@ -585,27 +591,10 @@ func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 						r = to
 					}
 				}
-				switch {
-				case !stream:
-					b.runes = append(b.runes, Rune{r, int32(i), int32(i + 3)})
-				case !sep || !st.pending:
-					// A run of ideographs goes to Out in one copy (simplified and
-					// traditional ones are both 3 bytes, so traditional → simplified
-					// rewrites the copy in place): each is NFKC-safe, so only the
-					// character after the run needs safeAt.
-					if int32(i) != b.linEnd {
-						b.segs = append(b.segs, seg{int32(len(b.Out)), int32(i), -1})
-					}
-					var j int
-					b.Out, j = appendCJKRun(b.Out, text, i, r, o.NFKC, o.Traditional)
-					last := b.Out[len(b.Out)-3:]
-					b.linEnd = int32(j)
-					st.left += (j - i) / 3
-					st.lastWord = rune(last[0]&0x0F)<<12 | rune(last[1]&0x3F)<<6 | rune(last[2]&0x3F)
-					i = j
-					continue
-				default:
+				if stream {
 					n.emit(b, r, int32(i), int32(i+3))
+				} else {
+					b.runes = append(b.runes, Rune{r, int32(i), int32(i + 3)})
 				}
 				i += 3
 				continue
@@ -616,17 +605,7 @@ func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 			// the next ideograph: what the general path below does for it, without the
 			// decoding, the tables and the calls (see proseMark).
 			if to, ok := proseMark(text, i); ok {
-				if to < utf8.RuneSelf {
-					b.segs = append(b.segs, seg{int32(len(b.Out)), int32(i), int32(i + 3)})
-					b.Out = append(b.Out, byte(to))
-					b.linEnd = -1
-				} else { // the mark itself: it extends a linear run
-					if int32(i) != b.linEnd {
-						b.segs = append(b.segs, seg{int32(len(b.Out)), int32(i), -1})
-					}
-					b.Out = append(b.Out, text[i:i+3]...)
-					b.linEnd = int32(i + 3)
-				}
+				b.writeMark(text, i, to)
 				st.left = 0
 				i += 3
 				continue
@@ -745,30 +724,85 @@ func proseMark(text string, i int) (rune, bool) {
 	return e.to, true
 }
 
+// proseRun writes the run of CJK Unified Ideographs at text[i] to Out, and then, while
+// a mark of proseMarks follows the run (with the separators step and NFKC on, after a
+// word longer than MaxRun, outside a span x/text's quick check passed: collect's
+// conditions) and an ideograph the mark, the mark and the next run: Chinese prose, clause
+// after clause, without going back through collect's loop for each character that
+// starts one. It returns where it stopped (i when it wrote nothing: the ideograph at i
+// is followed by a character it may combine with, and goes the general way). Requires
+// stream mode with no separator run pending.
+func (n *Normalizer) proseRun(b *Buffer, text string, i, spanEnd int) int {
+	o := &n.o
+	st := &b.sep
+	marks := o.NFKC && o.Separators
+	for {
+		// A run of ideographs goes to Out in one copy (simplified and traditional ones
+		// are both 3 bytes, so traditional → simplified rewrites the copy in place):
+		// each is NFKC-safe, so only the character after the run needs safeAt.
+		k := len(b.Out)
+		var j int
+		b.Out, j = appendCJKRun(b.Out, text, i, o.NFKC, o.Traditional)
+		if j == i {
+			return i
+		}
+		if int32(i) != b.linEnd {
+			b.segs = append(b.segs, seg{int32(k), int32(i), -1})
+		}
+		last := b.Out[len(b.Out)-3:]
+		b.linEnd = int32(j)
+		st.left += (j - i) / 3
+		st.lastWord = rune(last[0]&0x0F)<<12 | rune(last[1]&0x3F)<<6 | rune(last[2]&0x3F)
+		i = j
+		if !marks || st.left <= o.MaxRun || i < spanEnd {
+			return i
+		}
+		to, ok := proseMark(text, i)
+		if !ok {
+			return i
+		}
+		b.writeMark(text, i, to)
+		st.left = 0
+		i += 3
+	}
+}
+
+// writeMark writes the clause mark text[i:i+3] of proseMarks, whose normalised form is
+// to, to Out.
+func (b *Buffer) writeMark(text string, i int, to rune) {
+	if to < utf8.RuneSelf {
+		b.segs = append(b.segs, seg{int32(len(b.Out)), int32(i), int32(i + 3)})
+		b.Out = append(b.Out, byte(to))
+		b.linEnd = -1
+		return
+	}
+	// The mark itself: it extends a linear run.
+	if int32(i) != b.linEnd {
+		b.segs = append(b.segs, seg{int32(len(b.Out)), int32(i), -1})
+	}
+	b.Out = append(b.Out, text[i:i+3]...)
+	b.linEnd = int32(i + 3)
+}
+
 // appendCJKRun appends to out the run of CJK Unified Ideographs (U+4E00–U+9FFF) that
-// starts at text[i], whose first is r (after traditional → simplified), each converted
-// to simplified when trad is set (simplified and traditional forms are both 3 bytes),
-// and returns out and the end of the run in text. The run is extended while each next
-// character is an ideograph that, with NFKC on, is followed by an NFKC-safe one
-// (safeAt), the condition collect checks for a single ideograph; an ideograph is itself
-// safe, so only the character after the run is looked up.
-func appendCJKRun(out []byte, text string, i int, r rune, nfkc, trad bool) ([]byte, int) {
+// starts at text[i], each converted to simplified when trad is set (simplified and
+// traditional forms are both 3 bytes), and returns out and the end of the run in text.
+// With NFKC on, the run's last ideograph must be followed by an NFKC-safe character
+// (safeAt), the condition collect checks for a single ideograph, or it is left out; an
+// ideograph is itself safe, so only the character after the run is looked up. The run
+// may be empty.
+func appendCJKRun(out []byte, text string, i int, nfkc, trad bool) ([]byte, int) {
 	// Find the end first, then copy the run at once: in simplified text nearly no
 	// character is in the table, and only a run with one is rewritten after the copy.
-	n, hit := cjkRun(text[i+3:])
-	j := i + 3 + n
-	if !trad {
-		hit = 0
-	}
-	if nfkc && j > i+3 && !safeAt(text, j) {
+	n, hit := cjkRun(text[i:])
+	j := i + n
+	if nfkc && j > i && !safeAt(text, j) {
 		j -= 3 // the last one goes the general way
 	}
 	k := len(out)
 	out = append(out, text[i:j]...)
-	d := out[k : k+3]
-	d[0], d[1], d[2] = byte(0xE0|r>>12), byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F) // the first, already simplified
-	if hit&1 != 0 {
-		toSimplified(out[k+3:])
+	if trad && hit&1 != 0 {
+		toSimplified(out[k:])
 	}
 	return out, j
 }
