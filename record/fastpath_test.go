@@ -141,3 +141,44 @@ func TestHasControl(t *testing.T) {
 		}
 	}
 }
+
+// TestShortStringMatchesByteLoop holds shortString's eight-bytes-at-a-time search to a
+// plain loop over stringStop, on strings that put a quote, a backslash, a control
+// character or a byte with the high bit set at every place around the word edges and
+// around shortMax, with bodies that end anywhere.
+func TestShortStringMatchesByteLoop(t *testing.T) {
+	ref := func(body []byte) (int, bool) {
+		for k := 0; k < min(len(body), shortMax); k++ {
+			if c := body[k]; stringStop[c] {
+				return k, c == '"'
+			}
+		}
+		return 0, false
+	}
+	stops := []byte{'"', '\\', 0x00, 0x1F, '\n', 0x20, 0x21, 0x7F, 0x80, 0xBC, 0xFF, '[', ']', 0x5C ^ 0x80, 0x22 ^ 0x80}
+	checked := 0
+	for size := 0; size <= shortMax+12; size++ {
+		for pos := -1; pos < size; pos++ {
+			for _, c := range stops {
+				for _, c2 := range []byte{'"', 0x01, 'a'} {
+					body := bytes.Repeat([]byte("a"), size)
+					if pos >= 0 {
+						body[pos] = c
+						if pos+1 < size {
+							body[pos+1] = c2
+						}
+					}
+					gotEnd, gotOK := shortString(body)
+					wantEnd, wantOK := ref(body)
+					if gotOK != wantOK || gotOK && gotEnd != wantEnd {
+						t.Fatalf("shortString(%q) = %d, %v; the byte loop says %d, %v", body, gotEnd, gotOK, wantEnd, wantOK)
+					}
+					checked++
+				}
+			}
+		}
+	}
+	if checked < 10000 {
+		t.Fatalf("only %d bodies checked", checked)
+	}
+}
