@@ -97,9 +97,9 @@ func naiveLoop(text string, cfg *Config) bool {
 }
 
 // TestLoopAgreesWithNaive: on generated texts (random sentences, some repeated back to
-// back), the anchored search reports a loop only where the naive search does, and finds
-// every loop the naive search finds with some margin over the thresholds (the anchored
-// search may miss a loop just at the threshold, where a window lands on its edge).
+// back), the loop search reports a loop only where the naive search does, and finds
+// every loop the naive search finds with some margin over the thresholds (it may miss a
+// loop just at the thresholds, when other windows hold the slots of its windows).
 func TestLoopAgreesWithNaive(t *testing.T) {
 	t.Parallel()
 	cfg := Config{}.withDefaults()
@@ -145,9 +145,10 @@ func TestLoopAgreesWithNaive(t *testing.T) {
 }
 
 // TestShortLoopsAfterText: stretches of real answers (3 to 12 characters) repeated 4 to
-// 16 times after the text they came from: the anchored search finds at least 99 % of the
-// loops the naive search finds. Comparing whole 32-byte windows at the anchors missed 2 %
-// (13 of 635), mostly 15-byte periods repeated about ten times.
+// 16 times after the text they came from: the loop search finds at least 99.8 % of the
+// loops the naive search finds. (Over twelve seeds it missed 1 of 7,400, a loop just at
+// the thresholds; the positional and content anchors it replaced missed 0.4 %, mostly
+// periods with no content anchor, and comparing whole windows at those anchors 2 %.)
 func TestShortLoopsAfterText(t *testing.T) {
 	var texts []corpus.Text
 	for _, s := range corpus.Sets(t) {
@@ -185,7 +186,7 @@ func TestShortLoopsAfterText(t *testing.T) {
 		}
 	}
 	t.Logf("%d loops, %d missed", loops, missed)
-	if loops < 300 || missed*100 > loops {
-		t.Errorf("%d of %d loops missed (want at most 1 %%)", missed, loops)
+	if loops < 300 || missed*500 > loops {
+		t.Errorf("%d of %d loops missed (want at most 0.2 %%)", missed, loops)
 	}
 }

@@ -74,6 +74,9 @@ func TestLoops(t *testing.T) {
 		{"rule", strings.Repeat("-", 200), false},
 		{"markdown table", "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|", false},
 		{"twice only", strings.Repeat("这个问题的关键在于理解用户的需求和背景信息。", 2), false},
+		// 93 bytes: a run of 81, found now that texts under the window plus
+		// MinLoopBytes (96) are searched too.
+		{"short text all loop", strings.Repeat("我点的", 10) + "。", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -88,6 +91,50 @@ func TestLoops(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoopWindowsSharingASlot: loops of a 32-byte period whose two remembered windows
+// (ending at multiples of 16, so in turn) fall in the same slot of the table. Each would
+// overwrite the other before its copy was looked up, however long the loop; a window
+// keeps its slot for keepBytes instead.
+func TestLoopWindowsSharingASlot(t *testing.T) {
+	t.Parallel()
+	hash := func(w string) uint32 {
+		var h uint32
+		for i := 0; i < len(w); i++ {
+			h = h<<1 + gear[w[i]]
+		}
+		return h
+	}
+	words := strings.Fields("the model data loop user need answer again output token said keeps")
+	found := 0
+	for i := 0; found < 5 && i < 1_000_000; i++ {
+		// A 32-byte unit of words, different for each i.
+		var b strings.Builder
+		for k := i; b.Len() < 32; k /= len(words) {
+			b.WriteString(words[k%len(words)])
+			b.WriteByte(' ')
+			k += i * 7
+		}
+		unit := b.String()[:32]
+		if !wordy(unit) || hash(unit)>>(32-tableBits) != hash(unit[16:]+unit[:16])>>(32-tableBits) ||
+			hash(unit) == hash(unit[16:]+unit[:16]) {
+			continue
+		}
+		found++
+		for _, reps := range []int{5, 40} {
+			text := "Here is the answer: " + strings.Repeat(unit, reps)
+			for pad := 0; pad < 16; pad++ { // every alignment of the unit to the windows
+				s := strings.Repeat("x", pad) + text
+				if !strings.Contains(cats(detect(t, Config{}, &record.Record{Text: s})), Loop) {
+					t.Errorf("%d × %q after %d bytes: no loop found", reps, unit, len(s)-32*reps)
+				}
+			}
+		}
+	}
+	if found < 5 {
+		t.Fatalf("only %d units whose windows share a slot", found)
 	}
 }
 

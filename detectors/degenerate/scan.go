@@ -40,7 +40,7 @@ func (s *stats) garbageKinds() string {
 
 // gear is the table of the gear rolling hash (as in FastCDC): h = h<<1 + gear[b], so a
 // 32-bit h depends on the last 32 bytes. Fixed values (SplitMix64 from seed 0x5eed) keep
-// anchors, and so results, deterministic.
+// the table's slots, and so results, deterministic.
 var gear = func() (t [256]uint32) {
 	x := uint64(0x5eed)
 	for i := range t {
@@ -54,9 +54,12 @@ var gear = func() (t [256]uint32) {
 }()
 
 const (
-	tableBits = 10
-	window    = 32 // bytes the gear hash covers
-	keyBytes  = 16 // bytes ending at two anchors that must be equal for a loop to be looked for
+	window = 32 // bytes the gear hash covers
+	// sampleEvery: the windows ending at multiples of it are remembered.
+	sampleEvery = 16
+	tableBits   = 8   // 256 remembered windows (2 KiB)
+	keepBytes   = 256 // how long a remembered window keeps its slot against another
+	keyBytes    = 16  // bytes ending at a window's end that extend starts from
 	// maxLoopScan bounds the bytes searched for loops: a model that loops does so early
 	// enough; longer texts are checked on their first 64 KiB (the other checks read all).
 	maxLoopScan = 64 << 10
@@ -71,92 +74,83 @@ const (
 // at the bytes that may start (or end) garbage: a control byte, 0xBD, 0xC2, 0xC3, and 0x94
 // for 锟斤拷, UTF-8's U+FFFD read as GBK and back.
 //
-// Loop search: a text that repeats a stretch of p bytes back to back has equal 16-byte
-// windows p bytes apart. Windows are remembered at anchors, positions picked by content
-// (at odd offsets, those where the hash's top 2 bits are zero: 1 in 8 bytes, the same in
-// every copy, or for an odd period every other copy, so long periods are found) and by
-// position (every 8th byte: short periods, which may have no content anchor, still meet
-// an earlier copy at a multiple of their period within 8 periods). An
-// anchor whose window equals the remembered one at lag L is extended both ways while
-// text[x] == text[x+L], and L is reduced to the smallest period of the stretch.
+// Loop search: a text that repeats a stretch of p bytes back to back has text[x] ==
+// text[x+p] over a run of x as long as the repetition less one period (at least
+// MinLoopBytes, 64 by default, for a loop that is reported). The 32-byte windows ending
+// at multiples of 16 are remembered by their gear hash; the window ending at every
+// position is looked up. A run of 47 bytes or more holds a remembered window (ending at a
+// multiple of 16, starting 32 bytes earlier, inside the run) whose copy p bytes on is
+// looked up, so every such loop is met unless the slots of all its remembered windows are
+// held by other windows of the 256 bytes before them (TestShortLoopsAfterText: 1 loop
+// missed of 7,400 over twelve seeds, at the thresholds; the positional and content
+// anchors this replaces missed 0.4 %). A window that matches at lag L is extended both
+// ways while text[x] == text[x+L], and L is reduced to the smallest period of the
+// stretch.
 func scan(text string, cfg *Config) stats {
 	var st stats
 	st.garbageScan(text)
 	if g := st.garbage(); cfg.MaxRunes > 0 && len(text) > cfg.MaxRunes || g >= cfg.MinGarbage {
 		st.runes = utf8.RuneCountInString(text)
 	}
-	n := len(text)
-	loopEnd := min(n, maxLoopScan)
-	if loopEnd < window+cfg.MinLoopBytes {
-		return st
+	loopEnd := min(len(text), maxLoopScan)
+	if loopEnd <= max(window, cfg.MinLoopBytes) {
+		return st // no window to look up, or no room for a loop
 	}
-	var table [1 << tableBits]int32 // last anchor position + 1 per hash slot
-	// Anchors are marked without branching (a random 1-in-8 branch mispredicts too often to
-	// be cheap) in a bit mask per 64 bytes, then looked up; the positional ones are a
-	// constant mask (blocks start at multiples of 64).
+	if sp, ok := loopSearch(text[:loopEnd], cfg); ok {
+		st.loop = sp
+	}
+	return st
+}
+
+// loopSearch is scan's loop search over text (at most maxLoopScan bytes).
+func loopSearch(text string, cfg *Config) (loopSpan, bool) {
+	// A remembered window's hash and end, in the slot of the hash's top bits (two tables:
+	// a look-up compares the hash in memory, and reads the end only when it is equal). An
+	// end of 0 is an empty slot: no window ends there.
+	var hashes [1 << tableBits]uint32
+	var ends [1 << tableBits]int32
 	b := unsafe.Slice(unsafe.StringData(text), len(text))
 	var h uint32
 	for i := 0; i < window; i++ {
 		h = h<<1 + gear[b[i]]
 	}
-	// skip: anchors before it lie in a stretch extend already judged not a loop (a run of
-	// one character, laughter, a short repeat): without it a long run would be extended
-	// again from every anchor inside it, quadratic in its length.
+	// h is the hash of text[i-window:i] at the top of each step. skip: windows ending
+	// before it lie in a stretch extend already judged not a loop (a run of one
+	// character, laughter, a short repeat): without it a long run would be extended again
+	// from every window inside it, quadratic in its length.
 	skip := 0
-	for base := window &^ 63; base < loopEnd; base += 64 {
-		end := min(base+64, loopEnd)
-		from := max(base, window)
-		// Two bytes a step: h after both is h<<2 + (g0<<1 + g1), so the chain through h
-		// (the loop's critical path) is one shift and one add per two bytes. Only the
-		// second byte of a step (an odd offset: from is even) may be a content anchor,
-		// at twice the density: the hash after the first byte is not computed. (Anchors
-		// at every byte, 1 in 8, missed 1.0 % of the short loops of
-		// TestShortLoopsAfterText over eight seeds; these miss 0.4 %, with 535 fewer
-		// instructions a record of the realistic mix.) Each byte's anchor bit enters
-		// mask at the top and moves down a place per byte, so that after the block byte
-		// i's bit is at i-base once mask is shifted down by what the block lacks of 64
-		// bytes (constant shifts instead of one by i&63 per byte).
-		var mask uint64
-		i := from
-		for ; i+1 < end; i += 2 {
-			h = h<<2 + (gear[b[i]]<<1 + gear[b[i+1]])
-			mask = mask>>2 | uint64((h>>30-1)>>31)<<63
-		}
-		if i < end {
+	for i := window; ; {
+		// The windows ending at i, ..., up to the next multiple of sampleEvery, looked
+		// up; that one also remembered.
+		next := min((i+sampleEvery-1)&^(sampleEvery-1), len(text))
+		for ; ; i++ {
+			if hashes[h>>(32-tableBits)] == h && i > skip {
+				if j := int(ends[h>>(32-tableBits)]); j > 0 && text[j-window:j] == text[i-window:i] {
+					sp, ok, judged := extend(text, j-1, i-j, cfg)
+					if ok {
+						return sp, true
+					}
+					skip = max(skip, judged)
+				}
+			}
+			if i == next {
+				break
+			}
 			h = h<<1 + gear[b[i]]
-			mask >>= 1
 		}
-		mask >>= 64 - (end - base)
-		mask |= 0x0101010101010101 // i%8 == 0
-		mask &= ^uint64(0) << (from - base)
-		if end-base < 64 {
-			mask &= 1<<(end-base) - 1
+		if i == len(text) {
+			return loopSpan{}, false
 		}
-		for ; mask != 0; mask &= mask - 1 {
-			i := base + bits.TrailingZeros64(mask)
-			if i < skip {
-				continue
-			}
-			// The table is keyed by the 8 bytes ending at the anchor; the keyBytes ending
-			// there are compared below. (Comparing the hash's whole 32-byte window made a
-			// loop of a short period with no content anchor wait for its positional
-			// anchors to be 32 bytes inside it: a 15-byte period repeated ten times after
-			// other text was missed.)
-			slot := (binary.LittleEndian.Uint64(b[i-7:]) * 0x9E3779B97F4A7C15) >> (64 - tableBits)
-			j := int(table[slot]) - 1
-			table[slot] = int32(i + 1)
-			if j < 0 || text[j+1-keyBytes:j+1] != text[i+1-keyBytes:i+1] {
-				continue
-			}
-			sp, ok, judged := extend(text[:loopEnd], j, i-j, cfg)
-			if ok {
-				st.loop = sp
-				return st
-			}
-			skip = max(skip, judged)
+		// A window keeps its slot against another for keepBytes: the windows of a loop's
+		// period are remembered in turn, and when two of them shared a slot each
+		// overwrote the other before its copy was looked up (a period of 32 bytes has two,
+		// and they share a slot 1 time in 256: the loop was never met, however long).
+		if k := h >> (32 - tableBits); ends[k] == 0 || hashes[k] == h || i-int(ends[k]) >= keepBytes {
+			hashes[k], ends[k] = h, int32(i)
 		}
+		h = h<<1 + gear[b[i]]
+		i++
 	}
-	return st
 }
 
 // SWAR constants: a byte of each value in a uint64.
@@ -222,7 +216,7 @@ func extend(text string, j, lag int, cfg *Config) (loopSpan, bool, int) {
 		e++
 	}
 	p := lag
-	for q := 16; q >= 2; q-- { // positional anchors meet at up to 16 periods
+	for q := 16; q >= 2; q-- { // a window may meet a copy some periods on
 		if lag%q == 0 && periodic(text[s:e+lag], lag/q) {
 			p = lag / q
 			break
