@@ -3,7 +3,6 @@ package record
 import (
 	"bytes"
 	"encoding/binary"
-	"math/bits"
 	"reflect"
 	"strings"
 	"unsafe"
@@ -319,10 +318,8 @@ func fastString(data []byte, i int, text bool) (string, int, bool) {
 	return unsafe.String(unsafe.SliceData(u), len(u)), i + 2 + end, true
 }
 
-// shortMax is the longest string shortString reads; a multiple of 8 (its words).
+// shortMax is the longest string shortString reads.
 const shortMax = 32
-
-const _ uint = -(shortMax % 8) // does not compile unless shortMax is a multiple of 8
 
 // stringStop marks the bytes that end shortString's loop: the quote, the backslash and
 // the control characters (below 0x20), which a JSON string may not hold unescaped. (A
@@ -338,24 +335,9 @@ var stringStop = func() (t [256]bool) {
 // shortString returns the length of the string whose body (after the opening quote)
 // starts body, when its closing quote comes within shortMax bytes with no backslash or
 // control character before it; ok is false otherwise (the caller's general path decides).
-// Eight bytes at a time while eight are left in body, then a byte at a time.
 func shortString(body []byte) (end int, ok bool) {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	n := min(len(body), shortMax)
-	k := 0
-	for ; k < n && k+8 <= len(body); k += 8 {
-		// Zero bytes of x^'"' and x^'\\', and bytes below 0x20, flagged at their high
-		// bit: the lowest flagged byte is exact (a false positive only follows a true
-		// one in the same word). No word reaches past n: n is len(body), or shortMax, a
-		// multiple of 8.
-		x := binary.LittleEndian.Uint64(body[k:])
-		q, bs := x^('"'*ones), x^('\\'*ones)
-		if m := ((q-ones)&^q | (bs-ones)&^bs | (x-0x20*ones)&^x) & highs; m != 0 {
-			k += bits.TrailingZeros64(m) >> 3
-			return k, body[k] == '"'
-		}
-	}
-	for ; k < n; k++ {
+	for k := 0; k < n; k++ {
 		if c := body[k]; stringStop[c] {
 			return k, c == '"'
 		}
