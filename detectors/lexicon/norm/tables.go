@@ -103,8 +103,8 @@ var t2sDense = func() []rune {
 }()
 
 // t2sHas marks, one bit per CJK Unified Ideograph, those t2sDense maps to another.
-var t2sHas = func() *[(0x9FFF - 0x4E00 + 64) / 64]uint64 {
-	h := new([(0x9FFF - 0x4E00 + 64) / 64]uint64)
+// An array, not a pointer to one: cjkRun's look-ups load no base and check no nil.
+var t2sHas = func() (h [lastIdeographWord + 1]uint64) {
 	for k, to := range t2sDense {
 		if to != 0 {
 			h[k>>6] |= 1 << (k & 63)
