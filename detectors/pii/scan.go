@@ -117,7 +117,11 @@ func nextStart(text string, i int) int {
 	for {
 		for i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
-			if hasBetween(x, '0'-1, '9'+1)|hasBetween(x, 'A'-1, 'Z'+1)|fullWidthDigits(x) != 0 {
+			m := fullWidthDigits(x)
+			if x&highs != highs { // an ASCII byte: hasBetween flags none of the others
+				m |= hasBetween(x, '0'-1, '9'+1) | hasBetween(x, 'A'-1, 'Z'+1)
+			}
+			if m != 0 {
 				break
 			}
 			i += 8
