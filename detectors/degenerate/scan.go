@@ -107,36 +107,49 @@ func loopSearch(text string, cfg *Config) (loopSpan, bool) {
 	// A remembered window's hash and end, in the slot of the hash's top bits (two tables:
 	// a look-up compares the hash in memory, and reads the end only when it is equal). An
 	// end of 0 is an empty slot: no window ends there.
-	var hashes [1 << tableBits]uint32
-	var ends [1 << tableBits]int32
-	b := unsafe.Slice(unsafe.StringData(text), len(text))
+	var t windows
+	p := unsafe.Pointer(unsafe.StringData(text))
+	at := func(i int) uint32 { return gear[*(*byte)(unsafe.Add(p, i))] } // i < len(text)
 	var h uint32
 	for i := 0; i < window; i++ {
-		h = h<<1 + gear[b[i]]
+		h = h<<1 + at(i)
 	}
-	// h is the hash of text[i-window:i] at the top of each step. skip: windows ending
-	// before it lie in a stretch extend already judged not a loop (a run of one
-	// character, laughter, a short repeat): without it a long run would be extended again
-	// from every window inside it, quadratic in its length.
+	// h is the hash of text[i-window:i] at each look-up. skip: windows ending before it
+	// lie in a stretch extend already judged not a loop (a run of one character,
+	// laughter, a short repeat): without it a long run would be extended again from
+	// every window inside it, quadratic in its length.
 	skip := 0
 	for i := window; ; {
 		// The windows ending at i, ..., up to the next multiple of sampleEvery, looked
-		// up; that one also remembered.
+		// up, two a step; that one also remembered.
 		next := min((i+sampleEvery-1)&^(sampleEvery-1), len(text))
-		for ; ; i++ {
-			if hashes[h>>(32-tableBits)] == h && i > skip {
-				if j := int(ends[h>>(32-tableBits)]); j > 0 && text[j-window:j] == text[i-window:i] {
-					sp, ok, judged := extend(text, j-1, i-j, cfg)
-					if ok {
-						return sp, true
-					}
-					skip = max(skip, judged)
+		for ; i+2 <= next; i += 2 {
+			if t.hashes[h>>(32-tableBits)] == h {
+				if sp, ok := t.try(text, h, i, &skip, cfg); ok {
+					return sp, true
 				}
 			}
-			if i == next {
-				break
+			h = h<<1 + at(i)
+			if t.hashes[h>>(32-tableBits)] == h {
+				if sp, ok := t.try(text, h, i+1, &skip, cfg); ok {
+					return sp, true
+				}
 			}
-			h = h<<1 + gear[b[i]]
+			h = h<<1 + at(i+1)
+		}
+		if i < next {
+			if t.hashes[h>>(32-tableBits)] == h {
+				if sp, ok := t.try(text, h, i, &skip, cfg); ok {
+					return sp, true
+				}
+			}
+			h = h<<1 + at(i)
+			i++
+		}
+		if t.hashes[h>>(32-tableBits)] == h {
+			if sp, ok := t.try(text, h, i, &skip, cfg); ok {
+				return sp, true
+			}
 		}
 		if i == len(text) {
 			return loopSpan{}, false
@@ -145,12 +158,31 @@ func loopSearch(text string, cfg *Config) (loopSpan, bool) {
 		// period are remembered in turn, and when two of them shared a slot each
 		// overwrote the other before its copy was looked up (a period of 32 bytes has two,
 		// and they share a slot 1 time in 256: the loop was never met, however long).
-		if k := h >> (32 - tableBits); ends[k] == 0 || hashes[k] == h || i-int(ends[k]) >= keepBytes {
-			hashes[k], ends[k] = h, int32(i)
+		if k := h >> (32 - tableBits); t.ends[k] == 0 || t.hashes[k] == h || i-int(t.ends[k]) >= keepBytes {
+			t.hashes[k], t.ends[k] = h, int32(i)
 		}
-		h = h<<1 + gear[b[i]]
+		h = h<<1 + at(i)
 		i++
 	}
+}
+
+// windows is loopSearch's table of remembered windows.
+type windows struct {
+	hashes [1 << tableBits]uint32
+	ends   [1 << tableBits]int32
+}
+
+// try is the rest of a look-up whose hash h, of the window ending at i, equals a
+// remembered one's: unless i is within the judged stretch, the two windows are compared
+// and extended (extend); it reports a loop, or moves skip past the stretch judged.
+func (t *windows) try(text string, h uint32, i int, skip *int, cfg *Config) (loopSpan, bool) {
+	j := int(t.ends[h>>(32-tableBits)])
+	if i <= *skip || j == 0 || text[j-window:j] != text[i-window:i] {
+		return loopSpan{}, false
+	}
+	sp, ok, judged := extend(text, j-1, i-j, cfg)
+	*skip = max(*skip, judged)
+	return sp, ok
 }
 
 // SWAR constants: a byte of each value in a uint64.
