@@ -6,8 +6,9 @@
 // detector's automaton (Phrases), so that matching them costs no second pass over the
 // text: those findings come from the lexicon detector, in the technology layer.
 //
-// It is built to be cheap on the hot path: a pass over the bytes counts garbage (and runes
-// when a check needs them), one more hashes every 32-byte window for the loop search; the script of each letter is looked at
+// It is built to be cheap on the hot path: one pass over the bytes hashes every 32-byte
+// window for the loop search and counts garbage (runes are counted only when a check
+// needs them); the script of each letter is looked at
 // only when the record declares a language. What it leaves out: telling which language a
 // Latin-script text is written in (English and German look the same to a script check),
 // semantic repetition (the same point made in other words), and judging whether a refusal

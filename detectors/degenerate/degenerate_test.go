@@ -2,6 +2,7 @@ package degenerate
 
 import (
 	"context"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -323,5 +324,48 @@ func TestLoopSpanInText(t *testing.T) {
 		if loops != 1 {
 			t.Errorf("%q: %d loop findings, want 1: %+v", s, loops, res.Findings)
 		}
+	}
+}
+
+// TestGarbageCountedWhileSearching: the garbage counted in the bytes the loop search
+// reads (garbageByte) and by the word filter over the rest add up to what the filter
+// alone counts, wherever the garbage falls: before, across and after the point where the
+// search stops (a loop found, the 64 KiB bound).
+func TestGarbageCountedWhileSearching(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	pieces := []string{"中文", "abc ", "\ufffd", "\x01", "\x7f", "\t", "\n", "Ã©", "â€™", "锟斤拷", "烫烫", "\u0085", "\xc2", "\xc3\x83", "，", "错误", "é"}
+	cfg := Config{MinLoopBytes: 8}.withDefaults()
+	checked := 0
+	for n := 0; n < 3000; n++ {
+		var b strings.Builder
+		for k := rng.IntN(120); k > 0; k-- {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		if rng.IntN(3) == 0 { // a loop somewhere, so that the search stops early
+			// with garbage in its unit, so that the search may stop just after some
+			unit := "said " + pieces[rng.IntN(len(pieces))] + pieces[rng.IntN(len(pieces))] + " again"
+			b.WriteString(strings.Repeat(unit, 4+rng.IntN(12)))
+			for k := rng.IntN(20); k > 0; k-- {
+				b.WriteString(pieces[rng.IntN(len(pieces))])
+			}
+		}
+		text := b.String()
+		if n == 0 {
+			text = strings.Repeat("é\x01中", maxLoopScan/5) // past the bound
+		}
+		got := scan(text, &cfg)
+		var want stats
+		want.garbageScan(text, 0)
+		if got.replacement != want.replacement || got.control != want.control || got.mojibake != want.mojibake {
+			t.Fatalf("%q: counted %d/%d/%d while searching, %d/%d/%d by the filter alone",
+				text, got.replacement, got.control, got.mojibake, want.replacement, want.control, want.mojibake)
+		}
+		if len(text) > window+cfg.MinLoopBytes {
+			checked++
+		}
+	}
+	if checked < 1000 {
+		t.Fatalf("only %d texts long enough to be searched", checked)
 	}
 }

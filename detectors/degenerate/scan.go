@@ -65,14 +65,17 @@ const (
 	maxLoopScan = 64 << 10
 )
 
-// scan makes the passes over text: garbage counts, the rune count when a check needs it,
-// then the loop search.
+// scan makes the passes over text: the loop search, which counts garbage in the bytes it
+// reads, the garbage count of the rest, and the rune count when a check needs it.
 //
-// Garbage: control characters (bytes below 0x20 but tab, newline and carriage return),
-// U+FFFD (EF BF BD), C1 controls (C2 80..C2 9F) and UTF-8 read as Latin-1 (Ã or Â
-// followed by another Latin-1 sequence) are found 8 bytes at a time: a word is looked at
-// at the bytes that may start (or end) garbage: a control byte, 0xBD, 0xC2, 0xC3, and 0x94
-// for 锟斤拷, UTF-8's U+FFFD read as GBK and back.
+// Garbage: control characters (bytes below 0x20 but tab, newline and carriage return, and
+// DEL), U+FFFD (EF BF BD), C1 controls (C2 80..C2 9F) and UTF-8 read as Latin-1 (Ã or Â
+// followed by another Latin-1 sequence) are looked at only at the bytes that may start (or
+// end) garbage (garbageByte): a control byte, DEL, 0xBD, 0xC2, 0xC3, and 0x94 for 锟斤拷,
+// UTF-8's U+FFFD read as GBK and back. The loop search tests each byte it hashes; the
+// rest (a text too short to be searched, past a loop found, past 64 KiB) is filtered 8
+// bytes at a time. (DEL was counted only where the word filter, which did not look for
+// it, happened to stop.)
 //
 // Loop search: a text that repeats a stretch of p bytes back to back has text[x] ==
 // text[x+p] over a run of x as long as the repetition less one period (at least
@@ -88,28 +91,39 @@ const (
 // stretch.
 func scan(text string, cfg *Config) stats {
 	var st stats
-	st.garbageScan(text)
+	// The loop search reads the bytes it hashes through garbageByte too; the garbage scan
+	// counts the rest.
+	read := 0
+	if loopEnd := min(len(text), maxLoopScan); loopEnd > max(window, cfg.MinLoopBytes) {
+		st.loop, read = st.loopSearch(text, loopEnd, cfg)
+	}
+	st.garbageScan(text, read)
 	if g := st.garbage(); cfg.MaxRunes > 0 && len(text) > cfg.MaxRunes || g >= cfg.MinGarbage {
 		st.runes = utf8.RuneCountInString(text)
-	}
-	loopEnd := min(len(text), maxLoopScan)
-	if loopEnd <= max(window, cfg.MinLoopBytes) {
-		return st // no window to look up, or no room for a loop
-	}
-	if sp, ok := loopSearch(text[:loopEnd], cfg); ok {
-		st.loop = sp
 	}
 	return st
 }
 
-// loopSearch is scan's loop search over text (at most maxLoopScan bytes).
-func loopSearch(text string, cfg *Config) (loopSpan, bool) {
+// loopSearch is scan's loop search over text[:end] (end at most maxLoopScan). It counts the
+// garbage in the bytes it reads, and returns the loop found (found is false when none)
+// and how many bytes it read: text[:read].
+func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 	// A remembered window's hash and end, in the slot of the hash's top bits (two tables:
 	// a look-up compares the hash in memory, and reads the end only when it is equal). An
 	// end of 0 is an empty slot: no window ends there.
 	var t windows
+	b := unsafe.Slice(unsafe.StringData(text), len(text))
 	p := unsafe.Pointer(unsafe.StringData(text))
-	at := func(i int) uint32 { return gear[*(*byte)(unsafe.Add(p, i))] } // i < len(text)
+	// at reads byte i (< end) for the hash, and counts the garbage that starts there
+	// (garbageByte, then special: the bytes garbageScan's filter stops at).
+	at := func(i int) uint32 {
+		c := *(*byte)(unsafe.Add(p, i))
+		if garbageByte[c] {
+			st.special(b, i)
+		}
+		return gear[c]
+	}
+	text = text[:end]
 	var h uint32
 	for i := 0; i < window; i++ {
 		h = h<<1 + at(i)
@@ -126,13 +140,13 @@ func loopSearch(text string, cfg *Config) (loopSpan, bool) {
 		for ; i+2 <= next; i += 2 {
 			if t.hashes[h>>(32-tableBits)] == h {
 				if sp, ok := t.try(text, h, i, &skip, cfg); ok {
-					return sp, true
+					return sp, i
 				}
 			}
 			h = h<<1 + at(i)
 			if t.hashes[h>>(32-tableBits)] == h {
 				if sp, ok := t.try(text, h, i+1, &skip, cfg); ok {
-					return sp, true
+					return sp, i + 1
 				}
 			}
 			h = h<<1 + at(i+1)
@@ -140,7 +154,7 @@ func loopSearch(text string, cfg *Config) (loopSpan, bool) {
 		if i < next {
 			if t.hashes[h>>(32-tableBits)] == h {
 				if sp, ok := t.try(text, h, i, &skip, cfg); ok {
-					return sp, true
+					return sp, i
 				}
 			}
 			h = h<<1 + at(i)
@@ -148,11 +162,11 @@ func loopSearch(text string, cfg *Config) (loopSpan, bool) {
 		}
 		if t.hashes[h>>(32-tableBits)] == h {
 			if sp, ok := t.try(text, h, i, &skip, cfg); ok {
-				return sp, true
+				return sp, i
 			}
 		}
 		if i == len(text) {
-			return loopSpan{}, false
+			return loopSpan{}, i
 		}
 		// A window keeps its slot against another for keepBytes: the windows of a loop's
 		// period are remembered in turn, and when two of them shared a slot each
@@ -193,19 +207,19 @@ const (
 
 func hasZero(x uint64) uint64 { return (x - ones) & ^x & highs }
 
-// garbageScan counts garbage (see scan), 8 bytes at a time: a word is looked at only at
-// the bytes that may start garbage.
-func (st *stats) garbageScan(text string) {
+// garbageScan counts garbage (see scan) in text[from:], 8 bytes at a time: a word is
+// looked at only at the bytes that may start garbage (garbageByte).
+func (st *stats) garbageScan(text string, from int) {
 	b := unsafe.Slice(unsafe.StringData(text), len(text))
 	n := len(b)
-	i := 0
+	i := from
 	for i+8 <= n {
 		x := binary.LittleEndian.Uint64(b[i:])
-		// bytes < 0x20 (controls; tab, newline and CR are told apart below), 0xBD (the
+		// bytes < 0x20 (controls; tab, newline and CR are told apart below), DEL, 0xBD (the
 		// last byte of U+FFFD), 0xC2 or 0xC3, 0x94 (the second byte of 锟). The filter
-		// may flag a byte after a flagged one too; special checks exactly. DEL (0x7F) is
-		// counted only in the bytes the filter sends there.
-		m := (x-ones*0x20)&^x&highs | hasZero(x^(ones*0xBD)) | hasZero(x&(ones*0xFE)^(ones*0xC2)) | hasZero(x^(ones*0x94))
+		// may flag a byte after a flagged one too; special checks exactly.
+		m := (x-ones*0x20)&^x&highs | hasZero(x^(ones*0x7F)) | hasZero(x^(ones*0xBD)) |
+			hasZero(x&(ones*0xFE)^(ones*0xC2)) | hasZero(x^(ones*0x94))
 		if m == 0 {
 			i += 8
 			continue
@@ -218,6 +232,18 @@ func (st *stats) garbageScan(text string) {
 		st.special(b, i)
 	}
 }
+
+// garbageByte marks the bytes at which garbage may start or be recognised: those special
+// looks at.
+var garbageByte = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	for _, c := range []byte{0x7F, 0xBD, 0xC2, 0xC3, 0x94} {
+		t[c] = true
+	}
+	return t
+}()
 
 // special counts the garbage that starts (or, for U+FFFD and 锟斤拷, is recognised) at b[i].
 func (st *stats) special(b []byte, i int) {
