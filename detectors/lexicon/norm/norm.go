@@ -587,9 +587,7 @@ func (n *Normalizer) collect(b *Buffer, text string, stream bool) {
 			r := rune(c&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F)
 			if c1&0xC0 == 0x80 && c2&0xC0 == 0x80 && r >= 0x4E00 && r <= 0x9FFF && (!o.NFKC || safeAt(text, i+3)) {
 				if o.Traditional {
-					if to := t2sDense[r-0x4E00]; to != 0 {
-						r = to
-					}
+					r = t2s(r)
 				}
 				if stream {
 					n.emit(b, r, int32(i), int32(i+3))

@@ -116,9 +116,12 @@ var t2sHas = func() (h [lastIdeographWord + 1]uint64) {
 // T2SCoverage returns the number of traditional characters the built-in table maps.
 func T2SCoverage() int { return len(t2sTable) }
 
+// t2s returns the simplified form of r, or r. The bitmap first: the 84 KiB table is
+// read only for the characters it has (a look-up in it for each ideograph that came
+// this way missed the cache often enough to show in the stream's profile).
 func t2s(r rune) rune {
-	if r >= 0x4E00 && r <= 0x9FFF {
-		if to := t2sDense[r-0x4E00]; to != 0 {
+	if u := r - 0x4E00; u >= 0 && u <= 0x9FFF-0x4E00 && t2sHas[u>>6]&(1<<(u&63)) != 0 {
+		if to := t2sDense[u]; to != 0 {
 			return to
 		}
 	}
