@@ -108,8 +108,11 @@ func Decode(data []byte, lim Limits, r *Record) error {
 		off := invalidUTF8Offset(data)
 		return reject(ReasonInvalidUTF8, fieldAt(data, off), int64(off), "invalid UTF-8")
 	}
-	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
-		return syntaxError(data, "a record must be a JSON object")
+	// The first byte first: TrimLeft builds its set of bytes on every call.
+	if len(data) == 0 || data[0] != '{' {
+		if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+			return syntaxError(data, "a record must be a JSON object")
+		}
 	}
 	*r = Record{}
 	// The fast path hands each non-string member to the decoder with the rest of the
