@@ -243,11 +243,8 @@ func (d *Detector) Detect(_ context.Context, r *record.Record, res *detectors.Re
 	// Duty checks: findings only for records of the check's jurisdiction (or none given),
 	// so a CN verdict does not list EU checks; the facts hold every outcome regardless.
 	fam := familiesOf(r.Jurisdiction)
-	for i := range duties {
+	for _, i := range dutiesOf[fam] {
 		dc := &duties[i]
-		if fam&dc.family == 0 {
-			continue
-		}
 		if o := *dc.out(f); o != pass && o != skip {
 			emit(res, dc.id, dc.category, dc.sev, detectors.Content, dc.field, o, dc.detail[o], "")
 		}
@@ -318,6 +315,9 @@ var euMembers = map[string]bool{
 }
 
 func familiesOf(j string) int {
+	if j == "CN" { // the common case, without the cut and the map
+		return famCN
+	}
 	country, _, _ := strings.Cut(j, "-")
 	switch {
 	case j == "":
@@ -333,6 +333,20 @@ func familiesOf(j string) int {
 	}
 	return 0
 }
+
+// dutiesOf lists, for each set of families familiesOf returns, the indexes in duties of
+// the checks of those families, in order.
+var dutiesOf = func() (t [famAll + 1][]uint8) {
+	var _ [255 - len(duties)]struct{} // indexes fit a byte
+	for fam := range t {
+		for i := range duties {
+			if fam&duties[i].family != 0 {
+				t[fam] = append(t[fam], uint8(i))
+			}
+		}
+	}
+	return t
+}()
 
 // duties are the jurisdiction-dependent checks: outcome field, finding category and
 // the detail for each non-passing outcome.
