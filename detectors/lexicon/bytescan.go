@@ -25,9 +25,10 @@ const (
 // of the block is scanned by one stream after the other.
 const recCap = 32
 
-// heldMatch is a match ending at end in state s (a row offset of the table).
+// heldMatch is a match ending at end, from the block's start, in state s (a row offset
+// of the table). 8 bytes: block zeroes 96 of them.
 type heldMatch struct {
-	end int
+	end int32
 	s   int32
 }
 
@@ -135,7 +136,7 @@ func (m *Matcher) block(t *byteTable, text string, pos, steps int, s int32, dst 
 				dst = m.emit(dst, st[k]/t.stride, x[0]+i)
 			case x[k]+i > b[k]:
 				h := &nheld[k-1]
-				held[k-1][*h] = heldMatch{x[k] + i, st[k]}
+				held[k-1][*h] = heldMatch{int32(x[k] + i - pos), st[k]}
 				*h++
 				full = full || *h == recCap
 			}
@@ -158,12 +159,12 @@ func (m *Matcher) block(t *byteTable, text string, pos, steps int, s int32, dst 
 					// joining it: it goes on in its place.
 					keep, st[k] = nil, s
 				}
-				for len(keep) > 0 && keep[0].end <= p {
+				for len(keep) > 0 && pos+int(keep[0].end) <= p {
 					keep = keep[1:]
 				}
 			}
 			for _, h := range keep {
-				dst = m.emit(dst, h.s/t.stride, h.end)
+				dst = m.emit(dst, h.s/t.stride, pos+int(h.end))
 			}
 		}
 		dst, st[k], _ = m.runBytes(t, text, from, b[k+1], st[k], b[k], dst, false)
