@@ -135,7 +135,9 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 	skip := 0
 	for i := window; ; {
 		// The windows ending at i, ..., up to the next multiple of sampleEvery, looked
-		// up, two a step; that one also remembered.
+		// up, two a step; that one also remembered. (The look-up is written out at each
+		// place: as a method, not inlined, it cost 10,700 instructions a record instead of
+		// 4,000.)
 		next := min((i+sampleEvery-1)&^(sampleEvery-1), len(text))
 		for ; i+2 <= next; i += 2 {
 			if t.hashes[h>>(32-tableBits)] == h {
