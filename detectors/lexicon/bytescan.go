@@ -96,7 +96,7 @@ func (t *byteTable) warm(m *Matcher) int {
 // it read past b[k]; from there on both are in the same state, and the later stream's
 // matches before that point are dropped. In Chinese prose that takes a few bytes, where
 // a warm-up of maxLen-1 bytes (95 for the degenerate phrases) left texts under about
-// 500 bytes to one stream, one dependent load after another.
+// 220 bytes to one stream, one dependent load after another.
 //
 // Over prepared text (t.units) a stream starts warm units before b[k] instead (see
 // warmStart): it is in the right state on reaching b[k], since no state is deeper than
