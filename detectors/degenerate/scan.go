@@ -114,19 +114,18 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 	var t windows
 	b := unsafe.Slice(unsafe.StringData(text), len(text))
 	p := unsafe.Pointer(unsafe.StringData(text))
-	// at reads byte i (< end) for the hash, and counts the garbage that starts there
-	// (garbageByte, then special: the bytes garbageScan's filter stops at).
-	at := func(i int) uint32 {
-		c := *(*byte)(unsafe.Add(p, i))
+	text = text[:end]
+	// Each byte read for the hash is also tested for garbage (garbageByte, then special:
+	// the bytes garbageScan's filter stops at). Written out at each read: as a closure
+	// it was not inlined and cost a call a byte.
+	var h uint32
+	var c byte
+	for i := 0; i < window; i++ {
+		c = *(*byte)(unsafe.Add(p, i))
 		if garbageByte[c] {
 			st.special(b, i)
 		}
-		return gear[c]
-	}
-	text = text[:end]
-	var h uint32
-	for i := 0; i < window; i++ {
-		h = h<<1 + at(i)
+		h = h<<1 + gear[c]
 	}
 	// h is the hash of text[i-window:i] at each look-up. skip: windows ending before it
 	// lie in a stretch extend already judged not a loop (a run of one character,
@@ -145,13 +144,21 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 					return sp, i
 				}
 			}
-			h = h<<1 + at(i)
+			c = *(*byte)(unsafe.Add(p, i))
+			if garbageByte[c] {
+				st.special(b, i)
+			}
+			h = h<<1 + gear[c]
 			if t.hashes[h>>(32-tableBits)] == h {
 				if sp, ok := t.try(text, h, i+1, &skip, cfg); ok {
 					return sp, i + 1
 				}
 			}
-			h = h<<1 + at(i+1)
+			c = *(*byte)(unsafe.Add(p, i+1))
+			if garbageByte[c] {
+				st.special(b, i+1)
+			}
+			h = h<<1 + gear[c]
 		}
 		if i < next {
 			if t.hashes[h>>(32-tableBits)] == h {
@@ -159,7 +166,11 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 					return sp, i
 				}
 			}
-			h = h<<1 + at(i)
+			c = *(*byte)(unsafe.Add(p, i))
+			if garbageByte[c] {
+				st.special(b, i)
+			}
+			h = h<<1 + gear[c]
 			i++
 		}
 		if t.hashes[h>>(32-tableBits)] == h {
@@ -177,7 +188,11 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 		if k := h >> (32 - tableBits); t.ends[k] == 0 || t.hashes[k] == h || i-int(t.ends[k]) >= keepBytes {
 			t.hashes[k], t.ends[k] = h, int32(i)
 		}
-		h = h<<1 + at(i)
+		c = *(*byte)(unsafe.Add(p, i))
+		if garbageByte[c] {
+			st.special(b, i)
+		}
+		h = h<<1 + gear[c]
 		i++
 	}
 }
