@@ -115,17 +115,17 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 	b := unsafe.Slice(unsafe.StringData(text), len(text))
 	p := unsafe.Pointer(unsafe.StringData(text))
 	text = text[:end]
-	// Each byte read for the hash is also tested for garbage (garbageByte, then special:
-	// the bytes garbageScan's filter stops at). Written out at each read: as a closure
-	// it was not inlined and cost a call a byte.
+	// Each byte read for the hash is also tested for garbage (gearGarbage's top bit, then
+	// special: the bytes garbageScan's filter stops at). Written out at each read: as a
+	// closure it was not inlined and cost a call a byte.
 	var h uint32
-	var c byte
+	var g uint64
 	for i := 0; i < window; i++ {
-		c = *(*byte)(unsafe.Add(p, i))
-		if garbageByte[c] {
+		g = gearGarbage[*(*byte)(unsafe.Add(p, i))]
+		if int64(g) < 0 {
 			st.special(b, i)
 		}
-		h = h<<1 + gear[c]
+		h = h<<1 + uint32(g)
 	}
 	// h is the hash of text[i-window:i] at each look-up. skip: windows ending before it
 	// lie in a stretch extend already judged not a loop (a run of one character,
@@ -144,21 +144,21 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 					return sp, i
 				}
 			}
-			c = *(*byte)(unsafe.Add(p, i))
-			if garbageByte[c] {
+			g = gearGarbage[*(*byte)(unsafe.Add(p, i))]
+			if int64(g) < 0 {
 				st.special(b, i)
 			}
-			h = h<<1 + gear[c]
+			h = h<<1 + uint32(g)
 			if t.hashes[h>>(32-tableBits)] == h {
 				if sp, ok := t.try(text, h, i+1, &skip, cfg); ok {
 					return sp, i + 1
 				}
 			}
-			c = *(*byte)(unsafe.Add(p, i+1))
-			if garbageByte[c] {
+			g = gearGarbage[*(*byte)(unsafe.Add(p, i+1))]
+			if int64(g) < 0 {
 				st.special(b, i+1)
 			}
-			h = h<<1 + gear[c]
+			h = h<<1 + uint32(g)
 		}
 		if i < next {
 			if t.hashes[h>>(32-tableBits)] == h {
@@ -166,11 +166,11 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 					return sp, i
 				}
 			}
-			c = *(*byte)(unsafe.Add(p, i))
-			if garbageByte[c] {
+			g = gearGarbage[*(*byte)(unsafe.Add(p, i))]
+			if int64(g) < 0 {
 				st.special(b, i)
 			}
-			h = h<<1 + gear[c]
+			h = h<<1 + uint32(g)
 			i++
 		}
 		if t.hashes[h>>(32-tableBits)] == h {
@@ -188,11 +188,11 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 		if k := h >> (32 - tableBits); t.ends[k] == 0 || t.hashes[k] == h || i-int(t.ends[k]) >= keepBytes {
 			t.hashes[k], t.ends[k] = h, int32(i)
 		}
-		c = *(*byte)(unsafe.Add(p, i))
-		if garbageByte[c] {
+		g = gearGarbage[*(*byte)(unsafe.Add(p, i))]
+		if int64(g) < 0 {
 			st.special(b, i)
 		}
-		h = h<<1 + gear[c]
+		h = h<<1 + uint32(g)
 		i++
 	}
 }
@@ -258,6 +258,18 @@ var garbageByte = func() (t [256]bool) {
 	}
 	for _, c := range []byte{0x7F, 0xBD, 0xC2, 0xC3, 0x94} {
 		t[c] = true
+	}
+	return t
+}()
+
+// gearGarbage is gear with garbageByte in the top bit: the loop search reads both with
+// one load a byte.
+var gearGarbage = func() (t [256]uint64) {
+	for c := range t {
+		t[c] = uint64(gear[c])
+		if garbageByte[c] {
+			t[c] |= 1 << 63
+		}
 	}
 	return t
 }()
