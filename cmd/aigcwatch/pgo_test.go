@@ -5,8 +5,10 @@ import (
 	"compress/gzip"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -51,6 +53,59 @@ func TestDefaultPGOProfile(t *testing.T) {
 	} {
 		if !bytes.Contains(raw, []byte("github.com/aigcwatch/aigcwatch/"+fn)) {
 			t.Errorf("default.pgo has no samples in %s: regenerate it with scripts/pgo-profile.sh", fn)
+		}
+	}
+}
+
+// TestHotPathInlined holds the profile-guided build to the inlining the hot path was
+// measured with: the helpers called for every byte, ideograph or token of a record must be
+// inlined where they are called. A regenerated profile can move the inliner's budget
+// between call sites; one did (session 10): the degenerate detector's per-byte closure was
+// no longer inlined and judging cost 9 % more instructions, with every test passing.
+// Builds this package with -gcflags=-m (a few seconds) and reads the compiler's decisions.
+func TestHotPathInlined(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds the binary again with -gcflags=-m")
+	}
+	const mod = "github.com/aigcwatch/aigcwatch/"
+	cmd := exec.Command("go", "build", "-o", os.DevNull, "-pgo=default.pgo",
+		"-gcflags="+mod+"detectors/...=-m", "-gcflags="+mod+"record=-m", ".")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build -gcflags=-m: %v\n%s", err, out)
+	}
+	// file (under the module) → callees that must be inlined there at least once.
+	want := map[string][]string{
+		"detectors/degenerate/scan.go": {"(*stats).loopSearch", "hasZero"},
+		"detectors/lexicon/norm/norm.go": {"cjkRun", "appendCJKRun", "(*Normalizer).proseRun", "(*bmpTable).boundaryAt",
+			"ideographBit", "t2s", "safeAt", "(*Buffer).writeMark", "isHan"},
+		"detectors/lexicon/bytescan.go": {"(*byteTable).step4", "(*Matcher).emit"},
+		"detectors/pii/scan.go":         {"nextStart", "fullWidthDigits", "hasBetween", "fwDigit", "isWordByte"},
+		"record/fastpath.go":            {"shortString", "memberName", "skipWS", "hasControl.func1"},
+	}
+	got := map[string]bool{}
+	for line := range strings.SplitSeq(string(out), "\n") {
+		file, rest, ok := strings.Cut(line, ":")
+		_, callee, found := strings.Cut(rest, ": inlining call to ")
+		if !ok || !found {
+			continue
+		}
+		if i := strings.Index(file, "/detectors/"); i >= 0 {
+			file = file[i+1:]
+		} else if i := strings.Index(file, "/record/"); i >= 0 {
+			file = file[i+1:]
+		}
+		got[file+" "+callee] = true
+	}
+	if len(got) == 0 {
+		t.Fatalf("no inlining decisions in the compiler's output:\n%s", out)
+	}
+	for file, callees := range want {
+		for _, c := range callees {
+			if !got[file+" "+c] {
+				t.Errorf("%s: %s is no longer inlined with default.pgo: measure judging (docs/benchmarks/streaming.md) "+
+					"and restore the inlining, or regenerate the profile (scripts/pgo-profile.sh)", file, c)
+			}
 		}
 	}
 }
