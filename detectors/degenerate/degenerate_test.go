@@ -2,6 +2,7 @@ package degenerate
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -367,5 +368,36 @@ func TestGarbageCountedWhileSearching(t *testing.T) {
 	}
 	if checked < 1000 {
 		t.Fatalf("only %d texts long enough to be searched", checked)
+	}
+}
+
+// TestLoopSearchLinear: the loop search extends a stretch once, not from every window
+// inside it. Texts that repeat without being a reported loop (one character over and
+// over, laughter, a short phrase) are judged and skipped whole; without the skip each of
+// their windows would extend the stretch again, quadratic in its length (seconds for
+// 64 KiB). Counted, not timed: extend's calls must not grow with the text.
+func TestLoopSearchLinear(t *testing.T) {
+	cfg := Config{}.withDefaults()
+	for _, unit := range []string{"好", "a", "哈哈", "ha", "😂"} {
+		for _, n := range []int{4 << 10, maxLoopScan} {
+			text := strings.Repeat(unit, n/len(unit))
+			st := scan(text, &cfg)
+			if st.loop.found {
+				t.Fatalf("%d bytes of %q: reported as a loop; this test needs a repetition that is not one", len(text), unit)
+			}
+			if st.extends > 4 {
+				t.Errorf("%d bytes of %q: %d stretches extended, want at most 4 (a stretch judged is skipped whole)", len(text), unit, st.extends)
+			}
+		}
+	}
+	// A text of many separate runs: one extension each, at most.
+	var b strings.Builder
+	for i := 0; b.Len() < maxLoopScan-200; i++ {
+		fmt.Fprintf(&b, "第%d段。%s", i, strings.Repeat("啊", 40))
+	}
+	text := b.String()
+	st := scan(text, &cfg)
+	if runs := strings.Count(text, "段。"); st.extends > 2*runs {
+		t.Errorf("%d runs of 啊: %d stretches extended, want at most two a run", runs, st.extends)
 	}
 }

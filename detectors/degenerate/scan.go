@@ -14,6 +14,7 @@ type stats struct {
 	replacement, control int // U+FFFD; C0/C1 controls other than tab, newline, carriage return
 	mojibake             int // runes in mis-decoded sequences (Ã©, â€™, 锟斤拷, 烫烫烫)
 	loop                 loopSpan
+	extends              int // stretches the loop search extended (TestLoopSearchLinear)
 }
 
 type loopSpan struct {
@@ -141,6 +142,7 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 		for ; i+2 <= next; i += 2 {
 			if t.hashes[h>>(32-tableBits)] == h {
 				if sp, ok := t.try(text, h, i, &skip, cfg); ok {
+					st.extends = t.extends
 					return sp, i
 				}
 			}
@@ -151,6 +153,7 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 			h = h<<1 + uint32(g)
 			if t.hashes[h>>(32-tableBits)] == h {
 				if sp, ok := t.try(text, h, i+1, &skip, cfg); ok {
+					st.extends = t.extends
 					return sp, i + 1
 				}
 			}
@@ -163,6 +166,7 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 		if i < next {
 			if t.hashes[h>>(32-tableBits)] == h {
 				if sp, ok := t.try(text, h, i, &skip, cfg); ok {
+					st.extends = t.extends
 					return sp, i
 				}
 			}
@@ -175,10 +179,12 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 		}
 		if t.hashes[h>>(32-tableBits)] == h {
 			if sp, ok := t.try(text, h, i, &skip, cfg); ok {
+				st.extends = t.extends
 				return sp, i
 			}
 		}
 		if i == len(text) {
+			st.extends = t.extends
 			return loopSpan{}, i
 		}
 		// A window keeps its slot against another for keepBytes: the windows of a loop's
@@ -199,8 +205,9 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 
 // windows is loopSearch's table of remembered windows.
 type windows struct {
-	hashes [1 << tableBits]uint32
-	ends   [1 << tableBits]int32
+	hashes  [1 << tableBits]uint32
+	ends    [1 << tableBits]int32
+	extends int // calls of extend
 }
 
 // try is the rest of a look-up whose hash h, of the window ending at i, equals a
@@ -211,6 +218,7 @@ func (t *windows) try(text string, h uint32, i int, skip *int, cfg *Config) (loo
 	if i <= *skip || j == 0 || text[j-window:j] != text[i-window:i] {
 		return loopSpan{}, false
 	}
+	t.extends++
 	sp, ok, judged := extend(text, j-1, i-j, cfg)
 	*skip = max(*skip, judged)
 	return sp, ok
