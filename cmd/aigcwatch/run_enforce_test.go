@@ -144,7 +144,12 @@ func TestRunEnforcementKill9Takeover(t *testing.T) {
 	kafkatest.DeleteAtCleanup(t, addr, changelog)
 	env, args := rt.args()
 	args = append(args, "--enforcement", "--enforcement-topic", enfTopic, "--enforcement-changelog-topic", changelog)
-	a := startProc(t, "a", bin, env, args...)
+	// a commits every 3 s (the last --commit-interval wins), so that when it is killed, a
+	// second or more of its records have acknowledged outputs and uncommitted offsets: the
+	// survivor judges them again and must skip their observations as replays. With the
+	// 200 ms of the others the kill could fall just after a commit with nothing to replay
+	// (it did, once, in a fresh-clone CI run).
+	a := startProc(t, "a", bin, env, append(slices.Clone(args), "--commit-interval", "3s")...)
 	b := startProc(t, "b", bin, env, args...)
 	// Both own enforcement partitions before the records flow.
 	ownRe := regexp.MustCompile(`msg="enforcement partitions assigned" component=enforcement generation=\d+ partitions="([^"]+)"`)
@@ -166,6 +171,7 @@ func TestRunEnforcementKill9Takeover(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("no progress before the kill:\n%s", lastLines(a.log.String(), 20))
 	}
+	time.Sleep(1500 * time.Millisecond) // halfway to a's next commit: the kill lands mid-interval
 	a.cmd.Process.Signal(syscall.SIGKILL)
 	<-a.done
 	a.done <- nil
