@@ -12,6 +12,9 @@
 #
 # Regenerate after a change that moves the hot path (a new detector, a rewritten scan); a
 # stale profile costs some of the gain, never correctness. Run nothing else meanwhile.
+# Then run `go test -run HotPathInlined ./cmd/aigcwatch` (a new profile can take inlining
+# away from a per-byte helper) and compare judging's instructions with the old profile's
+# (docs/benchmarks/streaming.md); keep the better one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECORDS=${RECORDS:-1000000}
