@@ -141,8 +141,7 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 		next := min((i+sampleEvery-1)&^(sampleEvery-1), len(text))
 		for ; i+2 <= next; i += 2 {
 			if t.hashes[h>>(32-tableBits)] == h {
-				if sp, ok := t.try(text, h, i, &skip, cfg); ok {
-					st.extends = t.extends
+				if sp, ok := t.try(st, text, h, i, &skip, cfg); ok {
 					return sp, i
 				}
 			}
@@ -152,8 +151,7 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 			}
 			h = h<<1 + uint32(g)
 			if t.hashes[h>>(32-tableBits)] == h {
-				if sp, ok := t.try(text, h, i+1, &skip, cfg); ok {
-					st.extends = t.extends
+				if sp, ok := t.try(st, text, h, i+1, &skip, cfg); ok {
 					return sp, i + 1
 				}
 			}
@@ -165,8 +163,7 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 		}
 		if i < next {
 			if t.hashes[h>>(32-tableBits)] == h {
-				if sp, ok := t.try(text, h, i, &skip, cfg); ok {
-					st.extends = t.extends
+				if sp, ok := t.try(st, text, h, i, &skip, cfg); ok {
 					return sp, i
 				}
 			}
@@ -178,13 +175,11 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 			i++
 		}
 		if t.hashes[h>>(32-tableBits)] == h {
-			if sp, ok := t.try(text, h, i, &skip, cfg); ok {
-				st.extends = t.extends
+			if sp, ok := t.try(st, text, h, i, &skip, cfg); ok {
 				return sp, i
 			}
 		}
 		if i == len(text) {
-			st.extends = t.extends
 			return loopSpan{}, i
 		}
 		// A window keeps its slot against another for keepBytes: the windows of a loop's
@@ -205,20 +200,19 @@ func (st *stats) loopSearch(text string, end int, cfg *Config) (loopSpan, int) {
 
 // windows is loopSearch's table of remembered windows.
 type windows struct {
-	hashes  [1 << tableBits]uint32
-	ends    [1 << tableBits]int32
-	extends int // calls of extend
+	hashes [1 << tableBits]uint32
+	ends   [1 << tableBits]int32
 }
 
 // try is the rest of a look-up whose hash h, of the window ending at i, equals a
 // remembered one's: unless i is within the judged stretch, the two windows are compared
 // and extended (extend); it reports a loop, or moves skip past the stretch judged.
-func (t *windows) try(text string, h uint32, i int, skip *int, cfg *Config) (loopSpan, bool) {
+func (t *windows) try(st *stats, text string, h uint32, i int, skip *int, cfg *Config) (loopSpan, bool) {
 	j := int(t.ends[h>>(32-tableBits)])
 	if i <= *skip || j == 0 || text[j-window:j] != text[i-window:i] {
 		return loopSpan{}, false
 	}
-	t.extends++
+	st.extends++
 	sp, ok, judged := extend(text, j-1, i-j, cfg)
 	*skip = max(*skip, judged)
 	return sp, ok
